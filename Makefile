@@ -1,0 +1,39 @@
+# The two commands users need: `make demo` and `make test`. Both set up .venv on first use.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+MP      := $(BIN)/micropython
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: all setup test demo lint mpy bench sim clean
+
+all: test
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib firmware boards tools host_tests
+
+mpy: $(STAMP)
+	$(BIN)/python -m tools.build_mpy --check
+
+test: $(STAMP) lint mpy
+	$(BIN)/python -m pytest host_tests -q
+
+demo: $(STAMP)
+	$(BIN)/python -m tools.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench
+
+sim: $(STAMP)
+	$(BIN)/python -m tools.bc66sim
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,96 @@
+"""Shared pytest setup.
+
+MicroPython-side tests live in host_tests/mp/mpt_*.py. They run on the unix port with a
+48 KB heap; each test_* function in them becomes one pytest item here.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+MP_DIR = os.path.join(ROOT, "host_tests", "mp")
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
+HEAP = "48K"
+MP_TIMEOUT = 240
+
+
+def mp_env(extra_path=()):
+    """Environment for a MicroPython process: lib/, firmware/ and the test helpers on its path."""
+    env = dict(os.environ)
+    paths = [".frozen", os.path.join(ROOT, "lib"), os.path.join(ROOT, "firmware"), MP_DIR]
+    paths.extend(extra_path)
+    env["MICROPYPATH"] = ":".join(paths)
+    return env
+
+
+def run_mp(args, timeout=MP_TIMEOUT, heap=HEAP, **kw):
+    """Run the MicroPython unix port with a small heap; returns CompletedProcess (text)."""
+    cmd = [MICROPYTHON, "-X", "heapsize=" + heap] + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env=kw.pop("env", mp_env()), cwd=kw.pop("cwd", ROOT), **kw)
+
+
+_TEST_RE = re.compile(r"^(?:async\s+)?def\s+(test_\w+)\s*\(", re.M)
+
+
+def pytest_collect_file(parent, file_path):
+    if file_path.suffix == ".py" and file_path.parent == __import__("pathlib").Path(MP_DIR) \
+            and file_path.name.startswith("mpt_"):
+        return MPFile.from_parent(parent, path=file_path)
+    return None
+
+
+class MPFile(pytest.File):
+    """A MicroPython test module: run once on the unix port, one item per test_* function."""
+
+    def collect(self):
+        self._results = None
+        for name in sorted(set(_TEST_RE.findall(self.path.read_text()))):
+            yield MPItem.from_parent(self, name=name)
+
+    def results(self):
+        if self._results is None:
+            mod = self.path.stem
+            try:
+                p = run_mp([os.path.join(MP_DIR, "mprunner.py"), mod])
+                out, err = p.stdout, p.stderr
+            except subprocess.TimeoutExpired as e:
+                out, err = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or ""), "TIMEOUT"
+            res = {}
+            cur = None
+            for line in out.splitlines():
+                if line.startswith("@@ "):
+                    parts = line.split(" ", 3)
+                    cur = parts[1]
+                    res[cur] = [parts[2], parts[3] if len(parts) > 3 else "", []]
+                elif cur is not None and res[cur][0] == "FAIL":
+                    res[cur][2].append(line)
+            self._results = (res, out, err)
+        return self._results
+
+
+class MPItem(pytest.Item):
+    def runtest(self):
+        res, out, err = self.parent.results()
+        r = res.get(self.name)
+        if r is None:
+            raise MPFailure("%s did not run on MicroPython\n--- stdout tail\n%s\n--- stderr\n%s"
+                            % (self.name, out[-3000:], err[-3000:]))
+        if r[0] != "PASS":
+            raise MPFailure("%s\n%s" % (r[1], "\n".join(r[2])))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, MPFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, "mp:%s" % self.name
+
+
+class MPFailure(Exception):
+    pass

@@ -1,0 +1,35 @@
+# Runs the test_* functions of one MicroPython test module on the unix port.
+# Usage: micropython mprunner.py <module> [name ...]
+# Prints one line per test: "@@ <name> PASS" or "@@ <name> FAIL <message>", then traceback lines.
+import sys
+import gc
+import asyncio
+
+
+def _run(fn):
+    r = fn()
+    if hasattr(r, "send"):  # a coroutine: run it on a fresh loop
+        asyncio.run(r)
+        asyncio.new_event_loop()
+
+
+def main():
+    modname = sys.argv[1]
+    only = sys.argv[2:]
+    mod = __import__(modname)
+    names = [n for n in dir(mod) if n.startswith("test_")]
+    names.sort()
+    for name in names:
+        if only and name not in only:
+            continue
+        gc.collect()
+        try:
+            _run(getattr(mod, name))
+            print("@@", name, "PASS")
+        except Exception as e:  # report every failure, keep running the others
+            msg = "%s: %s" % (type(e).__name__, e)
+            print("@@", name, "FAIL", msg.replace("\n", " ")[:500])
+            sys.print_exception(e)
+
+
+main()

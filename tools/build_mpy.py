@@ -1,0 +1,55 @@
+"""Compile every module under lib/ and firmware/ (and boards/) with mpy-cross.
+
+``python -m tools.build_mpy --check`` compiles into build/mpy and fails on the first
+error; ``--out DIR`` chooses the output folder (what `tools/deploy` copies to a board).
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCES = ("lib", "firmware", "boards")
+
+
+def mpy_cross():
+    here = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    return here if os.path.exists(here) else "mpy-cross"
+
+
+def modules():
+    """Yield (source path, path relative to its top folder) for every .py to compile."""
+    for top in SOURCES:
+        base = os.path.join(ROOT, top)
+        for d, _, files in os.walk(base):
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    p = os.path.join(d, f)
+                    yield p, os.path.join(top, os.path.relpath(p, base))
+
+
+def build(out):
+    total = 0
+    for src, rel in modules():
+        dst = os.path.join(out, rel[:-3] + ".mpy")
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        r = subprocess.run([mpy_cross(), "-o", dst, src], capture_output=True, text=True)
+        if r.returncode:
+            sys.stderr.write(r.stderr or r.stdout)
+            raise SystemExit("mpy-cross failed on %s" % rel)
+        total += os.path.getsize(dst)
+    return total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--check", action="store_true", help="compile only, report sizes")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "mpy"))
+    a = ap.parse_args()
+    n = sum(1 for _ in modules())
+    total = build(a.out)
+    print("mpy-cross: %d modules compiled, %d bytes of .mpy" % (n, total))
+
+
+if __name__ == "__main__":
+    main()
