@@ -1,0 +1,36 @@
+"""Unix port: the BC66 is a serial device (the simulator's pty, or a real module behind a
+USB-UART adapter) or ``tcp:HOST:PORT`` (the simulator's TCP listener). No pins: the
+simulator's control channel stands in for PWRKEY, RESET and PSM_EINT."""
+NAME = "unix"
+BAUD = 115200
+CONFIG = "config.json"
+STATE_DIR = "state"
+HAS_DEEPSLEEP = False
+
+
+def open_port(dev, baud=BAUD):
+    """Open the modem port named by ``dev`` (a device path or ``tcp:host:port``)."""
+    from bc66 import transport
+    if dev.startswith("tcp:"):
+        _, host, port = dev.split(":")
+        return transport.open_tcp(host, int(port))
+    return transport.open_serial(dev, baud)
+
+
+class Pins:
+    """Module control lines; on unix they are written as words to a control file that the
+    simulator watches (``--pins FILE``), or ignored when there is none."""
+
+    def __init__(self, path=None):
+        self.path = path
+
+    def _send(self, word):
+        if self.path:
+            with open(self.path, "a") as f:
+                f.write(word + "\n")
+
+    async def pulse(self, name, ms):
+        """Pull ``name`` (PWRKEY, RESET, PSM_EINT) low for ``ms`` milliseconds."""
+        import asyncio
+        self._send(name)
+        await asyncio.sleep_ms(ms)
