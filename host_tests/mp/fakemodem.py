@@ -1,0 +1,109 @@
+"""A scripted fake BC66 for MicroPython tests, in the style of Zephyr's modem mock.
+
+    fm = FakeModem(seed=1)
+    fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
+    fm.expect("AT+QLWREG", "OK", 20, "+QLWREG: 0")   # an int item: pause that many ms
+    fm.expect("AT")                                   # no reply at all: the command is lost
+    fm.inject("+QLWURC: \"ping\",0")                  # unsolicited lines at any time
+    ... engine runs ...
+    fm.check()                                        # script used up, nothing unexpected
+
+It is a Port: ``write()`` checks each CR-terminated command against the next expected one
+and queues its reply (``\\r\\n<line>\\r\\n`` per str item, raw for bytes items); ``readinto``
+hands the queued bytes out in random-sized fragments (seeded), so every line boundary is
+exercised. ``echo=True`` echoes commands like a module with ATE1.
+"""
+import asyncio
+import random
+
+
+def wire(*items):
+    """Bytes of reply lines as the module sends them."""
+    out = bytearray()
+    for it in items:
+        if isinstance(it, str):
+            out.extend(b"\r\n" + it.encode() + b"\r\n")
+        else:
+            out.extend(it)
+    return bytes(out)
+
+
+class FakeModem:
+    def __init__(self, seed=1, maxfrag=9, echo=False):
+        random.seed(seed)
+        self.maxfrag = maxfrag
+        self.echo = echo
+        self.script = []
+        self.out = bytearray()
+        self._rx = bytearray()
+        self.written = []
+        self.errors = []
+        self.closed = False
+        self.tasks = []
+
+    # ---- scripting
+    def expect(self, cmd, *reply):
+        """Expect ``cmd`` next (None: any command); answer with ``reply`` items."""
+        self.script.append((cmd, reply))
+        return self
+
+    def inject(self, *items):
+        """Push unsolicited traffic now: str items are lines, bytes items raw bytes."""
+        self.out.extend(wire(*items))
+
+    def later(self, ms, *items):
+        """Push ``items`` after ``ms`` milliseconds."""
+        self.tasks.append(asyncio.create_task(self._play((ms,) + items)))
+
+    def check(self):
+        assert not self.errors, self.errors
+        assert not self.script, "unused script: %r" % (self.script,)
+
+    # ---- Port
+    async def write(self, data):
+        if self.closed:
+            raise OSError(9)
+        self._rx.extend(data)
+        while True:
+            i = self._rx.find(b"\r")
+            if i < 0:
+                break
+            cmd = bytes(self._rx[:i]).decode()
+            self._rx = self._rx[i + 1:]
+            self._command(cmd)
+
+    def _command(self, cmd):
+        self.written.append(cmd)
+        if self.echo:
+            self.out.extend(cmd.encode() + b"\r")
+        if not self.script:
+            self.errors.append("unexpected %r" % cmd)
+            return
+        exp, reply = self.script.pop(0)
+        if exp is not None and exp != cmd:
+            self.errors.append("expected %r got %r" % (exp, cmd))
+            return
+        if any(isinstance(x, int) for x in reply):
+            self.tasks.append(asyncio.create_task(self._play(reply)))
+        else:
+            self.out.extend(wire(*reply))
+
+    async def _play(self, items):
+        for it in items:
+            if isinstance(it, int):
+                await asyncio.sleep_ms(it)
+            else:
+                self.out.extend(wire(it))
+
+    async def readinto(self, buf):
+        while not self.out:
+            if self.closed:
+                raise OSError(32)
+            await asyncio.sleep_ms(1)
+        n = min(len(buf), len(self.out), random.randint(1, self.maxfrag))
+        buf[:n] = self.out[:n]
+        self.out = self.out[n:]
+        return n
+
+    def close(self):
+        self.closed = True

@@ -1,0 +1,69 @@
+"""Ports: the byte pipe ATEngine reads and writes. One thin class over any pollable stream
+(machine.UART, a raw unix tty, a socket), built directly on asyncio's IO queue so a round
+trip allocates no stream wrappers."""
+from asyncio import core
+
+
+class Port:
+    """``await readinto(buf) -> n > 0``; ``await write(data)`` writes all of it; ``close()``."""
+
+    def __init__(self, s):
+        self.s = s
+
+    async def readinto(self, buf):
+        s = self.s
+        while True:
+            yield core._io_queue.queue_read(s)
+            n = s.readinto(buf)
+            if n:
+                return n
+            if n == 0:  # poll said readable, nothing there: hang-up / end of stream
+                raise OSError(32)
+
+    async def write(self, data):
+        s = self.s
+        n = s.write(data) or 0
+        k = len(data)
+        if n < k:
+            mv = memoryview(data)
+            while n < k:
+                yield core._io_queue.queue_write(s)
+                n += s.write(mv[n:]) or 0
+
+    def close(self):
+        s = self.s
+        if s is not None:
+            self.s = None
+            s.close()
+
+
+def open_serial(path, baud=115200):
+    """Unix port: open a tty (pty of the simulator, USB-UART to a real BC66) raw 8N1."""
+    import termios
+
+    f = open(path, "r+b")
+    fd = f.fileno()
+    termios.setraw(fd)
+    a = termios.tcgetattr(fd)
+    b = getattr(termios, "B%d" % baud)
+    a[4] = a[5] = b
+    a[6][6] = 0  # VMIN: FileIO.readinto returns what is there once poll says readable
+    a[6][5] = 0  # VTIME
+    termios.tcsetattr(fd, termios.TCSANOW, a)
+    return Port(f)
+
+
+def open_uart(uart):
+    """Boards: a configured ``machine.UART`` (its ``readinto`` returns None when empty)."""
+    return Port(uart)
+
+
+def open_tcp(host, port):
+    """Unix port: a TCP connection (the simulator's TCP listener); blocking connect."""
+    import socket
+
+    ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+    s = socket.socket(ai[0], socket.SOCK_STREAM)
+    s.connect(ai[-1])
+    s.setblocking(False)
+    return Port(s)

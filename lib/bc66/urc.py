@@ -1,0 +1,90 @@
+"""URC records: the note's 18 ``+QLWURC`` kinds as a parse table, plus start-up news."""
+from collections import namedtuple
+from .values import unhex
+
+URC = namedtuple("URC", ("kind", "msgid", "obj", "inst", "res", "flag", "vtype", "length",
+                         "value", "index", "status"))
+_NONE = (None,) * 11
+
+# kind -> field letters in order: m msgid, f flag, o obj, i inst, r res, t vtype, l length,
+# h hex value -> bytes, x index, s status, S status (also .value), v int value, q str value.
+KINDS = {
+    "ping": "S", "buffer": "", "write": "moirtlhx", "read": "moir", "execute": "moir",
+    "observe": "mfoir", "bs_finished": "", "report": "m", "report_ack": "sm",
+    "lwstatus": "v", "lifetime_changed": "v", "binding_changed": "q",
+    "min_period_changed": "v", "max_period_changed": "v", "disable": "v",
+    "factory_reset": "S", "bootstrap_request_trigger": "S", "recovered": "S",
+}
+_POS = {"m": 1, "o": 2, "i": 3, "r": 4, "f": 5, "t": 6, "l": 7, "h": 8, "v": 8, "q": 8,
+        "x": 9, "s": 10}
+# Other lines delivered as records: prefix -> kind (value int if it parses, else str).
+OTHER = (("+QLWREG:", "reg"), ("+IP:", "ip"), ("+CPIN:", "cpin"), ("+CFUN:", "cfun"),
+         ("+CEREG:", "cereg"), ("+QLWDEREG:", "dereg"))
+
+
+def fields(s, i=0):
+    """Split ``s[i:]`` at commas outside quotes: quoted -> str, digits -> int, else str."""
+    out = []
+    n = len(s)
+    while i <= n:
+        while i < n and s[i] == " ":
+            i += 1
+        if i < n and s[i] == '"':
+            j = s.find('"', i + 1)
+            if j < 0:
+                raise ValueError("unterminated string")
+            out.append(s[i + 1:j])
+            i = s.find(",", j)
+        else:
+            j = s.find(",", i)
+            t = s[i:j if j >= 0 else n].strip()
+            try:
+                out.append(int(t))
+            except ValueError:
+                out.append(t)
+            i = j
+        if i < 0:
+            break
+        i += 1
+    return out
+
+
+def from_fields(f):
+    """A record from the fields of a ``+QLWURC:`` / ``+QLWRD:`` body (kind first)."""
+    kind = f[0]
+    spec = KINDS.get(kind)
+    if spec is None or len(f) != len(spec) + 1:
+        return None
+    r = list(_NONE)
+    r[0] = kind
+    for k, c in enumerate(spec):
+        v = f[k + 1]
+        if c == "h":
+            v = unhex(v)
+        elif c == "q":
+            v = str(v)
+        elif not isinstance(v, int):
+            return None
+        if c == "S":
+            r[8] = r[10] = v
+        else:
+            r[_POS[c]] = v
+    return URC(*r)
+
+
+def parse(line):
+    """``URC`` for a URC line, or None if the line is not one we know (or is malformed)."""
+    try:
+        if line.startswith("+QLWURC:"):
+            return from_fields(fields(line, 8))
+        if line == "REBOOT":
+            return URC("reboot", *_NONE[1:])
+        for p, kind in OTHER:
+            if line.startswith(p):
+                f = fields(line, len(p))
+                v = f[0]
+                return URC(kind, None, None, None, None, None, None, None, v, None,
+                           v if kind in ("reg", "dereg") else None)
+    except ValueError:
+        pass
+    return None

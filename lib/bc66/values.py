@@ -1,0 +1,79 @@
+"""LwM2M value types of the note, <len>, hex, splitting and AT-injection checks."""
+from binascii import hexlify
+from micropython import const
+
+T_STRING = const(1)
+T_OPAQUE = const(2)
+T_INTEGER = const(3)
+T_FLOAT = const(4)
+T_BOOLEAN = const(5)
+MAX_STRING = const(1024)  # characters per command
+MAX_OPAQUE = const(512)  # bytes per command (1024 hex characters)
+
+
+def check_str(s, name="value", maxlen=None):
+    """Refuse anything that could break out of a quoted AT string: ``"``, CR, LF or any
+    other control character; and anything longer than ``maxlen``. The message names
+    ``name`` only: never the value (it may be a secret)."""
+    if not isinstance(s, str):
+        raise ValueError(name + ": not a str")
+    if maxlen is not None and len(s) > maxlen:
+        raise ValueError(name + ": too long")
+    for c in s.encode():
+        if c < 32 or c == 34 or c == 127:
+            raise ValueError(name + ": quote or control character")
+    return s
+
+
+def check_int(v, lo, hi, name):
+    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+        raise ValueError("%s: %d..%d" % (name, lo, hi))
+    return v
+
+
+def parts(vtype, value):
+    """``[(len, text), ...]`` in sending order (index N-1 first, 0 last); ``text`` is the
+    ``<value>`` field as written on the command line (quoted for string and opaque)."""
+    if vtype == T_STRING:
+        check_str(value)
+        n = len(value)
+        if n <= MAX_STRING:
+            return [(n, '"' + value + '"')]
+        r = [(len(value[i:i + MAX_STRING]), '"' + value[i:i + MAX_STRING] + '"')
+             for i in range(0, n, MAX_STRING)]
+        return r
+    if vtype == T_OPAQUE:
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise ValueError("value: opaque needs bytes")
+        value = bytes(value)
+        r = []
+        for i in range(0, max(len(value), 1), MAX_OPAQUE):
+            p = value[i:i + MAX_OPAQUE]
+            r.append((len(p), '"' + hexlify(p).decode().upper() + '"'))
+        return r
+    if vtype == T_INTEGER:
+        check_int(value, -0x8000000000000000, 0x7FFFFFFFFFFFFFFF, "value")
+        t = str(value)
+    elif vtype == T_FLOAT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("value: float needs a number")
+        t = str(float(value))
+        if "n" in t:  # inf / nan
+            raise ValueError("value: not finite")
+    elif vtype == T_BOOLEAN:
+        if value not in (0, 1):  # True, False, 0, 1
+            raise ValueError("value: boolean needs True/False")
+        t = "1" if value else "0"
+    else:
+        raise ValueError("vtype: 1..5")
+    return [(len(t), t)]
+
+
+def unhex(s):
+    """Hex text (as in a write URC) -> bytes; ValueError if it is not hex."""
+    from binascii import unhexlify
+
+    try:
+        return unhexlify(s)
+    except Exception as e:  # binascii raises ValueError, or TypeError on odd input
+        raise ValueError("hex: %s" % e)
