@@ -1,0 +1,532 @@
+"""The LwM2M AT command set of the note's chapter 4 (mixed into Modem).
+
+Registration states are the AT+QLWSTATUS? values (atparse.STATES). Module-side delays
+are module-seconds (scaled by the Simulator's time_scale).
+"""
+import random
+import time
+
+from . import atparse as P
+from .atparse import CmeError, AtError, to_int
+from .nvram import CFG_DEFAULTS, CFG_RANGES
+
+BUILTIN_OBJECTS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 13, 16, 3353)
+MAX_OBJECTS, MAX_INSTANCES, MAX_RESOURCES = 15, 4, 14
+CFG_ORDER = list(CFG_DEFAULTS)
+
+
+class Notification:
+    """One AT+QLWNOTIFY the MCU sent (one per part; parts of a message share msgid)."""
+
+    def __init__(self, obj, inst, res, vtype, value, index, con, rai):
+        self.obj, self.inst, self.res = obj, inst, res
+        self.vtype, self.value, self.index = vtype, value, index
+        self.con, self.rai = con, rai
+        self.msgid = None      # the "report" message id (CON only)
+        self.acked = None      # CON: None while waiting, True acked, False lost
+        self.t = time.monotonic()
+
+    @property
+    def path(self):
+        return "%d/%d/%d" % (self.obj, self.inst, self.res)
+
+    def __repr__(self):
+        return ("Notification(%s, vtype=%d, value=%r, index=%d, con=%s, rai=%d, msgid=%s, "
+                "acked=%s)" % (self.path, self.vtype, self.value, self.index, self.con,
+                               self.rai, self.msgid, self.acked))
+
+
+class LwM2M:
+    LW_COMMANDS = {
+        "+QLWCONFIG": "c_qlwconfig", "+QLWCFG": "c_qlwcfg", "+QLWREG": "c_qlwreg",
+        "+QLWUPDATE": "c_qlwupdate", "+QLWDEREG": "c_qlwdereg", "+QLWADDOBJ": "c_qlwaddobj",
+        "+QLWDELOBJ": "c_qlwdelobj", "+QLWRDRSP": "c_qlwrdrsp", "+QLWWRRSP": "c_qlwwrrsp",
+        "+QLWRRSP": "c_qlwrrsp", "+QLWEXERSP": "c_qlwexersp", "+QLWOBSRSP": "c_qlwobsrsp",
+        "+QLWNOTIFY": "c_qlwnotify", "+QLWRD": "c_qlwrd", "+QLWSTATUS": "c_qlwstatus",
+        "+QLWRECOVER": "c_qlwrecover",
+    }
+    # module-seconds the "network" takes
+    reg_s = 0.3
+    update_s = 0.1
+    short_s = 0.02
+    ack_s = 0.2
+    bs_lifetime = 30
+    bs_server = ("lwm2m.example.net", 5684)
+
+    def lw_init(self, msgid_start):
+        self.state = 0
+        self.network_ok = True
+        self.lifetime = None
+        self.binding = "UQ"
+        self.bs_connected = False
+        self._update_h = None
+        self._update_pending = False
+        self._last_update = time.monotonic()
+        self._reg_waiting = False
+        self._parts = []
+        self.buffer = []
+        self.eff = {k: list(v) for k, v in self.nv["cfg"].items()}
+        self._msgid = (random.Random(self.sim.seed).randrange(1, 65536)
+                       if msgid_start is None else msgid_start)
+
+    def next_msgid(self):
+        m = self._msgid
+        self._msgid = (self._msgid + 1) & 0xFFFF or 1
+        return m
+
+    def cfg(self, key):
+        return self.eff[key]
+
+    # ---- lifecycle hooks --------------------------------------------------------------
+    def lw_boot(self, cold):
+        was = self.state
+        self._cancel_update()
+        self.eff = {k: list(v) for k, v in self.nv["cfg"].items()}   # QLWCFG takes effect
+        self._parts = []
+        self.buffer = []
+        self._reg_waiting = False
+        if cold:
+            self.state = 0
+            self.network_ok = True
+            self.bs_connected = False
+        else:
+            self.state = 7 if was in (2, 6, 7) else (0 if was in (1, 3) else was)
+
+    def lw_woke(self):
+        if self.state != 7:
+            return
+        if self.cfg("recovery_mode")[0] == 0:
+            self.state = 6
+            self.sim.later(self.update_s, self._recover_done)
+
+    def lw_attached(self):
+        if self._reg_waiting:
+            self._reg_waiting = False
+            self.sim.later(self.reg_s, self._register_done)
+            return
+        if self.state != 0 or not self.cfg("auto_reg")[0] or not self.nv["config"]:
+            return
+        ctx = self.nv["context"]
+        if ctx.get("registered") and self.cfg("per_regstatus_feat")[0] == 0:
+            # registration persistence: an update keeps the old registration
+            self.state = 2
+            self.lifetime = ctx.get("lifetime") or self.nv["config"][4]
+            self.sim.later(self.update_s, lambda: self._ping(automatic=False))
+        else:
+            self._start_register()
+
+    def lw_detached(self):
+        if self.state in (1, 2, 3, 6, 7):
+            self.state = 0
+            self._cancel_update()
+
+    def lw_busy(self):
+        return self.state in (1, 3, 6) or bool(self._parts)
+
+    # ---- registration -----------------------------------------------------------------
+    def _start_register(self):
+        self.state = 1
+        if not self.attached:
+            self._reg_waiting = True
+            return
+        self.sim.later(self.reg_s, self._register_done)
+
+    def _register_done(self):
+        if self.state != 1:
+            return
+        if self.sim.faults.take_reg_failure() or not self.network_ok:
+            self.state = 0
+            self.emit("+QLWREG: 1")
+            self._save_ctx(False)
+            return
+        cfg = self.nv["config"]
+        lines = []
+        if cfg[0] == 1:
+            lt = self.bs_lifetime
+            lines += ['+QLWURC: "lifetime_changed",%d' % lt, '+QLWURC: "min_period_changed",1',
+                      '+QLWURC: "max_period_changed",3600', '+QLWURC: "binding_changed","UQ"',
+                      '+QLWURC: "bs_finished"']
+            self.bs_connected = True
+        else:
+            lt = cfg[4]
+        self.lifetime = lt
+        self.state = 2
+        self.emit_lines(lines + ["+QLWREG: 0"])
+        self._save_ctx(True)
+        self._schedule_update()
+
+    def _save_ctx(self, registered):
+        self.nv["context"] = {"registered": registered, "lifetime": self.lifetime,
+                              "binding": self.binding}
+
+    def _cancel_update(self):
+        if self._update_h:
+            self._update_h.cancel()
+            self._update_h = None
+
+    def _schedule_update(self):
+        self._cancel_update()
+        self._last_update = time.monotonic()
+        if self.lifetime:
+            self._update_h = self.sim.later(P.update_interval(self.lifetime), self._auto_update)
+
+    def _auto_update(self):
+        self._update_h = None
+        if self.asleep:
+            self.wake(reason="update timer")
+        if self.state == 7 or self.state == 6:
+            self._update_pending = True
+            return
+        if self.state == 2:
+            self._ping(automatic=True)
+
+    def _ping(self, automatic=True):
+        if self.state != 2:
+            return
+        self.emit('+QLWURC: "ping",%d' % (0 if self.network_ok else 1))
+        self.sim.update_count += 1
+        self._schedule_update()
+
+    def _recover_done(self):
+        if self.state != 6:
+            return
+        elapsed = (time.monotonic() - self._last_update) / self.sim.time_scale
+        if self.lifetime and elapsed > self.lifetime:
+            self.state = 0
+            self._save_ctx(False)
+            self.emit('+QLWURC: "recovered",3')
+            return
+        self.state = 2
+        self.emit('+QLWURC: "recovered",0')
+        if self._update_pending:
+            self._update_pending = False
+            self._ping()
+        elif not self._update_h:
+            self._update_h = self.sim.later(
+                max(0.0, P.update_interval(self.lifetime) - elapsed), self._auto_update)
+
+    def network_lost(self):
+        self.network_ok = False
+        self.emit('+QLWURC: "lwstatus",0')
+
+    def network_resumed(self):
+        self.network_ok = True
+        self.emit('+QLWURC: "lwstatus",1')
+
+    # ---- delivery of server requests --------------------------------------------------
+    def deliver(self, urc_data):
+        """A server request reaches the module: push it, or buffer it (access_mode 1)."""
+        if self.cfg("access_mode")[0] == 1:
+            empty = not self.buffer
+            self.buffer.append(urc_data)
+            if empty:
+                self.emit('+QLWURC: "buffer"')
+        else:
+            self.emit("+QLWURC: " + urc_data)
+
+    # ---- commands ---------------------------------------------------------------------
+    def _need_idle(self):
+        if self.state in (1, 3, 6):
+            raise CmeError(P.E_CONNECTING)
+        if self.state in (2, 7):
+            raise CmeError(P.E_ALREADY)
+
+    def c_qlwconfig(self, kind, a):
+        if kind == "read":
+            cfg = self.nv["config"]
+            if cfg:
+                self._resp.append("+QLWCONFIG:" + self._fmt_config(cfg))
+                if self.bs_connected and cfg[0] == 1:
+                    srv = [0, self.bs_server[0], self.bs_server[1]] + list(cfg[3:])
+                    srv[4] = self.lifetime or cfg[4]
+                    self._resp.append("+QLWCONFIG:" + self._fmt_config(srv))
+            return
+        if kind == "test":
+            self._resp.append('+QLWCONFIG: (0,1),<serverIP>,(0-65535),<endpoint_name>,'
+                              '(20-31536000),(0,3),<PSK_ID>,<PSK>')
+            return
+        if kind != "set":
+            raise AtError()
+        if len(a) not in (6, 8):
+            raise CmeError(P.E_NPARAM)
+        self._need_idle()
+        bs = to_int(a[0], 0, 1)
+        host = str(a[1])
+        port = to_int(a[2], 0, 65535)
+        ep = str(a[3])
+        lt = to_int(a[4], 20, 31536000)
+        sec = to_int(a[5])
+        if not host or len(host) > 150 or len(ep) > 150 or not ep or sec not in (0, 3):
+            raise CmeError(P.E_VALUE)
+        pid = psk = None
+        if sec == 0:
+            if len(a) != 8:
+                raise CmeError(P.E_NPARAM)
+            pid, psk = str(a[6]), str(a[7])
+            if len(psk) % 2:
+                raise CmeError(P.E_ODD)
+            try:
+                bytes.fromhex(psk)
+            except ValueError:
+                raise CmeError(P.E_VALUE)
+            if not pid or len(pid) > 150 or len(psk) > 256 or not psk:
+                raise CmeError(P.E_VALUE)
+        self.nv["config"] = [bs, host, port, ep, lt, sec, pid, psk]
+        self.bs_connected = False
+
+    @staticmethod
+    def _fmt_config(c):
+        s = '%d,"%s",%d,"%s",%d,%d' % (c[0], c[1], c[2], c[3], c[4], c[5])
+        if c[5] == 0 and c[6] is not None:
+            s += ',"%s","%s"' % (c[6], c[7])
+        return s
+
+    def c_qlwcfg(self, kind, a):
+        cfg = self.nv["cfg"]
+        if kind == "read":
+            self._resp += ['+QLWCFG: "%s",%s' % (k, ",".join(map(str, cfg[k])))
+                           for k in CFG_ORDER]
+            return
+        if kind == "test":
+            self._resp += ['+QLWCFG: "%s"' % k for k in CFG_ORDER]
+            return
+        if kind != "set":
+            raise AtError()
+        key = str(a[0])
+        if key not in CFG_RANGES:
+            raise CmeError(P.E_VALUE)
+        vals = a[1:]
+        if not vals:
+            self._resp.append('+QLWCFG: "%s",%s' % (key, ",".join(map(str, cfg[key]))))
+            return
+        ranges = CFG_RANGES[key]
+        if len(vals) != len(ranges):
+            raise CmeError(P.E_NPARAM)
+        new = [to_int(v, lo, hi) for v, (lo, hi) in zip(vals, ranges)]
+        cfg[key] = new
+        self.nv.save()
+
+    def c_qlwreg(self, kind, a):
+        if kind == "test":
+            return
+        if kind != "exec":
+            raise AtError()
+        self._need_idle()
+        if not self.nv["config"]:
+            raise CmeError(P.E_OTHER)
+        if self.cfun != 1:
+            raise CmeError(P.E_NOTREADY)
+        self.state = 1
+        if self.attached:
+            self.defer(self.reg_s, self._register_done)
+        else:
+            self._reg_waiting = True
+
+    def c_qlwupdate(self, kind, a):
+        if kind == "test":
+            self._resp.append("+QLWUPDATE: (0,1),(20-31536000)")
+            return
+        if kind != "set":
+            raise AtError()
+        if len(a) != 2:
+            raise CmeError(P.E_NPARAM)
+        mode = to_int(a[0], 0, 1)
+        v = to_int(a[1], 20, 31536000) if mode == 0 else to_int(a[1], 0, 1)
+        if self.state != 2:
+            raise CmeError(P.E_NOTREG)
+        mid = self.next_msgid()
+        self._resp.append("+QLWUPDATE: %d" % mid)
+
+        def done():
+            if self.state != 2:
+                return
+            if not self.network_ok:
+                self.emit("+QLWUPDATE: 1,%d" % mid)
+                return
+            if mode == 0:
+                self.lifetime = v
+                self._save_ctx(True)
+            else:
+                self.binding = "UQ" if v else "U"
+            self._schedule_update()
+            self.emit("+QLWUPDATE: 0,%d" % mid)
+        self.defer(self.update_s, done)
+
+    def c_qlwdereg(self, kind, a):
+        if kind != "exec":
+            raise AtError()
+        if self.state not in (2, 7):
+            raise CmeError(P.E_NOTREG)
+        self.state = 3
+
+        def done():
+            self.state = 4
+            self._cancel_update()
+            self._save_ctx(False)
+            self.bs_connected = False
+            self.emit("+QLWDEREG: 0")
+        self.defer(self.update_s, done)
+
+    def _objects_changed(self, line):
+        self.defer(self.short_s, line)
+        if self.state == 2:
+            self.defer(self.update_s, lambda: self._ping(automatic=False))
+
+    def c_qlwaddobj(self, kind, a):
+        objs = self.nv["objects"]
+        if kind == "read":
+            self._resp += ["+QLWADDOBJ: %d,%d,%d,%s" % (o, i, len(r), ",".join(map(str, r)))
+                           for o, i, r in objs]
+            return
+        if kind != "set":
+            raise AtError()
+        if len(a) < 4:
+            raise CmeError(P.E_NPARAM)
+        obj, inst, n = to_int(a[0], 0, 65535), to_int(a[1], 0, 65535), to_int(a[2])
+        if len(a) != 3 + n:
+            raise CmeError(P.E_NPARAM)
+        res = [to_int(x, 0, 65535) for x in a[3:]]
+        ids = {o for o, _, _ in objs}
+        insts = [i for o, i, _ in objs if o == obj]
+        if (not 1 <= n <= MAX_RESOURCES or len(set(res)) != n or obj in BUILTIN_OBJECTS
+                or inst in insts or len(insts) >= MAX_INSTANCES
+                or (obj not in ids and len(ids) >= MAX_OBJECTS)):
+            raise CmeError(P.E_VALUE)
+        objs.append([obj, inst, res])
+        self.nv.save()
+        self._objects_changed("+QLWADDOBJ: 0")
+
+    def c_qlwdelobj(self, kind, a):
+        if kind != "set":
+            raise AtError()
+        if len(a) != 1:
+            raise CmeError(P.E_NPARAM)
+        obj = to_int(a[0], 0, 65535)
+        objs = self.nv["objects"]
+        keep = [x for x in objs if x[0] != obj]
+        if len(keep) == len(objs):
+            raise CmeError(P.E_VALUE)
+        self.nv["objects"] = keep
+        self._objects_changed("+QLWDELOBJ: 0")
+
+    def has_object(self, obj, inst=-1):
+        return any(o == obj and (inst < 0 or i == inst) for o, i, _ in self.nv["objects"])
+
+    def _content_rsp(self, kind, a, name):
+        if kind != "set":
+            raise AtError()
+        if len(a) < 2:
+            raise CmeError(P.E_NPARAM)
+        mid, result = to_int(a[0], 0, 65535), to_int(a[1])
+        if result not in P.READ_RESULTS:
+            raise CmeError(P.E_VALUE)
+        part, index = None, 0
+        if result == 1 or len(a) == 9:
+            if len(a) != 9:
+                raise CmeError(P.E_NPARAM)
+            obj, inst, res = to_int(a[2]), to_int(a[3]), to_int(a[4])
+            index = to_int(a[8], 0)
+            if result == 1:
+                vtype, ln = to_int(a[5], 1, 5), to_int(a[6], 0)
+                part = (obj, inst, res, vtype, P.decode_value(vtype, ln, a[7]))
+        self.sim.server.respond(kind_of[name], mid, result, part, index)
+        self.defer(self.short_s, "+%s: 0" % name)
+
+    def c_qlwrdrsp(self, kind, a):
+        self._content_rsp(kind, a, "QLWRDRSP")
+
+    def c_qlwobsrsp(self, kind, a):
+        self._content_rsp(kind, a, "QLWOBSRSP")
+
+    def _result_rsp(self, kind, a, name, req):
+        if kind != "set":
+            raise AtError()
+        if len(a) != 2:
+            raise CmeError(P.E_NPARAM)
+        mid, result = to_int(a[0], 0, 65535), to_int(a[1])
+        if result not in P.WRITE_RESULTS:
+            raise CmeError(P.E_VALUE)
+        self.sim.server.respond(req, mid, result, None, 0)
+        self.defer(self.short_s, "+%s: 0" % name)
+
+    def c_qlwwrrsp(self, kind, a):
+        if self.sim.faults.wrrsp_error:
+            raise AtError()
+        self._result_rsp(kind, a, "QLWWRRSP", "write")
+
+    def c_qlwrrsp(self, kind, a):
+        self._result_rsp(kind, a, "QLWRRSP", "write")
+
+    def c_qlwexersp(self, kind, a):
+        self._result_rsp(kind, a, "QLWEXERSP", "execute")
+
+    def c_qlwnotify(self, kind, a):
+        if kind != "set":
+            raise AtError()
+        if not 7 <= len(a) <= 9:
+            raise CmeError(P.E_NPARAM)
+        obj, inst, res = to_int(a[0]), to_int(a[1]), to_int(a[2], -1)
+        vtype, ln = to_int(a[3], 1, 5), to_int(a[4], 0)
+        value = P.decode_value(vtype, ln, a[5])
+        index = to_int(a[6], 0)
+        con = to_int(a[7], 0, 1) if len(a) > 7 else 0
+        rai = to_int(a[8], 0, 2) if len(a) > 8 else 0
+        if self.state != 2:
+            raise CmeError(P.E_NOTREG)
+        n = Notification(obj, inst, res, vtype, value, index, bool(con), rai)
+        self.sim.notifications.append(n)
+        self._parts.append(n)
+        if index > 0:
+            self.defer(self.short_s, "+QLWNOTIFY: 0")
+            return
+        parts, self._parts = self._parts, []
+        if not con:
+            self.defer(self.short_s, "+QLWNOTIFY: 0")
+            return
+        mid = self.next_msgid()
+        for p in parts:
+            p.msgid = mid
+        self.defer(self.short_s, '+QLWURC: "report",%d' % mid)
+        self.defer(self.short_s, "+QLWNOTIFY: 0")
+        lost = not self.network_ok or self.sim.faults.take_ack_loss()
+        if lost:
+            t, m = self.cfg("retransmit")
+            wait = P.retransmit_total(t, m, self.cfg("retransmit_mode")[0])
+        else:
+            wait = self.ack_s
+
+        def ack():
+            for p in parts:
+                p.acked = not lost
+            self.emit('+QLWURC: "report_ack",%d,%d' % (1 if lost else 0, mid))
+        self.defer(self.short_s + wait, ack)
+
+    def c_qlwrd(self, kind, a):
+        if kind == "read":
+            self._resp.append("+QLWRD: %d" % len(self.buffer))
+        elif kind == "exec":
+            if self.buffer:
+                item = self.buffer.pop(0)
+                self._resp.append("+QLWRD: %d,%s" % (len(self.buffer), item))
+            else:
+                self._resp.append("+QLWRD: 0")
+        else:
+            raise AtError()
+
+    def c_qlwstatus(self, kind, a):
+        if kind != "read":
+            raise AtError()
+        self._resp.append("+QLWSTATUS: %d" % self.state)
+
+    def c_qlwrecover(self, kind, a):
+        if kind != "exec":
+            raise AtError()
+        if self.state in (0, 4, 5):
+            raise CmeError(P.E_NOTREG)
+        if self.state != 7:
+            raise CmeError(P.E_OTHER)
+        self.state = 6
+        self.defer(self.update_s, self._recover_done)
+
+
+kind_of = {"QLWRDRSP": "read", "QLWOBSRSP": "observe"}

@@ -1,0 +1,224 @@
+"""The LwM2M server side of the simulator, for tests (`sim.server`).
+
+Each request emits the URC the note specifies with a fresh message id (or the buffer
+announcement in access_mode 1), waits for the MCU's response command and returns a
+`Response`, or raises `ServerTimeout`. All waits are in real seconds.
+"""
+from . import atparse as P
+from .atparse import CmeError
+
+
+class ServerTimeout(TimeoutError):
+    """The MCU did not answer a server request within the deadline."""
+
+
+class ServerError(RuntimeError):
+    """The request cannot be sent (client not registered, network lost, ...)."""
+
+
+class Response:
+    """What the server received: `result` (the note's result code, e.g. 1 content,
+    2 changed, 11..15 errors), `values` [(obj, inst, res, vtype, value), ...] in the order
+    the parts arrived, `msgid`, `kind` and `auto` (answered by the module itself)."""
+
+    def __init__(self, kind, msgid, result=None, values=None, auto=False):
+        self.kind, self.msgid, self.result = kind, msgid, result
+        self.values = values if values is not None else []
+        self.auto = auto
+
+    @property
+    def value(self):
+        """The value of the first part (None when there is none)."""
+        return self.values[0][4] if self.values else None
+
+    @property
+    def ok(self):
+        return self.result in (1, 2)
+
+    def __repr__(self):
+        return "Response(%s, msgid=%s, result=%s, values=%r)" % (
+            self.kind, self.msgid, self.result, self.values)
+
+
+class Pending:
+    """A request in flight; `wait(timeout)` -> Response or raises ServerTimeout."""
+
+    def __init__(self, server, kind, msgid, path, deadline):
+        self.server, self.kind, self.msgid, self.path = server, kind, msgid, path
+        self.deadline = deadline
+        self.response = None
+        self.values = []
+
+    @property
+    def done(self):
+        return self.response is not None
+
+    def wait(self, timeout=None):
+        timeout = self.deadline if timeout is None else timeout
+        sim = self.server.sim
+        with sim.cond:
+            if not sim.cond.wait_for(lambda: self.response is not None, timeout):
+                self.server.pending.pop(self.msgid, None)
+                raise ServerTimeout("%s %s (msgid %d): no response from the MCU within %.3f s"
+                                    % (self.kind, self.path, self.msgid, timeout))
+            return self.response
+
+
+_RSP_CMD = {"read": "AT+QLWRDRSP", "write": "AT+QLWWRRSP", "execute": "AT+QLWEXERSP",
+            "observe": "AT+QLWOBSRSP"}
+
+
+class Server:
+    def __init__(self, sim, deadline_s=5.0):
+        self.sim = sim
+        self.deadline_s = deadline_s
+        self.pending = {}
+        self.auto_acked = set()
+        self.observed = set()
+        self.log = []          # every Response completed, in order
+
+    def has_pending(self):
+        return bool(self.pending)
+
+    # ---- request plumbing ----------------------------------------------------------------
+    def _check(self):
+        m = self.sim.modem
+        if m.state != 2:
+            raise ServerError("client not registered (QLWSTATUS %d)" % m.state)
+        if not m.network_ok or not m.attached:
+            raise ServerError("network lost")
+
+    def _request(self, kind, path, urc, msgid, timeout, block, obj, inst):
+        sim = self.sim
+        with sim.cond:
+            self._check()
+            m = sim.modem
+            mid = m.next_msgid() if msgid is None else msgid
+            p = Pending(self, kind, mid, path, self.deadline_s if timeout is None else timeout)
+            if not m.has_object(obj, inst):
+                p.response = Response(kind, mid, 13)      # 4.04, answered by the module
+                self.log.append(p.response)
+                return p.response if block else p
+            if m.asleep:
+                m.wake(reason="downlink")
+            self.pending[mid] = p
+            m.deliver(urc % mid)
+            if kind == "observe" and m.cfg("auto_ack")[0]:
+                self.pending.pop(mid, None)
+                self.auto_acked.add(mid)
+                p.response = Response(kind, mid, 1, auto=True)
+                self.log.append(p.response)
+        return p.wait() if block else p
+
+    def respond(self, kind, msgid, result, part, index):
+        """Called by the modem (under the lock) for an MCU response command."""
+        if kind == "observe" and msgid in self.auto_acked:
+            return
+        p = self.pending.get(msgid)
+        if p is None or p.kind != kind:
+            raise CmeError(P.E_VALUE)
+        if part is not None:
+            p.values.append(part)
+        if index == 0:
+            del self.pending[msgid]
+            p.response = Response(kind, msgid, result, p.values)
+            self.log.append(p.response)
+            if kind == "observe" and result == 1:
+                self.observed.add(p.path)
+            self.sim.cond.notify_all()
+
+    # ---- the API -------------------------------------------------------------------------
+    def read(self, path, timeout=None, msgid=None, block=True):
+        o, i, r = P.parse_path(path)
+        return self._request("read", path, '"read",%%d,%d,%d,%d' % (o, i, r),
+                             msgid, timeout, block, o, i)
+
+    def write(self, path, vtype, value, timeout=None, msgid=None, block=True):
+        o, i, r = P.parse_path(path)
+        data = P.encode_payload(value)
+        urc = '"write",%%d,%d,%d,%d,%d,%d,"%s",0' % (o, i, r, vtype, len(data),
+                                                       data.hex().upper())
+        return self._request("write", path, urc, msgid, timeout, block, o, i)
+
+    def execute(self, path, timeout=None, msgid=None, block=True):
+        o, i, r = P.parse_path(path)
+        builtin = {(1, 0, 8): self.update_trigger, (1, 0, 4): self.disable,
+                   (3, 0, 5): self.factory_reset, (1, 0, 9): self.bootstrap_request_trigger}
+        if (o, i, r) in builtin:
+            return builtin[(o, i, r)]()
+        return self._request("execute", path, '"execute",%%d,%d,%d,%d' % (o, i, r),
+                             msgid, timeout, block, o, i)
+
+    def observe(self, path, timeout=None, msgid=None, block=True, cancel=False):
+        o, i, r = P.parse_path(path)
+        urc = '"observe",%%d,%d,%d,%d,%d' % (1 if cancel else 0, o, i, r)
+        resp = self._request("observe", path, urc, msgid, timeout, block, o, i)
+        if cancel:
+            self.observed.discard(path)
+        return resp
+
+    def cancel_observe(self, path, timeout=None, msgid=None, block=True):
+        return self.observe(path, timeout, msgid, block, cancel=True)
+
+    def _builtin(self, kind, action):
+        sim = self.sim
+        with sim.cond:
+            self._check()
+            m = sim.modem
+            if m.asleep:
+                m.wake(reason="downlink")
+            mid = m.next_msgid()
+            action(m)
+            r = Response(kind, mid, 2, auto=True)
+            self.log.append(r)
+            return r
+
+    def update_trigger(self):
+        """Execute 1/0/8: the module updates its registration (+QLWURC: "ping",0)."""
+        return self._builtin("update_trigger",
+                             lambda m: sim_later(m, m.update_s, lambda: m._ping(False)))
+
+    def disable(self, timeout_s=86400):
+        """Execute 1/0/4: URC "disable",<timeout>; the client deregisters and registers
+        again after timeout_s module-seconds."""
+        def act(m):
+            m.emit('+QLWURC: "disable",%d' % timeout_s)
+            m.state = 4
+            m._cancel_update()
+            sim_later(m, timeout_s, lambda: m.state == 4 and m._start_register())
+        return self._builtin("disable", act)
+
+    def factory_reset(self):
+        """Execute 3/0/5: deregister, URC "factory_reset",0 then reboot (access_mode 0), or
+        buffer the URC without rebooting (access_mode 1)."""
+        def act(m):
+            m.state = 4
+            m._cancel_update()
+            m._save_ctx(False)
+            if m.cfg("access_mode")[0] == 1:
+                m.deliver('"factory_reset",0')
+            else:
+                m.emit('+QLWURC: "factory_reset",0')
+                sim_later(m, m.update_s, lambda: m.sim.reboot(reason="factory reset"))
+        return self._builtin("factory_reset", act)
+
+    def bootstrap_request_trigger(self):
+        """Execute 1/0/9: URC "bootstrap_request_trigger",0 then a new registration."""
+        def act(m):
+            m.emit('+QLWURC: "bootstrap_request_trigger",0')
+            m._cancel_update()
+            m.state = 1
+            sim_later(m, m.reg_s, m._register_done)
+        return self._builtin("bootstrap_request_trigger", act)
+
+    def expect_rsp_command(self, kind):
+        return _RSP_CMD[kind]
+
+
+def sim_later(m, delay, fn):
+    gen = m.boots
+
+    def run():
+        if gen == m.boots:
+            fn()
+    return m.sim.later(delay, run)
