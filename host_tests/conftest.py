@@ -94,3 +94,4 @@ class MPItem(pytest.Item):
 
 class MPFailure(Exception):
     pass
+from sim_fixtures import sim, sim_factory  # noqa: E402,F401

@@ -128,16 +128,14 @@ def decode_value(vtype, length, raw):
         if length != len(b) or length > 512:
             raise CmeError(E_VALUE)
         return b
+    # Integer/Float: the note's own transcripts send "88.88" with <len> 4 (5.8) and the
+    # module accepts it, so <len> is not checked against the characters for numbers.
     if vtype == T_INTEGER:
-        if length != len(raw):
-            raise CmeError(E_VALUE)
         try:
             return int(raw, 10)
         except ValueError:
             raise CmeError(E_VALUE)
     if vtype == T_FLOAT:
-        if length != len(raw):
-            raise CmeError(E_VALUE)
         try:
             return float(raw)
         except ValueError:

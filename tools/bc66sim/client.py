@@ -3,6 +3,7 @@ import os
 import select
 import socket
 import time
+import termios
 import tty
 
 
@@ -18,7 +19,7 @@ class ATClient:
             self.sock.setblocking(False)
         else:
             self.fd = os.open(device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-            tty.setraw(self.fd)
+            tty.setraw(self.fd, termios.TCSANOW)   # keep what is already queued
         self.buf = bytearray()
 
     def _fileno(self):

@@ -60,6 +60,7 @@ class Simulator:
         os.set_blocking(self._wake_w, False)
         self._thread = None
         self._running = False
+        self._stopped = False
         self.transport = None
         self.device = None
         self.tcp_port = None
@@ -81,6 +82,9 @@ class Simulator:
         return self
 
     def stop(self):
+        if self._stopped:
+            return
+        self._stopped = True
         self._running = False
         self._kick()
         if self._thread:

@@ -1,0 +1,43 @@
+"""pytest fixtures for the simulated BC66 (tools/bc66sim).
+
+`sim`: a started fast Simulator (time_scale=0.01, attach after 0.2 module-s, seed 0),
+stopped after the test. `sim_factory(**kw)`: start Simulators with other options
+(defaults as for `sim`; pass tcp_port=0 for a TCP listener); all are stopped at teardown.
+`sim_client`: an ATClient already attached to `sim` with the boot output drained.
+"""
+import pytest
+
+from tools.bc66sim import Simulator
+from tools.bc66sim.client import ATClient
+
+FAST = dict(time_scale=0.01, attach_s=0.2, seed=0)
+
+
+@pytest.fixture
+def sim_factory(tmp_path):
+    sims = []
+
+    def make(tcp_port=None, **kw):
+        opts = dict(FAST)
+        opts.update(kw)
+        s = Simulator(**opts)
+        sims.append(s)
+        return s.start(tcp_port=tcp_port)
+
+    yield make
+    for s in sims:
+        s.stop()
+
+
+@pytest.fixture
+def sim(sim_factory):
+    return sim_factory()
+
+
+@pytest.fixture
+def sim_client(sim):
+    c = ATClient(sim.device)
+    sim.wait_for(lambda: sim.attached, 5)
+    c.drain(0.02)
+    yield c
+    c.close()
