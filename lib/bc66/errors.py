@@ -1,45 +1,50 @@
 """Typed exceptions of the BC66 driver and the note's chapter 6 tables."""
 
-# Table 2 of the note: LwM2M <err> (also +CME ERROR / +CMEE ERROR codes).
-ERR = {
-    0: "Operation successful", 1: "Other error", 2: "Parameter number error",
-    3: "Parameter value error", 4: "Not register error", 7: "Disable error",
-    13: "Data length odd error", 15: "Not ready receive error", 32: "Keep connecting error",
-    33: "Already registered error", 34: "Create lwm2m error",
-}
+# Table 2 of the note: LwM2M <err> (also the code of +CME ERROR / +CMEE ERROR).
+ERR = ("0:Operation successful|1:Other error|2:Parameter number error|3:Parameter value error|"
+       "4:Not register error|7:Disable error|13:Data length odd error|"
+       "15:Not ready receive error|32:Keep connecting error|33:Already registered error|"
+       "34:Create lwm2m error|-1:ERROR")
 # Table 3 of the note: <status_code>.
-STATUS = {
-    0: "Success", 1: "Timeout", 2: "Packet not sent", 3: "Recovered failed",
-    4: "Update failed", 9: "Reset", 10: "Bad request", 13: "Forbidden", 14: "Not found",
-    22: "Precondition failed",
-}
+STATUS = ("0:Success|1:Timeout|2:Packet not sent|3:Recovered failed|4:Update failed|9:Reset|"
+          "10:Bad request|13:Forbidden|14:Not found|22:Precondition failed")
+
+
+def name(table, code):
+    """The table's name for ``code`` (``ERR`` or ``STATUS``), or "Unknown"."""
+    k = "|%d:" % code
+    i = ("|" + table).find(k)
+    if i < 0:
+        return "Unknown"
+    j = table.find("|", i)
+    return table[i + len(k) - 1:j if j >= 0 else len(table)]
 
 
 class BC66Error(Exception):
-    """Base of every error the driver raises (besides ValueError for bad arguments)."""
+    """Base of every error the driver raises (bad arguments raise ValueError)."""
 
 
 class ATTimeout(BC66Error):
-    """No final result (or no deferred result) within the deadline."""
+    """No final result, or no deferred result, within the deadline."""
 
 
 class Rebooted(BC66Error):
-    """The module restarted (boot banner) while a command or a result was pending."""
+    """The module restarted (boot banner) while a command or result was pending."""
 
 
 class CommandError(BC66Error):
-    """``ERROR`` (code -1), ``+CME ERROR: n`` / ``+CMEE ERROR: n`` or a deferred ``<err>`` != 0."""
+    """``ERROR`` (code -1), ``+CME ERROR: n`` / ``+CMEE ERROR: n``, or a deferred <err>."""
+
+    table = ERR
 
     def __init__(self, code=-1, cmd=""):
         self.code = code
-        self.name = ERR.get(code, "ERROR" if code < 0 else "Unknown error")
+        self.name = name(self.table, code)
         super().__init__(code, self.name, cmd)
 
 
 class StatusError(BC66Error):
-    """A deferred ``<status_code>`` != 0 (register, update, deregister, recover, ...)."""
+    """A deferred <status_code> != 0 (register, update, deregister, recover)."""
 
-    def __init__(self, code, cmd=""):
-        self.code = code
-        self.name = STATUS.get(code, "Unknown status")
-        super().__init__(code, self.name, cmd)
+    __init__ = CommandError.__init__
+    table = STATUS

@@ -1,4 +1,8 @@
-"""BC66: one typed coroutine per AT command of the LwM2M application note."""
+"""BC66: one typed coroutine per AT command of the LwM2M application note.
+
+Simple commands live in the table ``API`` (reached through ``__getattr__``: one small
+table entry instead of one method each); commands with richer arguments are methods.
+"""
 from collections import namedtuple
 from micropython import const
 from . import log
@@ -18,52 +22,103 @@ STATUS_NEED_RECOVER = const(7)
 
 LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime", "security",
                                    "psk_id", "psk"))
+# AT+QLWCFG keys -> ranges of their values.
+CFG = {"auto_reg": ((0, 1),), "per_regstatus_feat": ((0, 1),), "rai_enable": ((0, 1),),
+       "retransmit": ((1, 20), (0, 8)), "auto_ack": ((0, 1),), "access_mode": ((0, 1),),
+       "recovery_mode": ((0, 1),), "retransmit_mode": ((0, 1),)}
+_B = ((0, 1),)
+_MR = ((0, 65535), (2, 14))  # msgid, result
 
-# AT+QLWCFG keys -> ranges of their integer values.
-CFG = {
-    "auto_reg": ((0, 1),), "per_regstatus_feat": ((0, 1),), "rai_enable": ((0, 1),),
-    "retransmit": ((1, 20), (0, 8)), "auto_ack": ((0, 1),), "access_mode": ((0, 1),),
-    "recovery_mode": ((0, 1),), "retransmit_mode": ((0, 1),),
+# Timeout classes (index into BC66.timeouts).
+_TC = const(0)  # the note's 300 ms maximum response time
+_TL = const(1)  # a deferred <err> the module produces itself
+_TN = const(2)  # network outcomes: register, update, deregister, notify, recover
+_TF = const(3)  # AT+CFUN
+# Deferred judgement.
+_ERR = const(1)  # "<prefix> <err>": CommandError if != 0
+_STA = const(2)  # "<prefix> <status>[,...]": StatusError if != 0
+# Answer parsers.
+_P0 = const(0)  # nothing
+_P1 = const(1)  # first field
+_PS = const(2)  # first field as str
+_PC = const(3)  # CEREG stat
+_PQ = const(4)  # (rssi, ber)
+_PI = const(5)  # IP or None
+_PW = const(6)  # list of LwConfig
+_PA = const(7)  # dict key -> tuple
+_PO = const(8)  # list of (obj, inst, res_ids)
+_PR = const(9)  # (remaining, URC|None)
+_PT = const(10)  # tuple of fields after the first
+
+# name: (command, argument ranges, info prefix, parser, deferred prefix, judgement, timeout)
+API = {
+    "imei": ("AT+CGSN=1", (), "+CGSN", _PS, None, 0, _TC),
+    "cereg": ("AT+CEREG?", (), "+CEREG", _PC, None, 0, _TC),
+    "ip": ("AT+CGPADDR=1", (), "+CGPADDR", _PI, None, 0, _TC),
+    "csq": ("AT+CSQ", (), "+CSQ", _PQ, None, 0, _TC),
+    "cfun": ("AT+CFUN=%d", _B, None, _P0, None, 0, _TF),
+    "sclk": ("AT+QSCLK=%d", ((0, 2),), None, _P0, None, 0, _TC),
+    "status": ("AT+QLWSTATUS?", (), "+QLWSTATUS", _P1, None, 0, _TC),
+    "config_get": ("AT+QLWCONFIG?", (), "+QLWCONFIG", _PW, None, 0, _TC),
+    "cfg_all": ("AT+QLWCFG?", (), "+QLWCFG", _PA, None, 0, _TC),
+    "objects": ("AT+QLWADDOBJ?", (), "+QLWADDOBJ", _PO, None, 0, _TC),
+    "rd_count": ("AT+QLWRD?", (), "+QLWRD", _P1, None, 0, _TC),
+    "rd_next": ("AT+QLWRD", (), "+QLWRD", _PR, None, 0, _TC),
+    "register": ("AT+QLWREG", (), None, _P0, "+QLWREG:", _STA, _TN),
+    "deregister": ("AT+QLWDEREG", (), None, _P0, "+QLWDEREG:", _STA, _TN),
+    "recover": ("AT+QLWRECOVER", (), None, _P0, '+QLWURC: "recovered"', _STA, _TN),
+    "del_object": ("AT+QLWDELOBJ=%d", ((0, 65535),), None, _P0, "+QLWDELOBJ:", _ERR, _TL),
+    "exec_rsp": ("AT+QLWEXERSP=%d,%d", _MR, None, _P0, "+QLWEXERSP:", _ERR, _TL),
 }
-
-# Timeout classes: index into BC66.timeouts.
-_T_CMD = const(0)  # the note's 300 ms maximum response time
-_T_LOCAL = const(1)  # a deferred <err> the module produces itself
-_T_NET = const(2)  # register / update / deregister / notify / recover outcomes
-_T_LONG = const(3)  # AT+CFUN
-# Deferred kinds: how a deferred line is judged.
-_ERR = const(0)  # "<prefix> <err>": CommandError if != 0
-_STAT = const(1)  # "<prefix> <status>[,...]": StatusError if != 0
-
-# name: (info prefix, deferred prefix, deferred kind, timeout class of the deferred)
-CMDS = {
-    "AT+QLWREG": (None, "+QLWREG:", _STAT, _T_NET),
-    "AT+QLWUPDATE": ("+QLWUPDATE", "+QLWUPDATE:", _STAT, _T_NET),
-    "AT+QLWDEREG": (None, "+QLWDEREG:", _STAT, _T_NET),
-    "AT+QLWRECOVER": (None, '+QLWURC: "recovered"', _STAT, _T_NET),
-    "AT+QLWADDOBJ": (None, "+QLWADDOBJ:", _ERR, _T_LOCAL),
-    "AT+QLWDELOBJ": (None, "+QLWDELOBJ:", _ERR, _T_LOCAL),
-    "AT+QLWRDRSP": (None, "+QLWRDRSP:", _ERR, _T_LOCAL),
-    "AT+QLWWRRSP": (None, "+QLWWRRSP:", _ERR, _T_LOCAL),
-    "AT+QLWRRSP": (None, "+QLWRRSP:", _ERR, _T_LOCAL),
-    "AT+QLWEXERSP": (None, "+QLWEXERSP:", _ERR, _T_LOCAL),
-    "AT+QLWOBSRSP": (None, "+QLWOBSRSP:", _ERR, _T_LOCAL),
-    "AT+QLWNOTIFY": (None, "+QLWNOTIFY:", _ERR, _T_NET),
-}
+# Deferred prefixes of the commands that are methods below.
+_DFR = {"AT+QLWUPDATE": ("+QLWUPDATE", "+QLWUPDATE:", _STA, _TN),
+        "AT+QLWADDOBJ": (None, "+QLWADDOBJ:", _ERR, _TL),
+        "AT+QLWRDRSP": (None, "+QLWRDRSP:", _ERR, _TL),
+        "AT+QLWOBSRSP": (None, "+QLWOBSRSP:", _ERR, _TL),
+        "AT+QLWWRRSP": (None, "+QLWWRRSP:", _ERR, _TL),
+        "AT+QLWRRSP": (None, "+QLWRRSP:", _ERR, _TL),
+        "AT+QLWNOTIFY": (None, "+QLWNOTIFY:", _ERR, _TN)}
 
 
-def _val(line):
-    """First field after the colon of an answer line, as parsed by ``fields``."""
+def _f(line):
     return fields(line, line.find(":") + 1)
 
 
-def _mask(text, psk):
-    return log.redact(text, psk) if psk else text
+def _parse(p, info):
+    if p == _P0:
+        return None
+    if p == _PW:
+        return [LwConfig(*(_f(x) + [None] * 8)[:8]) for x in info]
+    if p == _PA:
+        return {f[0]: tuple(f[1:]) for f in (_f(x) for x in info)}
+    if p == _PO:
+        return [(f[0], f[1], tuple(f[3:3 + f[2]])) for f in (_f(x) for x in info)]
+    if p == _PI:
+        for x in info:
+            f = _f(x)
+            if len(f) > 1 and f[1]:
+                return str(f[1])
+        return None
+    if not info:
+        raise CommandError(-1, "no answer line")
+    f = _f(info[0])
+    if p == _P1:
+        return f[0]
+    if p == _PS:
+        return str(f[0])
+    if p == _PC:
+        return f[1] if len(f) > 1 else f[0]
+    if p == _PQ:
+        return f[0], f[1]
+    if p == _PR:
+        return f[0], (from_fields(f[1:]) if len(f) > 1 else None)
+    return tuple(f[1:])
 
 
 class BC66:
-    """The BC66 driver. ``on_urc(URC)`` runs inside the reader task: keep it short
-    (queue work for another task). A reboot is delivered as kind ``"reboot"``."""
+    """The BC66 driver. ``on_urc(URC)`` runs inside the reader task: keep it short.
+    A module restart is delivered as kind ``"reboot"``; the next command re-sends ATE0
+    and AT+CMEE=1 first. ``timeouts`` = [command, local deferred, network, CFUN] ms."""
 
     def __init__(self, port, on_urc=None):
         self.on_urc = on_urc
@@ -77,17 +132,34 @@ class BC66:
         u = parse(line)
         if u is None:
             self.unknown += 1
-            return
-        if u.kind == "reboot":
-            self._reinit = True
-        if self.on_urc is not None:
-            self.on_urc(u)
+        else:
+            if u.kind == "reboot":
+                self._reinit = True
+            if self.on_urc is not None:
+                self.on_urc(u)
 
-    # ---- engine plumbing
+    def __getattr__(self, name):
+        e = API.get(name)
+        if e is None:
+            raise AttributeError(name)
+
+        def call(*args, timeout_ms=None):
+            if len(args) != len(e[1]):
+                raise TypeError(name)
+            for v, (lo, hi) in zip(args, e[1]):
+                check_int(v, lo, hi, name)
+            return self._api(e, e[0] % args if args else e[0], timeout_ms)
+        return call
+
+    async def _api(self, e, cmd, tmo):
+        if e[4] is None:
+            return _parse(e[3], await self._q(cmd, e[2], tmo or self.timeouts[e[6]]))
+        await self._d(cmd, tmo, None, None, (e[2], e[4], e[5], e[6]))
+
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
         self.at.start()
-        if not await self.sync(tries):
+        if not await self.at.sync(tries):
             raise ATTimeout("no answer to AT")
         await self._init()
 
@@ -99,73 +171,25 @@ class BC66:
 
     async def _init(self):
         self._reinit = False
-        await self.at.cmd("ATE0", timeout_ms=self.timeouts[0])
-        await self.at.cmd("AT+CMEE=1", timeout_ms=self.timeouts[0])
+        await self.at.cmd("ATE0", None, self.timeouts[0])
+        await self.at.cmd("AT+CMEE=1", None, self.timeouts[0])
 
-    async def _q(self, cmd, prefix=None, timeout_ms=None):
-        """A plain command; returns its info lines."""
+    async def _q(self, cmd, prefix=None, timeout_ms=None, secret=None):
         if self._reinit:
             await self._init()
-        return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[0])
+        return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[0], secret=secret)
 
-    async def _one(self, cmd, prefix):
-        r = await self._q(cmd, prefix)
-        if not r:
-            raise CommandError(-1, cmd)
-        return _val(r[0])
-
-    async def _d(self, cmd, timeout_ms=None, capture=None, secret=None):
+    async def _d(self, cmd, timeout_ms=None, capture=None, secret=None, spec=None):
         """A command with a deferred result; returns (info lines, deferred fields)."""
         if self._reinit:
             await self._init()
-        i = cmd.find("=")
-        pfx, dfr, kind, tc = CMDS[cmd if i < 0 else cmd[:i]]
+        pfx, dfr, kind, tc = spec or _DFR[cmd[:cmd.find("=")]]
         info, line = await self.at.cmd(cmd, pfx, self.timeouts[0], dfr,
                                        timeout_ms or self.timeouts[tc], capture, True, secret)
-        f = fields(line, len(dfr) + (1 if dfr[-1] != ":" else 0))
+        f = fields(line, len(dfr) + (dfr[-1] != ":"))
         if f[0] != 0:
-            raise (StatusError if kind == _STAT else CommandError)(f[0], _mask(cmd, secret))
+            raise (StatusError if kind == _STA else CommandError)(f[0], cmd[:cmd.find("=")])
         return info, f
-
-    # ---- bring-up
-    async def imei(self):
-        return str((await self._one("AT+CGSN=1", "+CGSN"))[0])
-
-    async def cereg(self):
-        f = await self._one("AT+CEREG?", "+CEREG")
-        return f[1] if len(f) > 1 else f[0]
-
-    async def ip(self):
-        r = await self._q("AT+CGPADDR=1", "+CGPADDR")
-        for line in r:
-            f = _val(line)
-            if len(f) > 1 and f[1]:
-                return str(f[1])
-        return None
-
-    async def csq(self):
-        f = await self._one("AT+CSQ", "+CSQ")
-        return f[0], f[1]
-
-    async def cfun(self, n, timeout_ms=None):
-        check_int(n, 0, 1, "n")
-        await self._q("AT+CFUN=%d" % n, None, timeout_ms or self.timeouts[_T_LONG])
-
-    async def sclk(self, mode):
-        check_int(mode, 0, 2, "mode")
-        await self._q("AT+QSCLK=%d" % mode)
-
-    # ---- configuration
-    async def status(self):
-        return (await self._one("AT+QLWSTATUS?", "+QLWSTATUS"))[0]
-
-    async def config_get(self):
-        out = []
-        for line in await self._q("AT+QLWCONFIG?", "+QLWCONFIG"):
-            f = _val(line)
-            f = f + [None] * (8 - len(f))
-            out.append(LwConfig(*f[:8]))
-        return out
 
     async def config_set(self, bs, host, port, endpoint, lifetime, security,
                          psk_id=None, psk=None):
@@ -181,129 +205,73 @@ class BC66:
         if security == 0 or psk_id is not None or psk is not None:
             check_str(psk_id, "psk_id", 150)
             check_str(psk, "psk", 256)
-            if len(psk) % 2:
-                raise ValueError("psk: odd length")
-            for c in psk.encode():
-                if not (48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102):
-                    raise ValueError("psk: not hex")
+            if len(psk) % 2 or not all(c in "0123456789abcdefABCDEF" for c in psk):
+                raise ValueError("psk: even-length hex")
             cmd += ',"%s","%s"' % (psk_id, psk)
-        if self._reinit:
-            await self._init()
-        await self.at.cmd(cmd, None, self.timeouts[0], secret=psk)
+        await self._q(cmd, None, None, psk)
 
     async def cfg_get(self, key):
-        self._cfgkey(key)
-        f = await self._one('AT+QLWCFG="%s"' % key, "+QLWCFG")
-        return tuple(f[1:])
-
-    async def cfg_all(self):
-        d = {}
-        for line in await self._q("AT+QLWCFG?", "+QLWCFG"):
-            f = _val(line)
-            d[f[0]] = tuple(f[1:])
-        return d
+        if key not in CFG:
+            raise ValueError("key")
+        return _parse(_PT, await self._q('AT+QLWCFG="%s"' % key, "+QLWCFG"))
 
     async def cfg_set(self, key, *vals):
-        rng = self._cfgkey(key)
-        if len(vals) != len(rng):
-            raise ValueError("%s: %d values" % (key, len(rng)))
+        rng = CFG.get(key)
+        if rng is None or len(vals) != len(rng):
+            raise ValueError("key")
         for v, (lo, hi) in zip(vals, rng):
             check_int(v, lo, hi, key)
         await self._q('AT+QLWCFG="%s",%s' % (key, ",".join(str(v) for v in vals)))
 
-    def _cfgkey(self, key):
-        r = CFG.get(key)
-        if r is None:
-            raise ValueError("key")
-        return r
-
-    # ---- registration
-    async def register(self, timeout_ms=None):
-        await self._d("AT+QLWREG", timeout_ms)
-
     async def update(self, mode, value, timeout_ms=None):
+        """Lifetime (mode 0, 20..31536000) or binding (mode 1: 0 U, 1 UQ); -> message id."""
         check_int(mode, 0, 1, "mode")
-        if mode:
-            check_int(value, 0, 1, "binding")
-        else:
-            check_int(value, 20, 31536000, "lifetime")
-        _, f = await self._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
-        return f[1] if len(f) > 1 else None
-
-    async def deregister(self, timeout_ms=None):
-        await self._d("AT+QLWDEREG", timeout_ms)
-
-    async def recover(self, timeout_ms=None):
-        await self._d("AT+QLWRECOVER", timeout_ms)
-
-    # ---- objects
-    async def objects(self):
-        out = []
-        for line in await self._q("AT+QLWADDOBJ?", "+QLWADDOBJ"):
-            f = _val(line)
-            out.append((f[0], f[1], tuple(f[3:3 + f[2]])))
-        return out
+        check_int(value, 0, 1, "binding") if mode else check_int(value, 20, 31536000, "lifetime")
+        info, f = await self._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
+        return f[1] if len(f) > 1 else (_f(info[0])[0] if info else None)
 
     async def add_object(self, obj, inst, res_ids):
         check_int(obj, 0, 65535, "obj")
         check_int(inst, 0, 3, "inst")
-        n = len(res_ids)
-        if not 1 <= n <= 14:
+        if not 1 <= len(res_ids) <= 14:
             raise ValueError("res_ids: 1..14")
         for r in res_ids:
             check_int(r, 0, 65535, "res_ids")
-        await self._d("AT+QLWADDOBJ=%d,%d,%d,%s" % (obj, inst, n, ",".join(str(r) for r in res_ids)))
+        await self._d("AT+QLWADDOBJ=%d,%d,%d,%s" % (obj, inst, len(res_ids),
+                                                   ",".join(str(r) for r in res_ids)))
 
-    async def del_object(self, obj):
-        check_int(obj, 0, 65535, "obj")
-        await self._d("AT+QLWDELOBJ=%d" % obj)
-
-    # ---- answers to server requests
-    async def _rsp(self, name, msgid, result, ok, obj, inst, res, vtype, value, index):
+    async def _rsp(self, name, msgid, result, obj, inst, res, vtype, value, index):
         check_int(msgid, 0, 65535, "msgid")
-        check_int(result, 1, 15, "result")
-        if result != ok and result < 11:
+        if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
             raise ValueError("result")
-        for v, n in ((obj, "obj"), (inst, "inst"), (res, "res")):
-            check_int(v, -1, 65535, n)
+        for v in (obj, inst, res):
+            check_int(v, -1, 65535, "id")
         check_int(index, 0, 65535, "index")
-        if vtype == 0 or value is None:
-            ps = [(0, '""')]
-            vtype = 1
-        else:
-            ps = parts(vtype, value)
+        ps = [(0, '""')] if value is None else parts(vtype, value)
         n = len(ps) - 1
         for ln, text in ps:
             await self._d("%s=%d,%d,%d,%d,%d,%d,%d,%s,%d" % (
-                name, msgid, result, obj, inst, res, vtype, ln, text, index + n))
+                name, msgid, result, obj, inst, res, vtype or 1, ln, text, index + n))
             n -= 1
 
-    async def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        await self._rsp("AT+QLWRDRSP", msgid, result, 1, obj, inst, res, vtype, value, index)
+    def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        return self._rsp("AT+QLWRDRSP", msgid, result, obj, inst, res, vtype, value, index)
 
-    async def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        await self._rsp("AT+QLWOBSRSP", msgid, result, 1, obj, inst, res, vtype, value, index)
+    def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        return self._rsp("AT+QLWOBSRSP", msgid, result, obj, inst, res, vtype, value, index)
 
     async def write_rsp(self, msgid, result):
         """``AT+QLWWRRSP``; if the module answers ``ERROR``, ``AT+QLWRRSP`` from then on."""
-        self._chk(msgid, result)
+        check_int(msgid, 0, 65535, "msgid")
+        check_int(result, 2, 14, "result")
         try:
             await self._d("%s=%d,%d" % (self._wr, msgid, result))
         except CommandError as e:
             if e.code != -1 or self._wr == "AT+QLWRRSP":
                 raise
-            log.log(log.WARN, "bc66", "AT+QLWWRRSP refused: using AT+QLWRRSP")
+            log.log(log.WARN, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
             self._wr = "AT+QLWRRSP"
             await self._d("AT+QLWRRSP=%d,%d" % (msgid, result))
-
-    async def exec_rsp(self, msgid, result):
-        self._chk(msgid, result)
-        await self._d("AT+QLWEXERSP=%d,%d" % (msgid, result))
-
-    def _chk(self, msgid, result):
-        check_int(msgid, 0, 65535, "msgid")
-        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
-            raise ValueError("result")
 
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
         """Send a notification; returns the message id of the ``report`` URC for CON."""
@@ -320,17 +288,7 @@ class BC66:
             if rai:
                 cmd += ",%d" % rai
             info, _ = await self._d(cmd, timeout_ms, '+QLWURC: "report"')
-            for line in info:
-                u = parse(line)
-                if u is not None and u.kind == "report":
-                    mid = u.msgid
+            for x in info:
+                mid = _f(x)[1]
             n -= 1
         return mid if con else None
-
-    # ---- buffer access mode
-    async def rd_count(self):
-        return (await self._one("AT+QLWRD?", "+QLWRD"))[0]
-
-    async def rd_next(self):
-        f = await self._one("AT+QLWRD", "+QLWRD")
-        return f[0], (from_fields(f[1:]) if len(f) > 1 else None)
