@@ -56,8 +56,8 @@ def _load_json(path):
 def makedirs(path):
     cur = ""
     for part in path.split("/"):
-        cur = cur + "/" + part if cur or path.startswith("/") else part
         if part:
+            cur += "/" + part if cur or path[0] == "/" else part
             try:
                 os.mkdir(cur)
             except OSError:
