@@ -16,6 +16,47 @@ exercised. ``echo=True`` echoes commands like a module with ATE1.
 import asyncio
 import random
 
+MODS = ("__init__", "log", "errors", "lines", "atrx", "at", "values", "urc", "modem")
+
+
+def prefer_mpy(mods=MODS):
+    # Load lib/bc66 from build/mpy/lib (``make mpy``) when every .mpy is fresh: compiling
+    # the sources inside a 48 KB heap costs more than the code itself. True if used.
+    import os
+    import sys
+    base = "build/mpy/lib"
+    try:
+        for m in mods:
+            if os.stat(base + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
+                raise OSError
+    except OSError:
+        print("prefer_mpy: build/mpy missing or stale (run `make mpy`): using sources")
+        return False
+    if base not in sys.path:
+        sys.path.insert(1 if sys.path and sys.path[0] == ".frozen" else 0, base)
+    return True
+
+
+def engine(seed=1, **kw):
+    # (fake, started ATEngine, list of URC lines) with short test timings.
+    from bc66.at import ATEngine
+    fm = FakeModem(seed=seed, **kw)
+    urcs = []
+    e = ATEngine(fm, urcs.append)
+    e.late_ms = 30
+    e.sync_ms = 50
+    e.start()
+    return fm, e, urcs
+
+
+async def raises(exc, aw):
+    # Await ``aw``; return the ``exc`` it raised, fail if it did not.
+    try:
+        await aw
+    except exc as e:
+        return e
+    raise AssertionError("no " + exc.__name__)
+
 
 def wire(*items):
     """Bytes of reply lines as the module sends them."""
@@ -35,6 +76,7 @@ class FakeModem:
         self.echo = echo
         self.script = []
         self.out = bytearray()
+        self.pos = 0
         self._rx = bytearray()
         self.written = []
         self.errors = []
@@ -96,13 +138,17 @@ class FakeModem:
                 self.out.extend(wire(it))
 
     async def readinto(self, buf):
-        while not self.out:
+        while self.pos >= len(self.out):
             if self.closed:
                 raise OSError(32)
+            if self.pos:
+                self.out = bytearray()
+                self.pos = 0
             await asyncio.sleep_ms(1)
-        n = min(len(buf), len(self.out), random.randint(1, self.maxfrag))
-        buf[:n] = self.out[:n]
-        self.out = self.out[n:]
+        p = self.pos
+        n = min(len(buf), len(self.out) - p, random.randint(1, self.maxfrag))
+        buf[:n] = memoryview(self.out)[p:p + n]
+        self.pos = p + n
         return n
 
     def close(self):
