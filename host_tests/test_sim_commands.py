@@ -3,11 +3,12 @@ import time
 
 import pytest
 
-from sim_fixtures import sim_client  # noqa: F401
+import sim_fixtures
 from tools.bc66sim.atparse import update_interval, retransmit_total
 from tools.bc66sim.client import ATClient
 from tools.bc66sim.modem import BANNER
 
+sim_client = sim_fixtures.sim_client
 CFG = 'AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",%d,3'
 
 
