@@ -154,6 +154,7 @@ class LwM2M:
         self.emit_lines(lines + ["+QLWREG: 0"])
         self._save_ctx(True)
         self._schedule_update()
+        self.sim.server.on_online()
 
     def _save_ctx(self, registered):
         self.nv["context"] = {"registered": registered, "lifetime": self.lifetime,
@@ -186,6 +187,7 @@ class LwM2M:
         self.emit('+QLWURC: "ping",%d' % (0 if self.network_ok else 1))
         self.sim.update_count += 1
         self._schedule_update()
+        self.sim.server.on_online()
 
     def _recover_done(self):
         if self.state != 6:
@@ -198,6 +200,7 @@ class LwM2M:
             return
         self.state = 2
         self.emit('+QLWURC: "recovered",0')
+        self.sim.server.on_online()
         if self._update_pending:
             self._update_pending = False
             self._ping()

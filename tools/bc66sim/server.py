@@ -48,6 +48,7 @@ class Pending:
         self.deadline = deadline
         self.response = None
         self.values = []
+        self.delivered = False
 
     @property
     def done(self):
@@ -75,15 +76,17 @@ class Server:
         self.pending = {}
         self.auto_acked = set()
         self.observed = set()
+        self.queued = []       # requests held while the module sleeps (queue mode)
         self.log = []          # every Response completed, in order
 
     def has_pending(self):
-        return bool(self.pending)
+        """Requests delivered to the MCU and not answered yet."""
+        return any(p.delivered for p in self.pending.values())
 
     # ---- request plumbing ----------------------------------------------------------------
     def _check(self):
         m = self.sim.modem
-        if m.state != 2:
+        if m.state not in (2, 6, 7):
             raise ServerError("client not registered (QLWSTATUS %d)" % m.state)
         if not m.network_ok or not m.attached:
             raise ServerError("network lost")
@@ -99,16 +102,30 @@ class Server:
                 p.response = Response(kind, mid, 13)      # 4.04, answered by the module
                 self.log.append(p.response)
                 return p.response if block else p
-            if m.asleep:
-                m.wake(reason="downlink")
             self.pending[mid] = p
-            m.deliver(urc % mid)
-            if kind == "observe" and m.cfg("auto_ack")[0]:
-                self.pending.pop(mid, None)
-                self.auto_acked.add(mid)
-                p.response = Response(kind, mid, 1, auto=True)
-                self.log.append(p.response)
+            if m.asleep or m.state != 2:
+                self.queued.append(lambda: self._deliver(p, urc))
+            else:
+                self._deliver(p, urc)
         return p.wait() if block else p
+
+    def _deliver(self, p, urc):
+        m = self.sim.modem
+        p.delivered = True
+        m.deliver(urc % p.msgid)
+        if p.kind == "observe" and m.cfg("auto_ack")[0]:
+            self.pending.pop(p.msgid, None)
+            self.auto_acked.add(p.msgid)
+            p.response = Response(p.kind, p.msgid, 1, auto=True)
+            self.log.append(p.response)
+            self.sim.cond.notify_all()
+
+    def on_online(self):
+        """The client is reachable again (registered, updated or recovered): deliver what
+        the server queued while the module slept (LwM2M queue mode)."""
+        q, self.queued = self.queued, []
+        for fn in q:
+            fn()
 
     def respond(self, kind, msgid, result, part, index):
         """Called by the modem (under the lock) for an MCU response command."""
@@ -165,10 +182,11 @@ class Server:
         with sim.cond:
             self._check()
             m = sim.modem
-            if m.asleep:
-                m.wake(reason="downlink")
             mid = m.next_msgid()
-            action(m)
+            if m.asleep:
+                self.queued.append(lambda: action(m))
+            else:
+                action(m)
             r = Response(kind, mid, 2, auto=True)
             self.log.append(r)
             return r
