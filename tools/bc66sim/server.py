@@ -49,6 +49,7 @@ class Pending:
         self.response = None
         self.values = []
         self.delivered = False
+        self.cancel = False
 
     @property
     def done(self):
@@ -91,13 +92,14 @@ class Server:
         if not m.network_ok or not m.attached:
             raise ServerError("network lost")
 
-    def _request(self, kind, path, urc, msgid, timeout, block, obj, inst):
+    def _request(self, kind, path, urc, msgid, timeout, block, obj, inst, cancel=False):
         sim = self.sim
         with sim.cond:
             self._check()
             m = sim.modem
             mid = m.next_msgid() if msgid is None else msgid
             p = Pending(self, kind, mid, path, self.deadline_s if timeout is None else timeout)
+            p.cancel = cancel
             if not m.has_object(obj, inst):
                 p.response = Response(kind, mid, 13)      # 4.04, answered by the module
                 self.log.append(p.response)
@@ -141,7 +143,10 @@ class Server:
             p.response = Response(kind, msgid, result, p.values)
             self.log.append(p.response)
             if kind == "observe" and result == 1:
-                self.observed.add(p.path)
+                if p.cancel:
+                    self.observed.discard(p.path)
+                else:
+                    self.observed.add(p.path)
             self.sim.cond.notify_all()
 
     # ---- the API -------------------------------------------------------------------------
@@ -169,10 +174,7 @@ class Server:
     def observe(self, path, timeout=None, msgid=None, block=True, cancel=False):
         o, i, r = P.parse_path(path)
         urc = '"observe",%%d,%d,%d,%d,%d' % (1 if cancel else 0, o, i, r)
-        resp = self._request("observe", path, urc, msgid, timeout, block, o, i)
-        if cancel:
-            self.observed.discard(path)
-        return resp
+        return self._request("observe", path, urc, msgid, timeout, block, o, i, cancel)
 
     def cancel_observe(self, path, timeout=None, msgid=None, block=True):
         return self.observe(path, timeout, msgid, block, cancel=True)
