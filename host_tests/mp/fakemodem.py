@@ -49,6 +49,19 @@ def engine(seed=1, **kw):
     return fm, e, urcs
 
 
+async def modem(seed=1, **kw):
+    # (fake, started BC66, list of URC records): AT, ATE0, AT+CMEE=1 already answered.
+    from bc66.modem import BC66
+    fm = FakeModem(seed=seed, **kw)
+    urcs = []
+    m = BC66(fm, urcs.append)
+    m.at.late_ms = 30
+    m.at.sync_ms = 50
+    fm.expect("AT", "OK").expect("ATE0", "OK").expect("AT+CMEE=1", "OK")
+    await m.start()
+    return fm, m, urcs
+
+
 async def raises(exc, aw):
     # Await ``aw``; return the ``exc`` it raised, fail if it did not.
     try:
@@ -59,14 +72,11 @@ async def raises(exc, aw):
 
 
 def wire(*items):
-    """Bytes of reply lines as the module sends them."""
+    # Bytes of reply lines as the module sends them (str: a line, bytes: raw).
     out = bytearray()
     for it in items:
-        if isinstance(it, str):
-            out.extend(b"\r\n" + it.encode() + b"\r\n")
-        else:
-            out.extend(it)
-    return bytes(out)
+        out.extend(b"\r\n" + it.encode() + b"\r\n" if isinstance(it, str) else it)
+    return out
 
 
 class FakeModem:
@@ -92,10 +102,6 @@ class FakeModem:
     def inject(self, *items):
         """Push unsolicited traffic now: str items are lines, bytes items raw bytes."""
         self.out.extend(wire(*items))
-
-    def later(self, ms, *items):
-        """Push ``items`` after ``ms`` milliseconds."""
-        self.tasks.append(asyncio.create_task(self._play((ms,) + items)))
 
     def check(self):
         assert not self.errors, self.errors

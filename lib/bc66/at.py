@@ -111,7 +111,7 @@ class ATEngine(Rx):
         w.got = False
         w.res = None
         self._info = []
-        self._cmd = cmd
+        self._cmd = log.redact(cmd, secret) if secret else cmd
         self._pfx = pfx
         self._dfr = dfr
         self._heard = False

@@ -3,7 +3,6 @@
 Simple commands live in the table ``API`` (reached through ``__getattr__``: one small
 table entry instead of one method each); commands with richer arguments are methods.
 """
-from collections import namedtuple
 from micropython import const
 from . import log
 from .at import ATEngine
@@ -20,23 +19,17 @@ STATUS_INVALID = const(5)
 STATUS_RECOVERING = const(6)
 STATUS_NEED_RECOVER = const(7)
 
-LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime", "security",
-                                   "psk_id", "psk"))
-# AT+QLWCFG keys -> ranges of their values.
-CFG = {"auto_reg": ((0, 1),), "per_regstatus_feat": ((0, 1),), "rai_enable": ((0, 1),),
-       "retransmit": ((1, 20), (0, 8)), "auto_ack": ((0, 1),), "access_mode": ((0, 1),),
-       "recovery_mode": ((0, 1),), "retransmit_mode": ((0, 1),)}
-_B = ((0, 1),)
-_MR = ((0, 65535), (2, 14))  # msgid, result
+LwConfig = None  # namedtuple (bs, host, port, endpoint, lifetime, security, psk_id, psk),
+# made on first use: a namedtuple type costs ~1.4 KB of heap.
+# AT+QLWCFG keys and the ranges of their values.
+CFG = (" auto_reg:0:1 per_regstatus_feat:0:1 rai_enable:0:1 retransmit:1:20,0:8 auto_ack:0:1"
+       " access_mode:0:1 recovery_mode:0:1 retransmit_mode:0:1 ")
 
 # Timeout classes (index into BC66.timeouts).
 _TC = const(0)  # the note's 300 ms maximum response time
 _TL = const(1)  # a deferred <err> the module produces itself
 _TN = const(2)  # network outcomes: register, update, deregister, notify, recover
 _TF = const(3)  # AT+CFUN
-# Deferred judgement.
-_ERR = const(1)  # "<prefix> <err>": CommandError if != 0
-_STA = const(2)  # "<prefix> <status>[,...]": StatusError if != 0
 # Answer parsers.
 _P0 = const(0)  # nothing
 _P1 = const(1)  # first field
@@ -50,34 +43,36 @@ _PO = const(8)  # list of (obj, inst, res_ids)
 _PR = const(9)  # (remaining, URC|None)
 _PT = const(10)  # tuple of fields after the first
 
-# name: (command, argument ranges, info prefix, parser, deferred prefix, judgement, timeout)
-API = {
-    "imei": ("AT+CGSN=1", (), "+CGSN", _PS, None, 0, _TC),
-    "cereg": ("AT+CEREG?", (), "+CEREG", _PC, None, 0, _TC),
-    "ip": ("AT+CGPADDR=1", (), "+CGPADDR", _PI, None, 0, _TC),
-    "csq": ("AT+CSQ", (), "+CSQ", _PQ, None, 0, _TC),
-    "cfun": ("AT+CFUN=%d", _B, None, _P0, None, 0, _TF),
-    "sclk": ("AT+QSCLK=%d", ((0, 2),), None, _P0, None, 0, _TC),
-    "status": ("AT+QLWSTATUS?", (), "+QLWSTATUS", _P1, None, 0, _TC),
-    "config_get": ("AT+QLWCONFIG?", (), "+QLWCONFIG", _PW, None, 0, _TC),
-    "cfg_all": ("AT+QLWCFG?", (), "+QLWCFG", _PA, None, 0, _TC),
-    "objects": ("AT+QLWADDOBJ?", (), "+QLWADDOBJ", _PO, None, 0, _TC),
-    "rd_count": ("AT+QLWRD?", (), "+QLWRD", _P1, None, 0, _TC),
-    "rd_next": ("AT+QLWRD", (), "+QLWRD", _PR, None, 0, _TC),
-    "register": ("AT+QLWREG", (), None, _P0, "+QLWREG:", _STA, _TN),
-    "deregister": ("AT+QLWDEREG", (), None, _P0, "+QLWDEREG:", _STA, _TN),
-    "recover": ("AT+QLWRECOVER", (), None, _P0, '+QLWURC: "recovered"', _STA, _TN),
-    "del_object": ("AT+QLWDELOBJ=%d", ((0, 65535),), None, _P0, "+QLWDELOBJ:", _ERR, _TL),
-    "exec_rsp": ("AT+QLWEXERSP=%d,%d", _MR, None, _P0, "+QLWEXERSP:", _ERR, _TL),
-}
-# Deferred prefixes of the commands that are methods below.
-_DFR = {"AT+QLWUPDATE": ("+QLWUPDATE", "+QLWUPDATE:", _STA, _TN),
-        "AT+QLWADDOBJ": (None, "+QLWADDOBJ:", _ERR, _TL),
-        "AT+QLWRDRSP": (None, "+QLWRDRSP:", _ERR, _TL),
-        "AT+QLWOBSRSP": (None, "+QLWOBSRSP:", _ERR, _TL),
-        "AT+QLWWRRSP": (None, "+QLWWRRSP:", _ERR, _TL),
-        "AT+QLWRRSP": (None, "+QLWRRSP:", _ERR, _TL),
-        "AT+QLWNOTIFY": (None, "+QLWNOTIFY:", _ERR, _TN)}
+# The simple commands, one line each: name, command, info prefix, parser, argument
+# ranges, timeout class ("-": none). Text, not tuples: a table of tuples costs ~300 bytes
+# of heap per entry on the unix port.
+API = """
+imei AT+CGSN=1 +CGSN 2 - 0
+cereg AT+CEREG? +CEREG 3 - 0
+ip AT+CGPADDR=1 +CGPADDR 5 - 0
+csq AT+CSQ +CSQ 4 - 0
+cfun AT+CFUN=%d - 0 0:1 3
+sclk AT+QSCLK=%d - 0 0:2 0
+status AT+QLWSTATUS? +QLWSTATUS 1 - 0
+config_get AT+QLWCONFIG? +QLWCONFIG 6 - 0
+cfg_all AT+QLWCFG? +QLWCFG 7 - 0
+objects AT+QLWADDOBJ? +QLWADDOBJ 8 - 0
+rd_count AT+QLWRD? +QLWRD 1 - 0
+rd_next AT+QLWRD +QLWRD 9 - 0
+register AT+QLWREG - 0 - 2
+deregister AT+QLWDEREG - 0 - 2
+recover AT+QLWRECOVER - 0 - 2
+del_object AT+QLWDELOBJ=%d - 0 0:65535 1
+"""
+# Commands answered OK first and their outcome later (deferred prefix "+<NAME>:"); the
+# first four report a <status_code> (StatusError), the others an <err> (CommandError).
+_STA = " AT+QLWREG AT+QLWDEREG AT+QLWUPDATE AT+QLWRECOVER "
+_NET = _STA + "AT+QLWNOTIFY "
+
+
+def _ranges(s):
+    # "0:1,0:8" -> ((0, 1), (0, 8)); "-" -> ()
+    return () if s == "-" else tuple(tuple(int(x) for x in r.split(":")) for r in s.split(","))
 
 
 def _f(line):
@@ -88,6 +83,11 @@ def _parse(p, info):
     if p == _P0:
         return None
     if p == _PW:
+        global LwConfig
+        if LwConfig is None:
+            from collections import namedtuple
+            LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
+                                               "security", "psk_id", "psk"))
         return [LwConfig(*(_f(x) + [None] * 8)[:8]) for x in info]
     if p == _PA:
         return {f[0]: tuple(f[1:]) for f in (_f(x) for x in info)}
@@ -139,22 +139,27 @@ class BC66:
                 self.on_urc(u)
 
     def __getattr__(self, name):
-        e = API.get(name)
-        if e is None:
+        i = API.find("\n%s " % name)
+        if i < 0:
             raise AttributeError(name)
+        _, cmd, pfx, p, rng, tc = API[i + 1:API.find("\n", i + 1)].split()
+        rng = _ranges(rng)
 
         def call(*args, timeout_ms=None):
-            if len(args) != len(e[1]):
-                raise TypeError(name)
-            for v, (lo, hi) in zip(args, e[1]):
-                check_int(v, lo, hi, name)
-            return self._api(e, e[0] % args if args else e[0], timeout_ms)
+            return self._api(name, cmd, pfx, int(p), rng, int(tc), args, timeout_ms)
         return call
 
-    async def _api(self, e, cmd, tmo):
-        if e[4] is None:
-            return _parse(e[3], await self._q(cmd, e[2], tmo or self.timeouts[e[6]]))
-        await self._d(cmd, tmo, None, None, (e[2], e[4], e[5], e[6]))
+    async def _api(self, name, cmd, pfx, p, rng, tc, args, tmo):
+        if len(args) != len(rng):
+            raise TypeError(name)
+        for v, (lo, hi) in zip(args, rng):
+            check_int(v, lo, hi, name)
+        cmd = cmd % args if args else cmd
+        if tc in (_TL, _TN):  # deferred: the outcome comes after OK
+            await self._d(cmd, tmo)
+        else:
+            return _parse(p, await self._q(cmd, None if pfx == "-" else pfx,
+                                           tmo or self.timeouts[tc]))
 
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
@@ -179,16 +184,20 @@ class BC66:
             await self._init()
         return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[0], secret=secret)
 
-    async def _d(self, cmd, timeout_ms=None, capture=None, secret=None, spec=None):
+    async def _d(self, cmd, timeout_ms=None, capture=None, secret=None):
         """A command with a deferred result; returns (info lines, deferred fields)."""
         if self._reinit:
             await self._init()
-        pfx, dfr, kind, tc = spec or _DFR[cmd[:cmd.find("=")]]
-        info, line = await self.at.cmd(cmd, pfx, self.timeouts[0], dfr,
-                                       timeout_ms or self.timeouts[tc], capture, True, secret)
+        i = cmd.find("=")
+        name = cmd if i < 0 else cmd[:i]
+        k = " %s " % name
+        dfr = '+QLWURC: "recovered"' if name == "AT+QLWRECOVER" else "+%s:" % name[3:]
+        info, line = await self.at.cmd(
+            cmd, "+QLWUPDATE" if name == "AT+QLWUPDATE" else None, self.timeouts[0], dfr,
+            timeout_ms or self.timeouts[_TN if k in _NET else _TL], capture, True, secret)
         f = fields(line, len(dfr) + (dfr[-1] != ":"))
         if f[0] != 0:
-            raise (StatusError if kind == _STA else CommandError)(f[0], cmd[:cmd.find("=")])
+            raise (StatusError if k in _STA else CommandError)(f[0], name)
         return info, f
 
     async def config_set(self, bs, host, port, endpoint, lifetime, security,
@@ -211,17 +220,22 @@ class BC66:
         await self._q(cmd, None, None, psk)
 
     async def cfg_get(self, key):
-        if key not in CFG:
-            raise ValueError("key")
+        self._cfg(key)
         return _parse(_PT, await self._q('AT+QLWCFG="%s"' % key, "+QLWCFG"))
 
     async def cfg_set(self, key, *vals):
-        rng = CFG.get(key)
-        if rng is None or len(vals) != len(rng):
-            raise ValueError("key")
+        rng = self._cfg(key)
+        if len(vals) != len(rng):
+            raise ValueError(key)
         for v, (lo, hi) in zip(vals, rng):
             check_int(v, lo, hi, key)
         await self._q('AT+QLWCFG="%s",%s' % (key, ",".join(str(v) for v in vals)))
+
+    def _cfg(self, key):
+        i = CFG.find(" %s:" % key) if isinstance(key, str) and " " not in key else -1
+        if i < 0:
+            raise ValueError("key")
+        return _ranges(CFG[i + len(key) + 2:CFG.find(" ", i + 1)])
 
     async def update(self, mode, value, timeout_ms=None):
         """Lifetime (mode 0, 20..31536000) or binding (mode 1: 0 U, 1 UQ); -> message id."""
@@ -260,10 +274,18 @@ class BC66:
     def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
         return self._rsp("AT+QLWOBSRSP", msgid, result, obj, inst, res, vtype, value, index)
 
+    async def exec_rsp(self, msgid, result):
+        self._chk(msgid, result)
+        await self._d("AT+QLWEXERSP=%d,%d" % (msgid, result))
+
+    def _chk(self, msgid, result):
+        check_int(msgid, 0, 65535, "msgid")
+        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
+            raise ValueError("result")
+
     async def write_rsp(self, msgid, result):
         """``AT+QLWWRRSP``; if the module answers ``ERROR``, ``AT+QLWRRSP`` from then on."""
-        check_int(msgid, 0, 65535, "msgid")
-        check_int(result, 2, 14, "result")
+        self._chk(msgid, result)
         try:
             await self._d("%s=%d,%d" % (self._wr, msgid, result))
         except CommandError as e:

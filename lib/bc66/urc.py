@@ -6,20 +6,23 @@ URC = namedtuple("URC", ("kind", "msgid", "obj", "inst", "res", "flag", "vtype",
                          "value", "index", "status"))
 _NONE = (None,) * 11
 
-# kind -> field letters in order: m msgid, f flag, o obj, i inst, r res, t vtype, l length,
-# h hex value -> bytes, x index, s status, S status (also .value), v int value, q str value.
-KINDS = {
-    "ping": "S", "buffer": "", "write": "moirtlhx", "read": "moir", "execute": "moir",
-    "observe": "mfoir", "bs_finished": "", "report": "m", "report_ack": "sm",
-    "lwstatus": "v", "lifetime_changed": "v", "binding_changed": "q",
-    "min_period_changed": "v", "max_period_changed": "v", "disable": "v",
-    "factory_reset": "S", "bootstrap_request_trigger": "S", "recovered": "S",
-}
-_POS = {"m": 1, "o": 2, "i": 3, "r": 4, "f": 5, "t": 6, "l": 7, "h": 8, "v": 8, "q": 8,
-        "x": 9, "s": 10}
+# " kind:fields" per +QLWURC kind of the note's table 1, fields as letters in order:
+# m msgid, f flag, o obj, i inst, r res, t vtype, l length, h hex value -> bytes, x index,
+# s status, S status (also .value), v int value, q str value.
+KINDS = (" ping:S buffer: write:moirtlhx read:moir execute:moir observe:mfoir bs_finished:"
+         " report:m report_ack:sm lwstatus:v lifetime_changed:v binding_changed:q"
+         " min_period_changed:v max_period_changed:v disable:v factory_reset:S"
+         " bootstrap_request_trigger:S recovered:S ")
+_POS = "_moirftlvxs"  # letter -> index in URC
 # Other lines delivered as records: prefix -> kind (value int if it parses, else str).
 OTHER = (("+QLWREG:", "reg"), ("+IP:", "ip"), ("+CPIN:", "cpin"), ("+CFUN:", "cfun"),
          ("+CEREG:", "cereg"), ("+QLWDEREG:", "dereg"))
+
+
+def spec(kind):
+    """Field letters of a +QLWURC kind, or None if the note has no such kind."""
+    i = KINDS.find(" %s:" % kind)
+    return None if i < 0 else KINDS[i + len(kind) + 2:KINDS.find(" ", i + 1)]
 
 
 def fields(s, i=0):
@@ -52,12 +55,12 @@ def fields(s, i=0):
 def from_fields(f):
     """A record from the fields of a ``+QLWURC:`` / ``+QLWRD:`` body (kind first)."""
     kind = f[0]
-    spec = KINDS.get(kind)
-    if spec is None or len(f) != len(spec) + 1:
+    sp = spec(kind) if isinstance(kind, str) else None
+    if sp is None or len(f) != len(sp) + 1:
         return None
     r = list(_NONE)
     r[0] = kind
-    for k, c in enumerate(spec):
+    for k, c in enumerate(sp):
         v = f[k + 1]
         if c == "h":
             v = unhex(v)
@@ -68,7 +71,7 @@ def from_fields(f):
         if c == "S":
             r[8] = r[10] = v
         else:
-            r[_POS[c]] = v
+            r[8 if c in "hq" else _POS.find(c)] = v
     return URC(*r)
 
 
