@@ -54,42 +54,39 @@ class ConfigError(ValueError):
         self.rule = rule
 
 
-def _int(v):
-    return type(v) is int  # not bool
+_MSG = {"b": "must be true or false", "s": "must be a string of at most %s bytes",
+        "e": "must be one of %s", "h": "must be an even-length hex string of at most %s chars",
+        "l": "must be a non-empty list of distinct %s",
+        "p": "must be [ack_timeout %s..%s, max %s..%s]"}
 
 
 def _bad(kind, a, b, v):  # -> the rule v breaks, or None
+    t = type(v)
     if kind == "i" or kind == "n":
-        ok = _int(v) or (kind == "n" and type(v) is float)
-        if not ok or v < a or (b is not None and v > b):
-            return "must be %s %s" % ("an integer" if kind == "i" else "a number",
-                                      "%s..%s" % (a, b) if b is not None else ">= %s" % a)
-    elif kind == "b":
-        if v is not True and v is not False:
-            return "must be true or false"
-    elif kind == "s":
-        if not isinstance(v, str) or len(v.encode()) > a:
-            return "must be a string of at most %d bytes" % a
-        for c in v:
+        if (t is int or t is float and kind == "n") and a <= v and (b is None or v <= b):
+            return None
+        return "must be %s %s" % ("an integer" if kind == "i" else "a number",
+                                  ">= %s" % a if b is None else "%s..%s" % (a, b))
+    if kind == "s":
+        ok = t is str and len(v.encode()) <= a
+        for c in v if ok else "":
             if c < " " or c == "\x7f" or c == '"':
                 return "must not contain quotes or control characters"
-    elif kind == "e":
-        if not isinstance(v, str) or v not in a:
-            return "must be one of " + ", ".join(a)
     elif kind == "h":
-        if not isinstance(v, str) or not 0 < len(v) <= a or len(v) % 2 or v.strip(_HEX):
-            return "must be an even-length hex string of at most %d chars" % a
+        ok = t is str and 0 < len(v) <= a and not len(v) % 2 and not v.strip(_HEX)
     elif kind == "l":
-        if not isinstance(v, list) or not v:
-            return "must be a non-empty list of " + ", ".join(a)
-        for i, x in enumerate(v):
-            if not isinstance(x, str) or x not in a or x in v[:i]:
-                return "must be a list of distinct " + ", ".join(a)
+        ok = t is list and v and len(set(v)) == len(v)
+        for x in v if ok else ():
+            ok = ok and x in a
+        a = ", ".join(a)
     elif kind == "p":
-        if (not isinstance(v, list) or len(v) != 2 or not _int(v[0]) or not _int(v[1])
-                or not a[0] <= v[0] <= a[1] or not b[0] <= v[1] <= b[1]):
-            return "must be [ack_timeout %d..%d, max %d..%d]" % tuple(a + b)
-    return None
+        ok = t is list and len(v) == 2 and type(v[0]) is type(v[1]) is int and \
+            a[0] <= v[0] <= a[1] and b[0] <= v[1] <= b[1]
+        a = tuple(a + b)
+    else:
+        ok = t is bool if kind == "b" else t is str and v in a
+        a = ", ".join(a) if kind == "e" else ()
+    return None if ok else _MSG[kind] % a
 
 
 class Config:
@@ -101,7 +98,7 @@ class Config:
         # endpoint None -> urn:imei:<imei>; psk_id, psk are None without security.
         ep = self.endpoint
         if ep is None:
-            if not isinstance(imei, str) or not imei.isdigit() or len(imei) > 17:
+            if type(imei) is not str or not imei.isdigit() or len(imei) > 17:
                 raise ConfigError("imei", "must be a string of digits")
             ep = "urn:imei:" + imei
         return (int(self.bootstrap), self.host, self.port, ep, self.lifetime,
@@ -109,11 +106,7 @@ class Config:
 
     def cfg_items(self):
         """AT+QLWCFG settings: ((key, tuple of ints), ...) in the module's order."""
-        r = []
-        for k in CFG_KEYS:
-            v = getattr(self, "qlwcfg_" + k)
-            r.append((k, v if isinstance(v, tuple) else (v,)))
-        return tuple(r)
+        return tuple(self._cfg)
 
     def __repr__(self):
         return "<Config %s:%d ep=%s sec=%s psk=%s>" % (
@@ -129,18 +122,18 @@ def _known(path):
 
 def from_dict(d):
     """Validated ``Config`` from a dict parsed from JSON, else ``ConfigError``."""
-    if not isinstance(d, dict):
+    if type(d) is not dict:
         raise ConfigError("config", "must be a JSON object")
     for k, v in d.items():
-        if k in _SECTIONS:
-            if not isinstance(v, dict):
-                raise ConfigError(k, "must be an object")
-            for k2 in v:
-                if not _known(k + "." + k2):
-                    raise ConfigError(k + "." + k2, "unknown key")
-        elif not _known(k):
-            raise ConfigError(str(k)[:40], "unknown key")
+        sec = k in _SECTIONS
+        if sec and type(v) is not dict:
+            raise ConfigError(k, "must be an object")
+        for p in v if sec else (k,):
+            p = k + "." + p if sec else p
+            if not _known(p) or not sec and "." in p:
+                raise ConfigError(p[:40], "unknown key")
     c = Config()
+    c._cfg = []
     for e in _SPEC:
         path, kind, a, b, v = json.loads(e)
         sec, _, key = path.rpartition(".")
@@ -152,18 +145,19 @@ def from_dict(d):
                 raise ConfigError(path, r)
         elif v == "!":
             raise ConfigError(path, "is required")
+        if sec == "qlwcfg":
+            c._cfg.append((key, tuple(v) if kind == "p" else (v,)))
         setattr(c, path.replace("server.", "").replace(".", "_"),
-                tuple(v) if isinstance(v, list) else v)
-    c.security_mode = 0 if c.security == "psk" else 3
-    if c.security_mode:
+                tuple(v) if type(v) is list else v)
+    c.security_mode = m = 0 if c.security == "psk" else 3
+    if m:
         c.psk_id = c.psk = None
-    for f in ("psk_id", "psk"):
-        if c.security_mode == 0 and getattr(c, f) is None:
+    for f in ("psk_id", "psk") if m == 0 else ():
+        if getattr(c, f) is None:
             raise ConfigError(f, "is required when security is psk")
-    if not c.host:
-        raise ConfigError("server.host", "is required")
-    if " " in c.host or "," in c.host:
-        raise ConfigError("server.host", "must be a host name or IP address")
+    h = c.host
+    if not h or " " in h or "," in h:
+        raise ConfigError("server.host", "must be a host name or IP address" if h else "is required")
     if c.endpoint == "":
         raise ConfigError("endpoint", "must not be empty")
     if c.backoff_cap_s < c.backoff_base_s:
