@@ -72,6 +72,8 @@ PSK = "DEADBEEF00112233"
 # BAD [{"backoff": 2}, "backoff: must be an object"]
 # BAD [{"duty_cycle": {"enabled": "yes"}}, "duty_cycle.enabled: must be true or false"]
 # BAD [{"duty_cycle": {"sleep_s": 0}}, "duty_cycle.sleep_s: must be an integer 1..31536000"]
+# BAD [{"objects": [["voltage"]]}, "objects: must be a non-empty list of distinct temperature, voltage, bindata"]
+# BAD [{"objects": [1]}, "objects: must be a non-empty list of distinct temperature, voltage, bindata"]
 # GOOD: overrides that must be accepted
 # GOOD {"lifetime": 20}
 # GOOD {"lifetime": 31536000}

@@ -75,9 +75,9 @@ def _bad(kind, a, b, v):  # -> the rule v breaks, or None
     elif kind == "h":
         ok = t is str and 0 < len(v) <= a and not len(v) % 2 and not v.strip(_HEX)
     elif kind == "l":
-        ok = t is list and v and len(set(v)) == len(v)
-        for x in v if ok else ():
-            ok = ok and x in a
+        ok = t is list and v
+        for i, x in enumerate(v if ok else ()):
+            ok = ok and type(x) is str and x in a and x not in v[:i]
         a = ", ".join(a)
     elif kind == "p":
         ok = t is list and len(v) == 2 and type(v[0]) is type(v[1]) is int and \
@@ -129,7 +129,7 @@ def from_dict(d):
         if sec and type(v) is not dict:
             raise ConfigError(k, "must be an object")
         for p in v if sec else (k,):
-            p = k + "." + p if sec else p
+            p = k + "." + p if sec else str(p)
             if not _known(p) or not sec and "." in p:
                 raise ConfigError(p[:40], "unknown key")
     c = Config()
