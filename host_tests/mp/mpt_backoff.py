@@ -49,7 +49,7 @@ def test_jitter_bounds_and_seeded_determinism():
 def test_huge_failure_count_and_bad_params():
     b = Backoff(1, 3600, jitter=0)
     assert b.step_s(10 ** 6) == 3600 and Backoff(1, 9, factor=1).step_s(10 ** 6) == 1
-    for args in ((0, 10), (10, 5), (1, 10, 0.5), (1, 10, 2, 1.5)):
+    for args in ((0, 10), (10, 5), (1, 86401), (1, 10, 0.5), (1, 10, 2, 1.5)):
         try:
             Backoff(*args)
             raise AssertionError(args)

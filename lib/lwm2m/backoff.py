@@ -13,6 +13,7 @@ from micropython import const
 _MAX_STEPS = const(64)
 _ERR_LEN = const(60)
 _CLOCK_YEAR = const(2024)  # time.time() before this year means the RTC is not set
+_MAX_CAP_S = const(86400)  # keeps ticks_add() deltas inside the 2**29 ms ticks range
 
 
 def wall_time():
@@ -28,7 +29,7 @@ class Backoff:
     # redacts secrets first).
 
     def __init__(self, base_s, cap_s, factor=2, jitter=0.5, state=None, key="backoff"):
-        if not 0 < base_s <= cap_s or factor < 1 or not 0 <= jitter <= 1:
+        if not 0 < base_s <= cap_s <= _MAX_CAP_S or factor < 1 or not 0 <= jitter <= 1:
             raise ValueError("backoff parameters")
         self.base_s = base_s
         self.cap_s = cap_s

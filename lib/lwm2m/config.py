@@ -31,7 +31,7 @@ _SPEC = (
     '["network_timeout_s","i",1,86400,600]',
     '["register_timeout_s","i",1,3600,120]',
     '["backoff.base_s","n",1,86400,30]',
-    '["backoff.cap_s","n",1,604800,3600]',
+    '["backoff.cap_s","n",1,86400,3600]',
     '["backoff.factor","n",1,10,2]',
     '["backoff.jitter","n",0,1,0.5]',
     '["duty_cycle.enabled","b",0,0,false]',
