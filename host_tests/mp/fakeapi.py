@@ -1,128 +1,134 @@
 # A fake of the BC66 modem API (docs/architecture.md) for lib/lwm2m tests: the same
-# coroutine signatures, each call recorded as a tuple in .calls (or only counted when
-# keep=False), scripted failures via .fail[name] = exception, a held object list, and
-# CON notify msgids counting up from 1000.
+# coroutine signatures, each call recorded as a tuple in .calls (only counted when
+# keep=False), scripted failures via .fail[name] = exception, a held object list, CON
+# notify msgids counting up from 1000. Kept small: it shares the 48 KB heap with the tests.
 
 
 class URC:
-    """A URC record like lib/bc66/urc.py builds: kind + kind-specific attributes."""
+    """A URC record as lib/bc66/urc.py builds it."""
 
-    def __init__(self, kind, **kw):
-        self.kind = kind
-        self.msgid = kw.get("msgid", 0)
-        self.obj = kw.get("obj", -1)
-        self.inst = kw.get("inst", -1)
-        self.res = kw.get("res", -1)
-        self.flag = kw.get("flag", 0)
-        self.vtype = kw.get("vtype", 0)
-        self.value = kw.get("value")
-        self.index = kw.get("index", 0)
-        self.status = kw.get("status", 0)
+    def __init__(self, kind, msgid=0, obj=-1, inst=-1, res=-1, value=None, vtype=0, index=0,
+                 flag=0, status=0):
+        self.kind, self.msgid, self.obj, self.inst, self.res = kind, msgid, obj, inst, res
+        self.value, self.vtype, self.index, self.flag, self.status = value, vtype, index, flag, status
 
 
-def read(msgid, obj, inst, res):
-    return URC("read", msgid=msgid, obj=obj, inst=inst, res=res)
-
-
-def write(msgid, obj, inst, res, value, vtype=2, index=0):
-    return URC("write", msgid=msgid, obj=obj, inst=inst, res=res, vtype=vtype, value=value,
-               index=index)
-
-
-def execute(msgid, obj, inst, res):
-    return URC("execute", msgid=msgid, obj=obj, inst=inst, res=res)
-
-
-def observe(msgid, flag, obj, inst, res):
-    return URC("observe", msgid=msgid, flag=flag, obj=obj, inst=inst, res=res)
-
-
-def report_ack(msgid, status=0):
-    return URC("report_ack", msgid=msgid, status=status)
+# the modem API (docs/architecture.md): name -> (required args, all args incl. defaults)
+SIG = {"objects": (0, ()), "add_object": (3, ()), "del_object": (1, ()),
+       "read_rsp": (5, (0, None, 0)), "obs_rsp": (5, (0, None, 0)), "write_rsp": (2, ()),
+       "exec_rsp": (2, ()), "notify": (5, (True, 0))}
 
 
 class FakeModem:
     def __init__(self, held=(), keep=True):
-        self.held = list(held)     # (obj, inst, tuple(res_ids)) as AT+QLWADDOBJ? lists them
+        self.held = list(held)  # (obj, inst, tuple(res_ids)) as AT+QLWADDOBJ? lists them
         self.calls = []
         self.keep = keep
         self.n = 0
-        self.fail = {}             # method name -> exception instance to raise
+        self.fail = {}
         self.next_msgid = 1000
-        self.last = None
 
-    def _rec(self, name, *args):
+    def __getattr__(self, name):
+        # every API method is a coroutine taking exactly its documented arguments
+        req, opt = SIG[name]
+
+        async def call(*a):
+            assert req <= len(a) <= req + len(opt), name
+            return self._rec(name, a + opt[len(a) - req:])
+        return call
+
+    def _rec(self, name, a):
         self.n += 1
+        if name == "notify":
+            a = a[:6]  # rai is not recorded
         if self.keep:
-            self.calls.append((name,) + args)
-        else:
-            self.last = name
+            self.calls.append((name,) + a)
         e = self.fail.get(name)
         if e is not None:
             raise e
-
-    def names(self):
-        return [c[0] for c in self.calls]
+        if name == "objects":
+            return list(self.held)
+        if name == "add_object":
+            self.held.append(a[:2] + (tuple(a[2]),))
+        elif name == "del_object":
+            self.held = [h for h in self.held if h[0] != a[0]]
+        elif name == "notify" and a[5]:
+            self.next_msgid += 1
+            return self.next_msgid
 
     def take(self):
         c = self.calls
         self.calls = []
         return c
 
-    async def objects(self):
-        self._rec("objects")
-        return list(self.held)
 
-    async def add_object(self, obj, inst, res_ids):
-        self._rec("add_object", obj, inst, tuple(res_ids))
-        self.held.append((obj, inst, tuple(res_ids)))
-
-    async def del_object(self, obj):
-        self._rec("del_object", obj)
-        self.held = [h for h in self.held if h[0] != obj]
-
-    async def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        self._rec("read_rsp", msgid, result, obj, inst, res, vtype, value, index)
-
-    async def write_rsp(self, msgid, result):
-        self._rec("write_rsp", msgid, result)
-
-    async def exec_rsp(self, msgid, result):
-        self._rec("exec_rsp", msgid, result)
-
-    async def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        self._rec("obs_rsp", msgid, result, obj, inst, res, vtype, value, index)
-
-    async def notify(self, obj, inst, res, vtype, value, con=True, rai=0):
-        self._rec("notify", obj, inst, res, vtype, value, con)
-        if not con:
-            return None
-        self.next_msgid += 1
-        return self.next_msgid
-
-
-def prefer_mpy(mods=("lwm2m/__init__", "lwm2m/objects", "lwm2m/ipso", "bc66/__init__",
-                     "bc66/log", "bc66/errors")):
-    """Load lib/ from build/mpy/lib (``make mpy``) when every listed .mpy is fresh.
-
-    On the 64-bit unix port compiling a 400-line module from source needs ~80 KB, more
-    than the 48 KB heap the node must fit; mpy-cross output is what boards run anyway.
-    Returns True if build/mpy/lib was put first on sys.path.
-    """
+def prefer_mpy():
+    # Load lib/ from build/mpy/lib (``make mpy``) when the .mpy files I use are fresh:
+    # compiling lib/lwm2m/objects.py from source needs ~80 KB on the 64-bit unix port.
     import os
     import sys
     base = "build/mpy/lib"
     try:
-        for m in mods:
-            try:
-                src = os.stat("lib/" + m + ".py")[8]
-            except OSError:
-                continue
-            if os.stat(base + "/" + m + ".mpy")[8] < src:
+        for m in ("lwm2m/objects", "lwm2m/ipso", "bc66/log", "bc66/errors"):
+            if os.stat(base + "/" + m + ".mpy")[8] < os.stat("lib/" + m + ".py")[8]:
                 raise OSError
     except OSError:
-        print("prefer_mpy: build/mpy is missing or stale, run `make mpy`; using sources")
+        print("prefer_mpy: build/mpy missing or stale (run `make mpy`): using sources")
         return False
     if base not in sys.path:
         sys.path.insert(1 if sys.path and sys.path[0] == ".frozen" else 0, base)
     return True
+
+
+def mk(**kw):
+    # A Model on a FakeModem with object 9 (instances 0, 1) and some values: (m, md, o).
+    from lwm2m.objects import Model, Obj
+    m = FakeModem()
+    md = Model(m, **kw)
+    o = md.add(Obj(9, (0, 1), ((0, 1, 1), (1, 3, 3), (2, 4, 3, "Cel"), (3, 2, 2), (4, 5, 3), (5, 1, 4))))
+    for p, v in (((0, 0), "quectel"), ((0, 1), 7), ((0, 2), 21.5), ((0, 4), True), ((1, 0), "b")):
+        md.set(9, p[0], p[1], v)
+    return m, md, o
+
+
+async def rq(md, *urcs):
+    # Hand URCs (records or U() lines) to the model; return (and clear) the modem calls.
+    for u in urcs:
+        await md.handle(U(u) if type(u) is str else u)
+    return md.modem.take()
+
+
+def U(line):
+    # "r|w|x|o|c msgid obj inst res [vtype=payload [index]]" -> URC (payload "#hex" or
+    # ascii); "a msgid status" -> report_ack
+    words = line.split()
+    k, n = words[0], [int(w) for w in words[1:5]]
+    if k == "a":
+        return URC("report_ack", n[0], status=n[1])
+    u = URC({"r": "read", "w": "write", "x": "execute"}.get(k, "observe"), *n, flag=k == "c")
+    if k == "w":
+        t, _, p = words[5].partition("=")
+        u.vtype = int(t)
+        u.value = bytes.fromhex(p[1:]) if p[:1] == "#" else p.encode()
+        u.index = int(words[6]) if len(words) > 6 else 0
+    return u
+
+
+def fmt(call):
+    # a *_rsp call without name and msgid: "result obj inst res vtype value index"
+    return " ".join(str(x) for x in call[2:])
+
+
+async def table(md, text):
+    """Run 'request -> expected answers' lines (answers joined by '; ', see fmt)."""
+    i = 0
+    while i < len(text):  # line by line: no copy of the whole table
+        j = text.find("\n", i)
+        j = len(text) if j < 0 else j
+        line = text[i:j]
+        i = j + 1
+        if not line:
+            continue
+        req, _, want = line.partition("->")
+        got = "; ".join(fmt(c) for c in await rq(md, req))
+        assert got == want.strip(), "%s: got %r" % (line.strip(), got)

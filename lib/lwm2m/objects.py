@@ -105,22 +105,6 @@ class Note:
 _NON = Note(None, 0)
 
 
-def decode(vtype, raw):
-    """Write payload bytes -> value of ``vtype``; raises ValueError/UnicodeError if bad."""
-    if vtype == T_OPAQUE:
-        return bytes(raw)
-    if vtype == T_BOOLEAN:
-        if raw in (b"0", b"1"):
-            return raw == b"1"
-        raise ValueError
-    s = str(raw, "utf-8")
-    if vtype == T_INTEGER:
-        return int(s)
-    if vtype == T_FLOAT:
-        return float(s)
-    return s
-
-
 class Model:
     """Registry of objects; answers requests, tracks observations and notifications."""
 
@@ -139,7 +123,7 @@ class Model:
         self._ev = asyncio.Event()
         self._part = None
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
-                      "watch_dropped": 0, "sent": 0, "notes_dropped": 0, "notify_errors": 0,
+                      "sent": 0, "notes_dropped": 0, "notify_errors": 0,
                       "acks_unmatched": 0}
 
     def add(self, obj):
@@ -230,18 +214,15 @@ class Model:
             res = 0
         if kind in ("read", "observe"):
             obs = kind == "observe"
-            if obs and u.flag:
-                self._unobserve(oid, inst, rid)
-            elif obs and len(self.obs) >= self._lim[0] and not self._obs_at(oid, inst, rid):
-                self.stats["obs_dropped"] += 1
-                res = BAD_REQUEST
-            if not res and (e[2] & R if e else any(x[2] & R for x in o.table)):
-                res = await self._read(o, inst, rid, m.obs_rsp if obs else m.read_rsp, u.msgid)
-            else:
-                res = res or NOT_ALLOWED
+            if not res and not (e[2] & R if e else any(x[2] & R for x in o.table)):
+                res = NOT_ALLOWED
+            if obs and not res and not self.observe(oid, inst, rid, u.msgid, u.flag):
+                res = BAD_REQUEST  # observation table full
+            if res:
                 await (m.obs_rsp if obs else m.read_rsp)(u.msgid, res, oid, inst, rid)
-            if obs and not u.flag and res == CONTENT:
-                self.observe(oid, inst, rid, u.msgid)
+            elif await self._read(o, inst, rid, m.obs_rsp if obs else m.read_rsp,
+                                  u.msgid) != CONTENT and obs:
+                self.observe(oid, inst, rid, 0, 1)  # nothing to observe after all
             return
         w = kind == "write"
         v = None
@@ -261,8 +242,15 @@ class Model:
         if not res and (e is None or not e[2] & (W if w else X) or inst < 0):
             res = NOT_ALLOWED
         if not res and w:
-            try:
-                v = decode(e[1], raw)
+            t = e[1]
+            try:  # decode per the declared type; raises on anything malformed
+                if t == T_OPAQUE:
+                    v = bytes(raw)
+                elif t == T_BOOLEAN:
+                    v = (b"0", b"1").index(raw) == 1
+                else:
+                    v = str(raw, "utf-8")
+                    v = int(v) if t == T_INTEGER else float(v) if t == T_FLOAT else v
             except Exception:
                 res = BAD_REQUEST
         if not res:
@@ -320,17 +308,24 @@ class Model:
                 return err or NOT_FOUND
             j = 0
 
-    def observe(self, oid, inst, rid, msgid=0):
-        """Track an observation of a path (-1: all); False if a table is full."""
+    def observe(self, oid, inst, rid, msgid=0, cancel=False):
+        """Track (or with ``cancel`` drop) an observation of a path (-1: all levels).
+        False if the observation table is full."""
         o = self.objs[oid]
-        ob = self._obs_at(oid, inst, rid)
-        if ob:
-            ob[3] = msgid
-        elif len(self.obs) >= self._lim[0]:
+        for ob in self.obs:
+            if ob[0] == oid and ob[1] == inst and ob[2] == rid:
+                if cancel:
+                    self.obs.remove(ob)
+                    self.watch = [s for s in self.watch if self.observed(s[0], s[1], s[2])]
+                else:
+                    ob[3] = msgid
+                return True
+        if cancel:
+            return True
+        if len(self.obs) >= self._lim[0]:
             self.stats["obs_dropped"] += 1
             return False
-        else:
-            self.obs.append([oid, inst, rid, msgid])
+        self.obs.append([oid, inst, rid, msgid])
         now = time.ticks_ms()
         for i in o.insts:
             for e in o.table:
@@ -340,23 +335,11 @@ class Model:
                             break
                     else:
                         if len(self.watch) >= self._lim[1]:
-                            self.stats["watch_dropped"] += 1
+                            self.stats["obs_dropped"] += 1
                             continue
                         op = o.nopt.get(e[0], o.dopt)
                         self.watch.append([oid, i, e[0], now, 0, op[0], op[1], op[2], e[1]])
         return True
-
-    def _obs_at(self, oid, inst, rid):
-        for ob in self.obs:
-            if ob[0] == oid and ob[1] == inst and ob[2] == rid:
-                return ob
-        return None
-
-    def _unobserve(self, oid, inst, rid):
-        ob = self._obs_at(oid, inst, rid)
-        if ob:
-            self.obs.remove(ob)
-        self.watch = [s for s in self.watch if self.observed(s[0], s[1], s[2])]
 
     def observed(self, oid, inst, rid):
         """True if the resource is observed directly or via its instance/object."""
@@ -370,18 +353,14 @@ class Model:
         return [(ob[0], ob[1], ob[2]) for ob in self.obs]
 
     def restore_observations(self, paths):
-        """Reinstall persisted paths (unknown ones skipped); returns how many."""
-        n = 0
+        """Replace the observations with persisted paths (unknown ones are skipped)."""
+        self.obs = []
+        self.watch = []
         for oid, inst, rid in paths:
             o = self.objs.get(oid)
             if o and (inst == -1 or inst in o.insts) and (rid < 0 or o.find(rid)):
-                n += self.observe(oid, inst, rid)
-        return n
-
-    def clear_observations(self):
-        """Forget all observations (new server / fresh registration)."""
-        self.obs = []
-        self.watch = []
+                self.observe(oid, inst, rid)
+        return len(self.obs)
 
     async def notify(self, oid, inst, rid, con=None):
         """Send one resource's value now -> Note (CON: ``await note.wait(ms)``)."""
