@@ -14,9 +14,8 @@ hands the queued bytes out in random-sized fragments (seeded), so every line bou
 exercised. ``echo=True`` echoes commands like a module with ATE1.
 """
 import asyncio
-import random
 
-MODS = ("__init__", "log", "errors", "lines", "atrx", "at", "values", "urc", "modem")
+MODS = ("__init__", "log", "errors", "lines", "atrx", "at", "values", "urc", "modem", "lwsetup")
 
 
 def prefer_mpy(mods=MODS):
@@ -81,7 +80,7 @@ def wire(*items):
 
 class FakeModem:
     def __init__(self, seed=1, maxfrag=9, echo=False):
-        random.seed(seed)
+        self.seed = seed or 1
         self.maxfrag = maxfrag
         self.echo = echo
         self.script = []
@@ -152,7 +151,8 @@ class FakeModem:
                 self.pos = 0
             await asyncio.sleep_ms(1)
         p = self.pos
-        n = min(len(buf), len(self.out) - p, random.randint(1, self.maxfrag))
+        self.seed = (self.seed * 1103515245 + 12345) & 0x7FFFFFFF  # seeded fragment sizes
+        n = min(len(buf), len(self.out) - p, 1 + (self.seed >> 8) % self.maxfrag)
         buf[:n] = memoryview(self.out)[p:p + n]
         self.pos = p + n
         return n

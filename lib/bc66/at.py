@@ -83,14 +83,6 @@ class ATEngine(Rx):
             raise w.res
         return info, w.res
 
-    async def sync(self, tries=5):
-        """Plain ``AT`` until ``OK``; True if the module answered."""
-        await self._lock.acquire()
-        try:
-            return await self._sync(tries)
-        finally:
-            self._lock.release()
-
     async def _sync(self, tries):
         for _ in range(tries):
             try:

@@ -8,7 +8,7 @@ from . import log
 from .at import ATEngine
 from .errors import ATTimeout, CommandError, StatusError
 from .urc import fields, from_fields, parse
-from .values import check_int, check_str, parts
+from .values import check_int, parts
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -19,8 +19,6 @@ STATUS_INVALID = const(5)
 STATUS_RECOVERING = const(6)
 STATUS_NEED_RECOVER = const(7)
 
-LwConfig = None  # namedtuple (bs, host, port, endpoint, lifetime, security, psk_id, psk),
-# made on first use: a namedtuple type costs ~1.4 KB of heap.
 # AT+QLWCFG keys and the ranges of their values.
 CFG = (" auto_reg:0:1 per_regstatus_feat:0:1 rai_enable:0:1 retransmit:1:20,0:8 auto_ack:0:1"
        " access_mode:0:1 recovery_mode:0:1 retransmit_mode:0:1 ")
@@ -66,6 +64,8 @@ del_object AT+QLWDELOBJ=%d - 0 0:65535 1
 """
 # Commands answered OK first and their outcome later (deferred prefix "+<NAME>:"); the
 # first four report a <status_code> (StatusError), the others an <err> (CommandError).
+# Set-up commands kept in lwsetup.py, imported on first use.
+_SETUP = "config_set cfg_get cfg_set update add_object"
 _STA = " AT+QLWREG AT+QLWDEREG AT+QLWUPDATE AT+QLWRECOVER "
 _NET = _STA + "AT+QLWNOTIFY "
 
@@ -82,17 +82,9 @@ def _f(line):
 def _parse(p, info):
     if p == _P0:
         return None
-    if p == _PW:
-        global LwConfig
-        if LwConfig is None:
-            from collections import namedtuple
-            LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
-                                               "security", "psk_id", "psk"))
-        return [LwConfig(*(_f(x) + [None] * 8)[:8]) for x in info]
-    if p == _PA:
-        return {f[0]: tuple(f[1:]) for f in (_f(x) for x in info)}
-    if p == _PO:
-        return [(f[0], f[1], tuple(f[3:3 + f[2]])) for f in (_f(x) for x in info)]
+    if p in (_PW, _PA, _PO):
+        from .lwsetup import parse_set
+        return parse_set(p, info)
     if p == _PI:
         for x in info:
             f = _f(x)
@@ -141,7 +133,11 @@ class BC66:
     def __getattr__(self, name):
         i = API.find("\n%s " % name)
         if i < 0:
-            raise AttributeError(name)
+            if name not in _SETUP.split():
+                raise AttributeError(name)
+            from . import lwsetup  # set-up commands: loaded on first use (heap)
+            f = getattr(lwsetup, name)
+            return lambda *a, **k: f(self, *a, **k)
         _, cmd, pfx, p, rng, tc = API[i + 1:API.find("\n", i + 1)].split()
         rng = _ranges(rng)
 
@@ -164,7 +160,7 @@ class BC66:
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
         self.at.start()
-        if not await self.at.sync(tries):
+        if not await self.sync(tries):
             raise ATTimeout("no answer to AT")
         await self._init()
 
@@ -172,7 +168,13 @@ class BC66:
         await self.at.stop()
 
     async def sync(self, tries=5):
-        return await self.at.sync(tries)
+        """Plain ``AT`` until ``OK``; True if the module answered."""
+        at = self.at
+        await at._lock.acquire()
+        try:
+            return await at._sync(tries)
+        finally:
+            at._lock.release()
 
     async def _init(self):
         self._reinit = False
@@ -199,60 +201,6 @@ class BC66:
         if f[0] != 0:
             raise (StatusError if k in _STA else CommandError)(f[0], name)
         return info, f
-
-    async def config_set(self, bs, host, port, endpoint, lifetime, security,
-                         psk_id=None, psk=None):
-        check_int(bs, 0, 1, "bs")
-        check_str(host, "host", 150)
-        check_int(port, 0, 65535, "port")
-        check_str(endpoint, "endpoint", 150)
-        check_int(lifetime, 20, 31536000, "lifetime")
-        if security not in (0, 3) or isinstance(security, bool):
-            raise ValueError("security: 0 or 3")
-        cmd = 'AT+QLWCONFIG=%d,"%s",%d,"%s",%d,%d' % (bs, host, port, endpoint, lifetime,
-                                                       security)
-        if security == 0 or psk_id is not None or psk is not None:
-            check_str(psk_id, "psk_id", 150)
-            check_str(psk, "psk", 256)
-            if len(psk) % 2 or not all(c in "0123456789abcdefABCDEF" for c in psk):
-                raise ValueError("psk: even-length hex")
-            cmd += ',"%s","%s"' % (psk_id, psk)
-        await self._q(cmd, None, None, psk)
-
-    async def cfg_get(self, key):
-        self._cfg(key)
-        return _parse(_PT, await self._q('AT+QLWCFG="%s"' % key, "+QLWCFG"))
-
-    async def cfg_set(self, key, *vals):
-        rng = self._cfg(key)
-        if len(vals) != len(rng):
-            raise ValueError(key)
-        for v, (lo, hi) in zip(vals, rng):
-            check_int(v, lo, hi, key)
-        await self._q('AT+QLWCFG="%s",%s' % (key, ",".join(str(v) for v in vals)))
-
-    def _cfg(self, key):
-        i = CFG.find(" %s:" % key) if isinstance(key, str) and " " not in key else -1
-        if i < 0:
-            raise ValueError("key")
-        return _ranges(CFG[i + len(key) + 2:CFG.find(" ", i + 1)])
-
-    async def update(self, mode, value, timeout_ms=None):
-        """Lifetime (mode 0, 20..31536000) or binding (mode 1: 0 U, 1 UQ); -> message id."""
-        check_int(mode, 0, 1, "mode")
-        check_int(value, 0, 1, "binding") if mode else check_int(value, 20, 31536000, "lifetime")
-        info, f = await self._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
-        return f[1] if len(f) > 1 else (_f(info[0])[0] if info else None)
-
-    async def add_object(self, obj, inst, res_ids):
-        check_int(obj, 0, 65535, "obj")
-        check_int(inst, 0, 3, "inst")
-        if not 1 <= len(res_ids) <= 14:
-            raise ValueError("res_ids: 1..14")
-        for r in res_ids:
-            check_int(r, 0, 65535, "res_ids")
-        await self._d("AT+QLWADDOBJ=%d,%d,%d,%s" % (obj, inst, len(res_ids),
-                                                   ",".join(str(r) for r in res_ids)))
 
     async def _rsp(self, name, msgid, result, obj, inst, res, vtype, value, index):
         check_int(msgid, 0, 65535, "msgid")

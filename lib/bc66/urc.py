@@ -14,9 +14,9 @@ KINDS = (" ping:S buffer: write:moirtlhx read:moir execute:moir observe:mfoir bs
          " min_period_changed:v max_period_changed:v disable:v factory_reset:S"
          " bootstrap_request_trigger:S recovered:S ")
 _POS = "_moirftlvxs"  # letter -> index in URC
-# Other lines delivered as records: prefix -> kind (value int if it parses, else str).
-OTHER = (("+QLWREG:", "reg"), ("+IP:", "ip"), ("+CPIN:", "cpin"), ("+CFUN:", "cfun"),
-         ("+CEREG:", "cereg"), ("+QLWDEREG:", "dereg"))
+# Other lines delivered as records: "+QLWREG: 0" -> kind "reg" (value int if it parses,
+# else str); a line "+<NAME>:" with name in OTHER, kind without the "qlw".
+OTHER = " qlwreg ip cpin cfun cereg qlwdereg "
 
 
 def spec(kind):
@@ -82,12 +82,14 @@ def parse(line):
             return from_fields(fields(line, 8))
         if line == "REBOOT":
             return URC("reboot", *_NONE[1:])
-        for p, kind in OTHER:
-            if line.startswith(p):
-                f = fields(line, len(p))
-                v = f[0]
-                return URC(kind, None, None, None, None, None, None, None, v, None,
-                           v if kind in ("reg", "dereg") else None)
+        i = line.find(":")
+        if line[:1] == "+" and i > 1:
+            k = line[1:i].lower()
+            if " %s " % k in OTHER:
+                v = fields(line, i + 1)[0]
+                k = k[3:] if k[0] == "q" else k
+                return URC(k, None, None, None, None, None, None, None, v, None,
+                           v if k[-3:] == "reg" else None)
     except ValueError:
         pass
     return None
