@@ -15,7 +15,7 @@ async def test_notify_on_change():
     m, md, o = mk()
     t = [20.0]
     md.set(9, 0, 2, lambda: t[0])
-    o.opts(4, con=False)
+    o.on(4, con=False)
     await rq(md, fa.observe(1, 0, 9, 0, 1), fa.observe(2, 0, 9, 0, 2), fa.observe(3, 0, 9, 0, 4))
     md.set(9, 0, 1, 7)       # unchanged
     md.set(9, 1, 1, 99)      # not observed
@@ -34,8 +34,8 @@ async def test_notify_on_change():
 
 async def test_pmin_pmax_timing():
     m, md, o = mk()
-    o.opts(1, pmin_ms=120)
-    o.opts(4, pmax_ms=80)
+    o.on(1, pmin_ms=120)
+    o.on(4, pmax_ms=80)
     await rq(md, fa.observe(1, 0, 9, 0, 1))
     t0 = time.ticks_ms()
     for i in range(10):

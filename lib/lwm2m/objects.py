@@ -9,10 +9,9 @@ Cancel-observe answers 2.05 with the current value(s), as the note's 5.8 shape.
 An instance-level observation is notified per changed resource (QLWNOTIFY takes one).
 """
 import asyncio
+import sys
 import time
 from micropython import const
-
-from bc66 import log
 
 R = const(1)
 W = const(2)
@@ -37,6 +36,16 @@ EXPIRED = const(-3)
 RESET = const(-4)
 _IDLE = const(60000)
 _MISS = object()
+
+
+def _warn(msg, *a):
+    # through bc66.log once the driver has loaded it (the node always has); importing it
+    # here would cost its package's RAM to a model used alone (tests)
+    log = sys.modules.get("bc66.log")
+    if log:
+        log.log(log.WARN, "obj", msg, *a)
+    else:
+        print("W obj:", msg % a)
 
 
 class Obj:
@@ -72,12 +81,11 @@ class Obj:
                 return e
         return None
 
-    def on(self, rid, fn):
-        """Set the write (W) or execute (X) handler of ``rid``."""
-        self.fns[rid] = fn
-
-    def opts(self, rid, pmin_ms=None, pmax_ms=None, con=None):
-        """Notification options of ``rid``; None keeps the object default."""
+    def on(self, rid, fn=None, pmin_ms=None, pmax_ms=None, con=None):
+        """Set the write (W) / execute (X) handler of ``rid`` and/or its notification
+        options (min/max interval in ms, CON or NON); None keeps what is set."""
+        if fn is not None:
+            self.fns[rid] = fn
         d = self.nopt.get(rid, self.dopt)
         self.nopt[rid] = (d[0] if pmin_ms is None else pmin_ms,
                           d[1] if pmax_ms is None else pmax_ms, d[2] if con is None else con)
@@ -113,7 +121,7 @@ class Model:
         self.modem = modem
         self.objs = {}
         self.obs = []    # [oid, inst, rid, msgid]
-        self.watch = []  # [oid, inst, rid, last_ms, dirty, pmin, pmax, con, vtype]
+        self.watch = []  # [oid, inst, rid, last_ms, dirty, pmin, pmax, con]
         self.pend = []   # CON Notes awaiting report_ack
         self._early = [None] * 4
         self._ei = self._nfail = 0
@@ -180,7 +188,6 @@ class Model:
             for inst in o.insts:
                 await m.add_object(o.oid, inst, tuple(e[0] for e in o.table))
                 a += 1
-        log.log(log.INFO, "obj", "sync: %d added, %d deleted, %d kept", a, d, k)
         return a, d, k
 
     async def handle(self, urc):
@@ -200,7 +207,7 @@ class Model:
                     await self._answer(urc, kind)
                 except Exception as e:
                     self.stats["answer_errors"] += 1
-                    log.log(log.WARN, "obj", "%s %d unanswered: %r", kind, urc.msgid, e)
+                    _warn("%s %d unanswered: %r", kind, urc.msgid, e)
         return True
 
     async def _answer(self, u, kind):
@@ -263,7 +270,7 @@ class Model:
                         r = await r
             except Exception as ex:
                 self.stats["handler_errors"] += 1
-                log.log(log.WARN, "obj", "handler %d/%d/%d: %r", oid, inst, rid, ex)
+                _warn("handler %d/%d/%d: %r", oid, inst, rid, ex)
                 r = False
             res = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
             if w and res == CHANGED and not callable(o.vals.get((inst << 16) | rid)):
@@ -295,7 +302,7 @@ class Model:
                                 v = v()
                             except Exception as ex:
                                 self.stats["handler_errors"] += 1
-                                log.log(log.WARN, "obj", "getter %d/%d: %r", i, e[0], ex)
+                                _warn("getter %d/%d: %r", i, e[0], ex)
                                 v = None
                                 err = BAD_REQUEST
                         sc[j] = v
@@ -338,7 +345,7 @@ class Model:
                             self.stats["obs_dropped"] += 1
                             continue
                         op = o.nopt.get(e[0], o.dopt)
-                        self.watch.append([oid, i, e[0], now, 0, op[0], op[1], op[2], e[1]])
+                        self.watch.append([oid, i, e[0], now, 0, op[0], op[1], op[2]])
         return True
 
     def observed(self, oid, inst, rid):
@@ -363,18 +370,19 @@ class Model:
         return len(self.obs)
 
     async def notify(self, oid, inst, rid, con=None):
-        """Send one resource's value now -> Note (CON: ``await note.wait(ms)``)."""
+        """Send one resource's current value now -> Note (CON: ``await note.wait(ms)``),
+        None if it has no value. Raises what the modem raises."""
         o = self.objs[oid]
         for s in self.watch:
             if s[0] == oid and s[1] == inst and s[2] == rid:
                 s[3] = time.ticks_ms()
                 s[4] = 0
+        v = self.value(oid, inst, rid)
+        if v is None:
+            return None
         if con is None:
             con = o.nopt.get(rid, o.dopt)[2]
-        return await self._send(oid, inst, rid, o.find(rid)[1], self.value(oid, inst, rid), con)
-
-    async def _send(self, oid, inst, rid, vtype, v, con):
-        msgid = await self.modem.notify(oid, inst, rid, vtype, v, con)
+        msgid = await self.modem.notify(oid, inst, rid, o.find(rid)[1], v, con)
         self.stats["sent"] += 1
         if not con or msgid is None:
             return _NON
@@ -452,12 +460,10 @@ class Model:
                 s[4] = 0
                 left = pmax or _IDLE
                 try:
-                    v = self.value(s[0], s[1], s[2])
-                    if v is not None:
-                        await self._send(s[0], s[1], s[2], s[8], v, s[7])
+                    await self.notify(s[0], s[1], s[2], s[7])
                 except Exception as e:
                     self.stats["notify_errors"] += 1
-                    log.log(log.WARN, "obj", "notify %d/%d/%d: %r", s[0], s[1], s[2], e)
+                    _warn("notify %d/%d/%d: %r", s[0], s[1], s[2], e)
                     s[3] = time.ticks_add(now, self._lim[4] - pmin)
                     s[4] = 1
                     left = self._lim[4]
