@@ -35,6 +35,17 @@ class Response:
     def ok(self):
         return self.result in (1, 2)
 
+    def __eq__(self, other):
+        """`response == 2` compares the result code (handy for write/execute)."""
+        if isinstance(other, int) and not isinstance(other, bool):
+            return self.result == other
+        return NotImplemented
+
+    __hash__ = object.__hash__
+
+    def __int__(self):
+        return self.result
+
     def __repr__(self):
         return "Response(%s, msgid=%s, result=%s, values=%r)" % (
             self.kind, self.msgid, self.result, self.values)
