@@ -3,17 +3,16 @@ on first use: ``m.config_set(...)`` calls ``config_set(m, ...)`` here."""
 from .modem import CFG, _f, _parse, _ranges
 from .values import check_int, check_str
 
-LwConfig = None  # namedtuple, made on first use
+from .urc import Rec
+
+
+class LwConfig(Rec):
+    _F = ("bs", "host", "port", "endpoint", "lifetime", "security", "psk_id", "psk")
 
 
 def parse_set(p, info):
-    global LwConfig
     if p == 6:
-        if LwConfig is None:
-            from collections import namedtuple
-            LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
-                                               "security", "psk_id", "psk"))
-        return [LwConfig(*(_f(x) + [None] * 8)[:8]) for x in info]
+        return [LwConfig((_f(x) + [None] * 8)[:8]) for x in info]
     if p == 7:
         return {f[0]: tuple(f[1:]) for f in (_f(x) for x in info)}
     return [(f[0], f[1], tuple(f[3:3 + f[2]])) for f in (_f(x) for x in info)]
