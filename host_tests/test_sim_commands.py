@@ -256,3 +256,28 @@ def test_reboot_prints_banner_and_resets_lwm2m(sim_client, sim):
     assert [c.wait_line(lambda s: True) for _ in range(len(BANNER))] == BANNER
     assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 0", "OK"]
     assert sim.commands[-1] == "AT+QLWSTATUS?"
+
+
+def test_qlwconfig_read_shows_bootstrap_and_server_lines(sim_client):
+    c = sim_client
+    psk = "30313233343536373839"
+    assert c.cmd('AT+QLWCONFIG=1,"bootp.iot.t-mobile.com",5584,"urn:imei:1",900,0,'
+                 '"urn:imei:1","%s"' % psk) == ["OK"]
+    assert c.cmd("AT+QLWCONFIG?") == [
+        '+QLWCONFIG:1,"bootp.iot.t-mobile.com",5584,"urn:imei:1",900,0,"urn:imei:1","%s"'
+        % psk, "OK"]
+    assert c.cmd("AT+QLWREG") == ["OK"]
+    assert c.wait_line("+QLWREG") == "+QLWREG: 0"
+    lines = c.cmd("AT+QLWCONFIG?")
+    assert len(lines) == 3 and lines[1].startswith("+QLWCONFIG:0,") and ",30,0," in lines[1]
+
+
+def test_latency_delays_every_response(sim_factory):
+    sim = sim_factory(latency_ms=20000)      # 20 module-s = 0.2 s real at time_scale 0.01
+    c = ATClient(sim.device)
+    sim.wait_for(lambda: sim.attached)
+    c.drain(0.02)
+    t0 = time.monotonic()
+    assert c.cmd("AT") == ["OK"]
+    assert time.monotonic() - t0 >= 0.18
+    c.close()
