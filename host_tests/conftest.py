@@ -18,10 +18,23 @@ HEAP = "48K"
 MP_TIMEOUT = 240
 
 
+MPY_DIR = os.path.join(ROOT, "build", "mpy")
+
+
+def build_mpy():
+    """Compile lib/, firmware/, boards/ and host_tests/mp/ with mpy-cross into build/mpy.
+
+    Tests import the .mpy files, as a board does: compiling source on the device would
+    need far more heap than the 48 KB the tests give MicroPython.
+    """
+    from tools import build_mpy as b
+    b.build(MPY_DIR, b.TEST_SOURCES)
+
+
 def mp_env(extra_path=()):
-    """Environment for a MicroPython process: lib/, firmware/ and the test helpers on its path."""
+    """Environment for a MicroPython process: compiled lib/, firmware/, boards/, test helpers."""
     env = dict(os.environ)
-    paths = [".frozen", os.path.join(ROOT, "lib"), os.path.join(ROOT, "firmware"), MP_DIR]
+    paths = [".frozen"] + [os.path.join(MPY_DIR, d) for d in ("lib", "firmware", "host_tests/mp", "")]
     paths.extend(extra_path)
     env["MICROPYPATH"] = ":".join(paths)
     return env
@@ -32,6 +45,10 @@ def run_mp(args, timeout=MP_TIMEOUT, heap=HEAP, **kw):
     cmd = [MICROPYTHON, "-X", "heapsize=" + heap] + list(args)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           env=kw.pop("env", mp_env()), cwd=kw.pop("cwd", ROOT), **kw)
+
+
+def pytest_sessionstart(session):
+    build_mpy()
 
 
 _TEST_RE = re.compile(r"^(?:async\s+)?def\s+(test_\w+)\s*\(", re.M)

@@ -10,6 +10,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = ("lib", "firmware", "boards")
+TEST_SOURCES = SOURCES + ("host_tests/mp",)
 
 
 def mpy_cross():
@@ -17,9 +18,9 @@ def mpy_cross():
     return here if os.path.exists(here) else "mpy-cross"
 
 
-def modules():
-    """Yield (source path, path relative to its top folder) for every .py to compile."""
-    for top in SOURCES:
+def modules(tops=SOURCES):
+    """Yield (source path, output path relative to the build folder) for every .py."""
+    for top in tops:
         base = os.path.join(ROOT, top)
         for d, _, files in os.walk(base):
             for f in sorted(files):
@@ -28,11 +29,15 @@ def modules():
                     yield p, os.path.join(top, os.path.relpath(p, base))
 
 
-def build(out):
+def build(out, tops=SOURCES):
+    """Compile ``tops`` into ``out`` (only what changed); returns the total .mpy size."""
     total = 0
-    for src, rel in modules():
+    for src, rel in modules(tops):
         dst = os.path.join(out, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+            total += os.path.getsize(dst)
+            continue
         r = subprocess.run([mpy_cross(), "-o", dst, src], capture_output=True, text=True)
         if r.returncode:
             sys.stderr.write(r.stderr or r.stdout)
