@@ -58,10 +58,10 @@ def test_no_deep_sleep_unless_qsclk_1(sleepy, mode):
 
 
 def test_uart_traffic_keeps_it_awake(sleepy):
-    sim, c = sleepy()
+    sim, c = sleepy(sleep_after_s=30)               # 0.3 s real
     assert c.cmd("AT+QSCLK=1") == ["OK"]
-    for _ in range(6):
-        time.sleep(0.04)
+    for _ in range(8):
+        time.sleep(0.05)
         assert c.cmd("AT") == ["OK"]
     assert not sim.asleep
     sim.wait_for(lambda: sim.asleep, 1)
@@ -101,7 +101,7 @@ def test_update_timer_wakes_the_module(sleepy):
     sim.wait_for(lambda: sim.asleep, 2)
     assert c.wait_line("Leaving the BROM", 2)
     assert c.wait_line("+CPIN") == "+CPIN: READY"
-    assert sim.status == 7 and 15 < sim.last_sleep_s < 40
+    assert sim.status == 7 and 5 < sim.last_sleep_s < 60
     assert c.drain(0.05) == b""                     # no ping before the recovery
     c.send("AT")
     assert c.cmd("AT+QLWRECOVER") == ["OK"]
