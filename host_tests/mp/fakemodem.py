@@ -1,81 +1,39 @@
-"""A scripted fake BC66 for MicroPython tests, in the style of Zephyr's modem mock.
-
-    fm = FakeModem(seed=1)
-    fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
-    fm.expect("AT+QLWREG", "OK", 20, "+QLWREG: 0")   # an int item: pause that many ms
-    fm.expect("AT")                                   # no reply at all: the command is lost
-    fm.inject("+QLWURC: \"ping\",0")                  # unsolicited lines at any time
-    ... engine runs ...
-    fm.check()                                        # script used up, nothing unexpected
-
-It is a Port: ``write()`` checks each CR-terminated command against the next expected one
-and queues its reply (``\\r\\n<line>\\r\\n`` per str item, raw for bytes items); ``readinto``
-hands the queued bytes out in random-sized fragments (seeded), so every line boundary is
-exercised. ``echo=True`` echoes commands like a module with ATE1.
-"""
+# A scripted fake BC66 for MicroPython tests, in the style of Zephyr's modem mock.
+#
+#   fm = FakeModem(seed=1)
+#   fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
+#   fm.expect("AT+QLWREG", "OK", 20, "+QLWREG: 0")   # an int item: pause that many ms
+#   fm.expect("AT")                                   # no reply at all: the command is lost
+#   fm.inject('+QLWURC: "ping",0')                    # unsolicited lines at any time
+#   ... engine runs ...
+#   fm.check()                                        # script used up, nothing unexpected
+#
+# It is a Port: write() checks each CR-terminated command against the next expected one
+# and queues its reply ("\r\n<line>\r\n" per str item, bytes items raw); readinto() hands
+# the queued bytes out in seeded random-sized fragments, so every line boundary is
+# exercised. echo=True echoes commands like a module in ATE1. Kept small: it shares the
+# 48 KB heap with the driver under test.
 import asyncio
 
 MODS = ("__init__", "log", "errors", "lines", "atrx", "at", "values", "urc", "modem", "lwsetup")
 
 
 def prefer_mpy(mods=MODS):
-    # Load lib/bc66 from build/mpy/lib (``make mpy``) when every .mpy is fresh: compiling
-    # the sources inside a 48 KB heap costs more than the code itself. True if used.
+    # Load lib/bc66 from build/mpy/lib (`make mpy`) when every .mpy is fresh: compiling the
+    # sources inside a 48 KB heap costs more than the code itself. True if used.
     import os
     import sys
-    base = "build/mpy/lib"
+    b = "build/mpy/lib"
     try:
         for m in mods:
-            if os.stat(base + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
+            if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
                 raise OSError
     except OSError:
         print("prefer_mpy: build/mpy missing or stale (run `make mpy`): using sources")
         return False
-    if base not in sys.path:
-        sys.path.insert(1 if sys.path and sys.path[0] == ".frozen" else 0, base)
+    if b not in sys.path:
+        sys.path.insert(1 if sys.path[:1] == [".frozen"] else 0, b)
     return True
-
-
-def engine(seed=1, **kw):
-    # (fake, started ATEngine, list of URC lines) with short test timings.
-    from bc66.at import ATEngine
-    fm = FakeModem(seed=seed, **kw)
-    urcs = []
-    e = ATEngine(fm, urcs.append)
-    e.late_ms = 30
-    e.sync_ms = 50
-    e.start()
-    return fm, e, urcs
-
-
-async def modem(seed=1, **kw):
-    # (fake, started BC66, list of URC records): AT, ATE0, AT+CMEE=1 already answered.
-    from bc66.modem import BC66
-    fm = FakeModem(seed=seed, **kw)
-    urcs = []
-    m = BC66(fm, urcs.append)
-    m.at.late_ms = 30
-    m.at.sync_ms = 50
-    fm.expect("AT", "OK").expect("ATE0", "OK").expect("AT+CMEE=1", "OK")
-    await m.start()
-    return fm, m, urcs
-
-
-async def raises(exc, aw):
-    # Await ``aw``; return the ``exc`` it raised, fail if it did not.
-    try:
-        await aw
-    except exc as e:
-        return e
-    raise AssertionError("no " + exc.__name__)
-
-
-def wire(*items):
-    # Bytes of reply lines as the module sends them (str: a line, bytes: raw).
-    out = bytearray()
-    for it in items:
-        out.extend(b"\r\n" + it.encode() + b"\r\n" if isinstance(it, str) else it)
-    return out
 
 
 class FakeModem:
@@ -86,61 +44,49 @@ class FakeModem:
         self.script = []
         self.out = bytearray()
         self.pos = 0
-        self._rx = bytearray()
+        self.rx = bytearray()
         self.written = []
         self.errors = []
         self.closed = False
-        self.tasks = []
 
-    # ---- scripting
     def expect(self, cmd, *reply):
-        """Expect ``cmd`` next (None: any command); answer with ``reply`` items."""
+        # Expect `cmd` next (None: any command); answer with the `reply` items.
         self.script.append((cmd, reply))
         return self
 
     def inject(self, *items):
-        """Push unsolicited traffic now: str items are lines, bytes items raw bytes."""
-        self.out.extend(wire(*items))
+        # Push traffic now: str items are lines, bytes items raw bytes, int items pauses
+        # (then the rest is pushed later by a task).
+        for i, it in enumerate(items):
+            if isinstance(it, int):
+                return asyncio.create_task(self._later(items[i:]))
+            self.out.extend(b"\r\n" + it.encode() + b"\r\n" if isinstance(it, str) else it)
+
+    async def _later(self, items):
+        await asyncio.sleep_ms(items[0])
+        self.inject(*items[1:])
 
     def check(self):
         assert not self.errors, self.errors
         assert not self.script, "unused script: %r" % (self.script,)
 
-    # ---- Port
     async def write(self, data):
         if self.closed:
             raise OSError(9)
-        self._rx.extend(data)
-        while True:
-            i = self._rx.find(b"\r")
-            if i < 0:
-                break
-            cmd = bytes(self._rx[:i]).decode()
-            self._rx = self._rx[i + 1:]
-            self._command(cmd)
-
-    def _command(self, cmd):
-        self.written.append(cmd)
-        if self.echo:
-            self.out.extend(cmd.encode() + b"\r")
-        if not self.script:
-            self.errors.append("unexpected %r" % cmd)
-            return
-        exp, reply = self.script.pop(0)
-        if exp is not None and exp != cmd:
-            self.errors.append("expected %r got %r" % (exp, cmd))
-            return
-        if any(isinstance(x, int) for x in reply):
-            self.tasks.append(asyncio.create_task(self._play(reply)))
-        else:
-            self.out.extend(wire(*reply))
-
-    async def _play(self, items):
-        for it in items:
-            if isinstance(it, int):
-                await asyncio.sleep_ms(it)
+        self.rx.extend(data)
+        i = self.rx.find(b"\r")
+        while i >= 0:
+            cmd = bytes(self.rx[:i]).decode()
+            self.rx = self.rx[i + 1:]
+            self.written.append(cmd)
+            if self.echo:
+                self.out.extend(cmd.encode() + b"\r")
+            exp, reply = self.script.pop(0) if self.script else (cmd, None)
+            if reply is None or exp not in (None, cmd):
+                self.errors.append("unexpected %r (expected %r)" % (cmd, exp))
             else:
-                self.out.extend(wire(it))
+                self.inject(*reply)
+            i = self.rx.find(b"\r")
 
     async def readinto(self, buf):
         while self.pos >= len(self.out):
@@ -159,3 +105,37 @@ class FakeModem:
 
     def close(self):
         self.closed = True
+
+
+def engine(seed=1, **kw):
+    # (fake, started ATEngine, list of URC lines) with short test timings.
+    from bc66.at import ATEngine
+    fm = FakeModem(seed, **kw)
+    urcs = []
+    e = ATEngine(fm, urcs.append)
+    e.late_ms = 30
+    e.sync_ms = 50
+    e.start()
+    return fm, e, urcs
+
+
+async def modem(seed=1, **kw):
+    # (fake, started BC66, list of URC records): AT, ATE0, AT+CMEE=1 already answered.
+    from bc66.modem import BC66
+    fm = FakeModem(seed, **kw)
+    urcs = []
+    m = BC66(fm, urcs.append)
+    m.at.late_ms = 30
+    m.at.sync_ms = 50
+    fm.expect("AT", "OK").expect("ATE0", "OK").expect("AT+CMEE=1", "OK")
+    await m.start()
+    return fm, m, urcs
+
+
+async def raises(exc, aw):
+    # Await `aw`; return the `exc` it raised, fail if it did not.
+    try:
+        await aw
+    except exc as e:
+        return e
+    raise AssertionError("no " + exc.__name__)

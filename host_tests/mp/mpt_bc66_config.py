@@ -3,7 +3,7 @@ import fakemodem
 fakemodem.prefer_mpy()
 from fakemodem import modem, raises  # noqa: E402
 from bc66.errors import CommandError  # noqa: E402
-from bc66 import modem as md  # noqa: E402
+from bc66 import lwsetup  # noqa: E402
 
 PSK = "3083693CF1E6766A2408BFD88278249A2DB498B40A6BF6049300FD47DE325CFC"
 
@@ -42,7 +42,7 @@ async def test_config_validation():
 
 async def test_cfg_keys():
     fm, m, _ = await modem()
-    for k in md.CFG.split():
+    for k in lwsetup.CFG.split():
         n = k.count(",") + 1
         k = k[:k.find(":")]
         vals = (4, 3) if n == 2 else (1,)

@@ -22,17 +22,23 @@ async def _wait(w, ms):
 
 
 class ATEngine(Rx):
+    late_ms = 300  # how long a timed-out command's late lines are waited out
+    wake_tries = 3  # plain ATs before giving up on a command that got no answer
+    sync_ms = 300  # deadline of each plain AT of a sync
+
     def __init__(self, port, urc_cb=None, log_tag="at"):
         super().__init__(port, urc_cb, log_tag)
-        self._lock = asyncio.Lock()
+        self.locked = False  # one command at a time (a flag: asyncio.Lock costs ~1 KB)
         self._task = None
+        self._stopped = False
         self._stale = None  # ticks before which no command is written (after a timeout)
-        self.late_ms = 300  # how long a timed-out command's late lines are waited out
-        self.wake_tries = 3  # plain ATs before giving up on a command that got no answer
-        self.sync_ms = 300
 
     def start(self):
         if self._task is None:
+            if self._stopped:
+                self.lines.take()
+                self._mv = memoryview(self.lines.buf)
+            self._stopped = False
             self._dead = None
             self._task = asyncio.create_task(self._reader())
 
@@ -45,6 +51,9 @@ class ATEngine(Rx):
             except BaseException:  # CancelledError
                 pass
         self._fail(BC66Error("stopped"))
+        if not self._stopped:
+            self._stopped = True
+            self.lines.release()
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
                   deferred_timeout_ms=60000, capture=None, wake=True, secret=None):
@@ -55,11 +64,12 @@ class ATEngine(Rx):
             raise BC66Error("engine not running")
         if prefix and prefix[-1] != ":":
             prefix += ":"
-        await self._lock.acquire()
+        # one writer; one waiter per deferred prefix; no info prefix equal to a pending
+        # deferred one (its result would be taken for an info line)
+        while self.locked or deferred in self._dw or prefix in self._dw:
+            await asyncio.sleep_ms(2)
+        self.locked = True
         try:
-            # one waiter per deferred prefix; no info prefix equal to a pending deferred one
-            while deferred in self._dw or prefix in self._dw:
-                await asyncio.sleep_ms(10)
             try:
                 info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
             except ATTimeout as e:
@@ -67,7 +77,7 @@ class ATEngine(Rx):
                     raise e
                 info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
         finally:
-            self._lock.release()
+            self.locked = False
         if deferred is None:
             return info
         w = self._pool[deferred]

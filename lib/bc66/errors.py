@@ -10,14 +10,10 @@ STATUS = ("0:Success|1:Timeout|2:Packet not sent|3:Recovered failed|4:Update fai
           "10:Bad request|13:Forbidden|14:Not found|22:Precondition failed")
 
 
-def name(table, code):
-    """The table's name for ``code`` (``ERR`` or ``STATUS``), or "Unknown"."""
-    k = "|%d:" % code
-    i = ("|" + table).find(k)
-    if i < 0:
-        return "Unknown"
-    j = table.find("|", i)
-    return table[i + len(k) - 1:j if j >= 0 else len(table)]
+def check_int(v, lo, hi, name):
+    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+        raise ValueError("%s: %d..%d" % (name, lo, hi))
+    return v
 
 
 class BC66Error(Exception):
@@ -39,7 +35,10 @@ class CommandError(BC66Error):
 
     def __init__(self, code=-1, cmd=""):
         self.code = code
-        self.name = name(self.table, code)
+        t = self.table
+        k = "|%d:" % code
+        i = ("|" + t).find(k)  # the name from the table, or "Unknown"
+        self.name = t[i + len(k) - 1:(t + "|").find("|", i)] if i >= 0 else "Unknown"
         super().__init__(code, self.name, cmd)
 
 

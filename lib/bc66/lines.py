@@ -5,6 +5,9 @@ from micropython import const
 MAXLINE = const(1024 + 100)
 
 
+_spare = []
+
+
 class Lines:
     """Feed raw bytes; ``cb(buf, n)`` is called for every complete non-empty line.
 
@@ -14,7 +17,9 @@ class Lines:
     """
 
     def __init__(self, cb, size=MAXLINE):
-        self.buf = bytearray(size)
+        # reuse the buffer of a stopped engine: a restarted engine then needs no new
+        # 1 KB block from a heap that may be fragmented by then
+        self.buf = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
         self.n = 0
         self.skip = False  # inside an overlong line
         self.overlong = 0
@@ -45,6 +50,20 @@ class Lines:
                 k = 0
         self.n = k
         self.skip = skip
+
+    def release(self):
+        """Hand the buffer back for the next Lines (the engine is stopped)."""
+        if not _spare:
+            _spare.append(self.buf)
+
+    def take(self):
+        """Own a buffer again after ``release`` (restart): ours if still spare, else new."""
+        if _spare and _spare[-1] is self.buf:
+            _spare.pop()
+        else:
+            self.buf = bytearray(len(self.buf))
+        self.n = 0
+        self.skip = False
 
     def reset(self):
         self.n = 0

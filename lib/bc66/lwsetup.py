@@ -1,9 +1,14 @@
 """Set-up commands of BC66 (AT+QLWCONFIG, AT+QLWCFG, AT+QLWUPDATE, AT+QLWADDOBJ), imported
 on first use: ``m.config_set(...)`` calls ``config_set(m, ...)`` here."""
-from .modem import CFG, _f, _parse, _ranges
-from .values import check_int, check_str
+from .modem import _f, _parse, _ranges
+from .errors import check_int
+from .values import check_str
 
 from .urc import Rec
+
+# AT+QLWCFG keys and the ranges of their values.
+CFG = (" auto_reg:0:1 per_regstatus_feat:0:1 rai_enable:0:1 retransmit:1:20,0:8 auto_ack:0:1"
+       " access_mode:0:1 recovery_mode:0:1 retransmit_mode:0:1 ")
 
 
 class LwConfig(Rec):

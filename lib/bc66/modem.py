@@ -3,12 +3,12 @@
 Simple commands live in the table ``API`` (reached through ``__getattr__``: one small
 table entry instead of one method each); commands with richer arguments are methods.
 """
+import asyncio
 from micropython import const
 from . import log
 from .at import ATEngine
-from .errors import ATTimeout, CommandError, StatusError
+from .errors import ATTimeout, CommandError, StatusError, check_int
 from .urc import fields, from_fields, parse
-from .values import check_int, parts
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -18,10 +18,6 @@ STATUS_DEREGISTERED = const(4)
 STATUS_INVALID = const(5)
 STATUS_RECOVERING = const(6)
 STATUS_NEED_RECOVER = const(7)
-
-# AT+QLWCFG keys and the ranges of their values.
-CFG = (" auto_reg:0:1 per_regstatus_feat:0:1 rai_enable:0:1 retransmit:1:20,0:8 auto_ack:0:1"
-       " access_mode:0:1 recovery_mode:0:1 retransmit_mode:0:1 ")
 
 # Timeout classes (index into BC66.timeouts).
 _TC = const(0)  # the note's 300 ms maximum response time
@@ -133,6 +129,11 @@ class BC66:
     def __getattr__(self, name):
         i = API.find("\n%s " % name)
         if i < 0:
+            if name in ("read_rsp", "obs_rsp"):
+                c = "AT+QLWRDRSP" if name[0] == "r" else "AT+QLWOBSRSP"
+                return lambda *a, **k: self._rsp(c, *a, **k)
+            if name in ("exec_rsp", "write_rsp"):
+                return lambda msgid, result: self._wr_rsp(name, msgid, result)
             if name not in _SETUP.split():
                 raise AttributeError(name)
             from . import lwsetup  # set-up commands: loaded on first use (heap)
@@ -170,11 +171,13 @@ class BC66:
     async def sync(self, tries=5):
         """Plain ``AT`` until ``OK``; True if the module answered."""
         at = self.at
-        await at._lock.acquire()
+        while at.locked:
+            await asyncio.sleep_ms(2)
+        at.locked = True
         try:
             return await at._sync(tries)
         finally:
-            at._lock.release()
+            at.locked = False
 
     async def _init(self):
         self._reinit = False
@@ -202,13 +205,16 @@ class BC66:
             raise (StatusError if k in _STA else CommandError)(f[0], name)
         return info, f
 
-    async def _rsp(self, name, msgid, result, obj, inst, res, vtype, value, index):
+    async def _rsp(self, name, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        # read_rsp / obs_rsp (msgid, result, obj, inst, res, vtype=0, value=None, index=0)
         check_int(msgid, 0, 65535, "msgid")
         if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
             raise ValueError("result")
         for v in (obj, inst, res):
             check_int(v, -1, 65535, "id")
         check_int(index, 0, 65535, "index")
+        from .values import parts  # loaded on first use
+
         ps = [(0, '""')] if value is None else parts(vtype, value)
         n = len(ps) - 1
         for ln, text in ps:
@@ -216,28 +222,17 @@ class BC66:
                 name, msgid, result, obj, inst, res, vtype or 1, ln, text, index + n))
             n -= 1
 
-    def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        return self._rsp("AT+QLWRDRSP", msgid, result, obj, inst, res, vtype, value, index)
-
-    def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        return self._rsp("AT+QLWOBSRSP", msgid, result, obj, inst, res, vtype, value, index)
-
-    async def exec_rsp(self, msgid, result):
-        self._chk(msgid, result)
-        await self._d("AT+QLWEXERSP=%d,%d" % (msgid, result))
-
-    def _chk(self, msgid, result):
+    async def _wr_rsp(self, name, msgid, result):
+        # exec_rsp / write_rsp: AT+QLWEXERSP, or AT+QLWWRRSP falling back for good to
+        # AT+QLWRRSP if the module answers ERROR to it (the note names it both ways).
         check_int(msgid, 0, 65535, "msgid")
         if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
             raise ValueError("result")
-
-    async def write_rsp(self, msgid, result):
-        """``AT+QLWWRRSP``; if the module answers ``ERROR``, ``AT+QLWRRSP`` from then on."""
-        self._chk(msgid, result)
+        c = "AT+QLWEXERSP" if name[0] == "e" else self._wr
         try:
-            await self._d("%s=%d,%d" % (self._wr, msgid, result))
+            await self._d("%s=%d,%d" % (c, msgid, result))
         except CommandError as e:
-            if e.code != -1 or self._wr == "AT+QLWRRSP":
+            if e.code != -1 or c != "AT+QLWWRRSP":
                 raise
             log.log(log.WARN, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
             self._wr = "AT+QLWRRSP"
@@ -249,6 +244,8 @@ class BC66:
         check_int(inst, 0, 65535, "inst")
         check_int(res, -1, 65535, "res")
         check_int(rai, 0, 2, "rai")
+        from .values import parts
+
         ps = parts(vtype, value)
         n = len(ps) - 1
         mid = None

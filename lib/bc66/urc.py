@@ -1,5 +1,4 @@
 """URC records: the note's 18 ``+QLWURC`` kinds as a parse table, plus start-up news."""
-from .values import unhex
 
 
 class Rec(tuple):
@@ -79,6 +78,8 @@ def from_fields(f):
     for k, c in enumerate(sp):
         v = f[k + 1]
         if c == "h":
+            from .values import unhex
+
             v = unhex(v)
         elif c == "q":
             v = str(v)

@@ -1,6 +1,7 @@
 """LwM2M value types of the note, <len>, hex, splitting and AT-injection checks."""
 from binascii import hexlify
 from micropython import const
+from .errors import check_int
 
 T_STRING = const(1)
 T_OPAQUE = const(2)
@@ -23,12 +24,6 @@ def check_str(s, name="value", maxlen=None):
         if c < 32 or c == 34 or c == 127:
             raise ValueError(name + ": quote or control character")
     return s
-
-
-def check_int(v, lo, hi, name):
-    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-        raise ValueError("%s: %d..%d" % (name, lo, hi))
-    return v
 
 
 def parts(vtype, value):
