@@ -5,12 +5,13 @@
 
 
 class URC:
-    """A URC record as lib/bc66/urc.py builds it."""
+    """A URC record as lib/bc66/urc.py builds it (unset fields keep these defaults)."""
+    obj = inst = res = -1
+    msgid = vtype = index = flag = status = 0
+    value = None
 
-    def __init__(self, kind, msgid=0, obj=-1, inst=-1, res=-1, value=None, vtype=0, index=0,
-                 flag=0, status=0):
+    def __init__(self, kind, msgid=0, obj=-1, inst=-1, res=-1):
         self.kind, self.msgid, self.obj, self.inst, self.res = kind, msgid, obj, inst, res
-        self.value, self.vtype, self.index, self.flag, self.status = value, vtype, index, flag, status
 
 
 # the modem API (docs/architecture.md): name -> (required args, all args incl. defaults)
@@ -104,8 +105,11 @@ def U(line):
     words = line.split()
     k, n = words[0], [int(w) for w in words[1:5]]
     if k == "a":
-        return URC("report_ack", n[0], status=n[1])
-    u = URC({"r": "read", "w": "write", "x": "execute"}.get(k, "observe"), *n, flag=k == "c")
+        u = URC("report_ack", n[0])
+        u.status = n[1]
+        return u
+    u = URC({"r": "read", "w": "write", "x": "execute"}.get(k, "observe"), *n)
+    u.flag = k == "c"
     if k == "w":
         t, _, p = words[5].partition("=")
         u.vtype = int(t)
@@ -114,13 +118,8 @@ def U(line):
     return u
 
 
-def fmt(call):
-    # a *_rsp call without name and msgid: "result obj inst res vtype value index"
-    return " ".join(str(x) for x in call[2:])
-
-
 async def table(md, text):
-    """Run 'request -> expected answers' lines (answers joined by '; ', see fmt)."""
+    # Run 'request -> expected answers' lines; an answer: result obj inst res vtype value index
     i = 0
     while i < len(text):  # line by line: no copy of the whole table
         j = text.find("\n", i)
@@ -130,5 +129,28 @@ async def table(md, text):
         if not line:
             continue
         req, _, want = line.partition("->")
-        got = "; ".join(fmt(c) for c in await rq(md, req))
+        got = out(c[2:] for c in await rq(md, req))  # without name and msgid
         assert got == want.strip(), "%s: got %r" % (line.strip(), got)
+
+
+def out(calls):
+    # calls as one string ("name arg arg; ..."): cheaper to compare than tuple literals
+    return "; ".join(" ".join(str(x) for x in c) for c in calls)
+
+
+def raises(fn, *a):
+    # fn(*a) must raise ValueError -> its message
+    try:
+        fn(*a)
+    except ValueError as e:
+        return str(e)
+    raise AssertionError("accepted")
+
+
+async def araises(aw):
+    # the awaitable must raise ValueError -> its message
+    try:
+        await aw
+    except ValueError as e:
+        return str(e)
+    raise AssertionError("accepted")

@@ -126,8 +126,11 @@ class Model:
         self._early = [None] * 4
         self._ei = self._nfail = 0
         self._lim = (max_obs, max_watch, max_pending, ack_ms, retry_ms)
-        self._sc = [None] * (MAX_INSTANCES * MAX_RESOURCES)
-        self._lock = asyncio.Lock()
+        self._sc = [None] * (MAX_INSTANCES * MAX_RESOURCES)  # values of one answer
+        self._si = [0] * (MAX_INSTANCES * MAX_RESOURCES)     # their instance ids
+        self._se = [None] * (MAX_INSTANCES * MAX_RESOURCES)  # their table entries
+        self._pv = None
+        self._busy = False
         self._ev = asyncio.Event()
         self._part = None
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
@@ -193,64 +196,118 @@ class Model:
     async def handle(self, urc):
         """Answer a read/write/execute/observe URC, complete a report_ack; never raises.
         Returns False for kinds it does not handle."""
+        # The decisions run in plain functions (no heap frame); only the awaits live here.
         kind = urc.kind
         if kind == "report_ack":
             self._ack(urc.msgid, urc.status)
-        elif kind == "reboot":
+            return True
+        if kind == "reboot":
             self.fail_pending(RESET)
-        elif kind not in ("read", "write", "execute", "observe"):
+            return True
+        if kind not in ("read", "write", "execute", "observe"):
             return False
-        else:
-            self.stats["requests"] += 1
-            async with self._lock:
-                try:
-                    await self._answer(urc, kind)
-                except Exception as e:
-                    self.stats["answer_errors"] += 1
-                    _warn("%s %d unanswered: %r", kind, urc.msgid, e)
+        self.stats["requests"] += 1
+        while self._busy:  # one answer at a time (shared scratch); no Lock: it allocates
+            await asyncio.sleep_ms(2)
+        self._busy = True
+        m = self.modem
+        try:
+            if kind[0] in "we":
+                w = kind == "write"
+                r = self._wx(urc, w)
+                if hasattr(r, "send"):  # an async handler
+                    try:
+                        r = await r
+                    except Exception as e:
+                        r = self._herr(e)
+                    r = self._done(r)
+                if r:
+                    await (m.write_rsp if w else m.exec_rsp)(urc.msgid, r)
+            else:
+                rsp = m.obs_rsp if kind == "observe" else m.read_rsp
+                n = self._rd(urc, kind == "observe")
+                if n < 0:
+                    await rsp(urc.msgid, -n, urc.obj, urc.inst, urc.res)
+                sc, si, se = self._sc, self._si, self._se
+                for j in range(n):
+                    v, e = sc[j], se[j]
+                    sc[j] = se[j] = None
+                    await rsp(urc.msgid, CONTENT, urc.obj, si[j], e[0], e[1], v, n - 1 - j)
+        except Exception as e:
+            self.stats["answer_errors"] += 1
+            _warn("%s %d unanswered: %r", kind, urc.msgid, e)
+        finally:
+            self._busy = False
         return True
 
-    async def _answer(self, u, kind):
-        m = self.modem
-        oid, inst, rid = u.obj, u.inst, u.res
+    def _path(self, oid, inst, rid):
+        # -> (obj, table entry or None, 0 or NOT_FOUND)
         o = self.objs.get(oid)
         e = None if o is None else o.find(rid)
         if o is None or (inst >= 0 and inst not in o.insts) or (rid >= 0 and e is None):
-            res = NOT_FOUND
-        else:
-            res = 0
-        if kind in ("read", "observe"):
-            obs = kind == "observe"
-            if not res and not (e[2] & R if e else any(x[2] & R for x in o.table)):
-                res = NOT_ALLOWED
-            if obs and not res and not self.observe(oid, inst, rid, u.msgid, u.flag):
-                res = BAD_REQUEST  # observation table full
-            if res:
-                await (m.obs_rsp if obs else m.read_rsp)(u.msgid, res, oid, inst, rid)
-            elif await self._read(o, inst, rid, m.obs_rsp if obs else m.read_rsp,
-                                  u.msgid) != CONTENT and obs:
-                self.observe(oid, inst, rid, 0, 1)  # nothing to observe after all
-            return
-        w = kind == "write"
+            return o, e, NOT_FOUND
+        return o, e, 0
+
+    def _rd(self, u, obs):
+        # Read/observe: collect the values to send into the scratch lists -> their count,
+        # or -result for a single error answer. Observe/cancel bookkeeping happens here.
+        oid, inst, rid = u.obj, u.inst, u.res
+        o, e, res = self._path(oid, inst, rid)
+        if not res and not (e[2] & R if e else any(x[2] & R for x in o.table)):
+            res = NOT_ALLOWED
+        if obs and not res and not self.observe(oid, inst, rid, u.msgid, u.flag):
+            res = BAD_REQUEST  # observation table full
+        if res:
+            return -res
+        sc, si, se = self._sc, self._si, self._se
+        n = 0
+        for i in o.insts:
+            if inst >= 0 and i != inst:
+                continue
+            for e in o.table:
+                if (rid >= 0 and e[0] != rid) or not e[2] & R:
+                    continue
+                v = o.vals.get((i << 16) | e[0])
+                if callable(v):
+                    try:
+                        v = v()
+                    except Exception as ex:
+                        self._herr(ex)
+                        res = BAD_REQUEST
+                        v = None
+                if v is not None:
+                    sc[n], si[n], se[n] = v, i, e
+                    n += 1
+        if not n and obs:
+            self.observe(oid, inst, rid, 0, 1)  # nothing to observe after all
+        return n or -(res or NOT_FOUND)
+
+    def _wx(self, u, w):
+        # Write/execute up to the handler call -> result code, 0 (a part of a longer write:
+        # no answer yet), or the coroutine of an async handler (finished by _done).
+        oid, inst, rid = u.obj, u.inst, u.res
         v = None
         if w:
             raw = u.value
             p = self._part
-            if u.index:  # a part of a longer write: keep (bounded), answer at index 0
+            if u.index:  # keep the part (bounded); the answer comes with index 0
                 if p is None or p[0] != u.msgid:
                     p = self._part = (u.msgid, bytearray())
                 if len(p[1]) < 1024:
                     p[1].extend(raw)
-                return
+                return 0
             if p is not None and p[0] == u.msgid:
                 p[1].extend(raw)
                 raw = p[1]
             self._part = None
-        if not res and (e is None or not e[2] & (W if w else X) or inst < 0):
-            res = NOT_ALLOWED
-        if not res and w:
+        o, e, res = self._path(oid, inst, rid)
+        if res:
+            return res
+        if e is None or not e[2] & (W if w else X) or inst < 0:
+            return NOT_ALLOWED
+        if w:
             t = e[1]
-            try:  # decode per the declared type; raises on anything malformed
+            try:  # decode per the declared type; anything malformed raises
                 if t == T_OPAQUE:
                     v = bytes(raw)
                 elif t == T_BOOLEAN:
@@ -259,61 +316,27 @@ class Model:
                     v = str(raw, "utf-8")
                     v = int(v) if t == T_INTEGER else float(v) if t == T_FLOAT else v
             except Exception:
-                res = BAD_REQUEST
-        if not res:
-            fn = o.fns.get(rid)
-            r = None
-            try:
-                if fn is not None:
-                    r = fn(inst, rid, v)
-                    if hasattr(r, "send"):
-                        r = await r
-            except Exception as ex:
-                self.stats["handler_errors"] += 1
-                _warn("handler %d/%d/%d: %r", oid, inst, rid, ex)
-                r = False
-            res = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
-            if w and res == CHANGED and not callable(o.vals.get((inst << 16) | rid)):
-                self.set(oid, inst, rid, v)
-        await (m.write_rsp if w else m.exec_rsp)(u.msgid, res)
+                return BAD_REQUEST
+        self._pv = (o, inst, rid, v, w)
+        fn = o.fns.get(rid)
+        try:
+            r = None if fn is None else fn(inst, rid, v)
+        except Exception as ex:
+            r = self._herr(ex)
+        return r if hasattr(r, "send") else self._done(r)
 
-    async def _read(self, o, inst, rid, rsp, msgid):
-        # Pass 0 evaluates values into the scratch list (counting them), pass 1 answers
-        # each with index counting down to 0: a getter failing cannot break the countdown.
-        sc = self._sc
-        n = j = err = 0
-        for phase in (0, 1):
-            for i in o.insts:
-                if inst >= 0 and i != inst:
-                    continue
-                for e in o.table:
-                    if (rid >= 0 and e[0] != rid) or not e[2] & R:
-                        continue
-                    if phase:
-                        v = sc[j]
-                        sc[j] = None
-                        if v is not None:
-                            n -= 1
-                            await rsp(msgid, CONTENT, o.oid, i, e[0], e[1], v, n)
-                    else:
-                        v = o.vals.get((i << 16) | e[0])
-                        if callable(v):
-                            try:
-                                v = v()
-                            except Exception as ex:
-                                self.stats["handler_errors"] += 1
-                                _warn("getter %d/%d: %r", i, e[0], ex)
-                                v = None
-                                err = BAD_REQUEST
-                        sc[j] = v
-                        n += v is not None
-                    j += 1
-            if phase:
-                return CONTENT
-            if not n:
-                await rsp(msgid, err or NOT_FOUND, o.oid, inst, rid)
-                return err or NOT_FOUND
-            j = 0
+    def _herr(self, ex):
+        self.stats["handler_errors"] += 1
+        _warn("handler: %r", ex)
+        return False
+
+    def _done(self, r):
+        # handler result -> answer code; a successful write stores the value
+        o, inst, rid, v, w = self._pv
+        r = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
+        if w and r == CHANGED and not callable(o.vals.get((inst << 16) | rid)):
+            self.set(o.oid, inst, rid, v)
+        return r
 
     def observe(self, oid, inst, rid, msgid=0, cancel=False):
         """Track (or with ``cancel`` drop) an observation of a path (-1: all levels).
