@@ -32,11 +32,11 @@ def main(argv=None):
                     time_scale=a.time_scale, seed=a.seed, sleep_after_s=a.sleep_after_s,
                     latency_ms=a.latency_ms, echo=a.echo, baud=a.baud, imei=a.imei, ip=a.ip,
                     response_timeout_s=a.response_timeout_s)
-    sim.start(tcp_port=a.tcp)
-    print(sim.device, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *x: stop.set())
     signal.signal(signal.SIGINT, lambda *x: stop.set())
+    sim.start(tcp_port=a.tcp)
+    print(sim.device, flush=True)
     shown = 0
     try:
         while not stop.wait(0.2):
