@@ -1,8 +1,10 @@
-# lib/lwm2m: notifications (pmin/pmax, CON acks) and the stock objects 3303/3316/19.
+# lib/lwm2m: declaration limits, notifications (pmin/pmax, CON acks), objects 3303/3316/19.
 # Compact on purpose: this module is compiled inside the 48 KB heap.
 import asyncio
+import gc
 import time
-import fakeapi as fa
+gc.collect()  # the compiler's garbage, before compiling the helpers
+import fakeapi as fa  # noqa: E402
 fa.prefer_mpy()
 from lwm2m import objects as ob  # noqa: E402
 from lwm2m import ipso  # noqa: E402
@@ -138,3 +140,13 @@ o 4 19 0 0 -> 1 19 0 0 2 b'\\x01\\x02' 0
 """)
     assert got == [b"\xca\xfe"]
     assert await d.send(b"zz", con=False) is ob._NON and m.take()[0][-1] is False
+
+
+def test_declare_limits():
+    md = ob.Model()
+    for i in range(15):
+        md.add(ob.Obj(100 + i, (0,), ((0, 3, 1),)))
+    assert "200" in fa.raises(md.add, ob.Obj(200, (0,), ((0, 3, 1),)))
+    assert "300" in fa.raises(ob.Obj, 300, (0, 1, 2, 3, 4), ((0, 3, 1),))
+    assert "301" in fa.raises(ob.Obj, 301, (0,), tuple((i, 3, 1) for i in range(15)))
+    assert "302" in fa.raises(ob.Obj, 302, (0,), ((0, 9, 1),))
