@@ -226,6 +226,7 @@ def test_cli_serves_on_tcp(tmp_path):
         dev = p.stdout.readline().strip()
         assert dev.startswith("tcp://127.0.0.1:")
         c = ATClient(dev)
+        c.drain(0.3)                    # boot output, if the client was quick enough
         assert c.cmd("AT") == ["OK"]
         assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 0", "OK"]
         c.close()
