@@ -3,7 +3,6 @@ import asyncio
 import fakemodem
 fakemodem.prefer_mpy()
 from fakemodem import engine as _eng, raises as _raises  # noqa: E402
-from bc66.errors import ATTimeout, CommandError, Rebooted  # noqa: E402, F401
 
 
 async def test_basic_ok_and_info():
@@ -53,6 +52,7 @@ async def test_one_command_at_a_time():
 
 
 async def test_final_results_errors():
+    from bc66.errors import CommandError
     fm, e, urcs = _eng()
     fm.expect("AT+QLWREG", "ERROR")
     fm.expect("AT+QLWREG", "+CME ERROR: 33")

@@ -2,13 +2,20 @@
 import fakemodem
 fakemodem.prefer_mpy()
 from fakemodem import modem, raises  # noqa: E402
-from bc66.errors import CommandError  # noqa: E402
-from bc66 import lwsetup  # noqa: E402
 
 PSK = "3083693CF1E6766A2408BFD88278249A2DB498B40A6BF6049300FD47DE325CFC"
 
 
+def test_0_import():
+    # first: load the driver while the heap is still unfragmented (later tests reuse it)
+    import gc
+    __import__("bc66.lwsetup")
+    gc.collect()
+    assert gc.mem_free() > 6000, gc.mem_free()
+
+
 async def test_config_set_and_get():
+    from bc66.errors import CommandError
     fm, m, _ = await modem()
     fm.expect('AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",900,3',
               "OK")
@@ -41,6 +48,8 @@ async def test_config_validation():
 
 
 async def test_cfg_keys():
+    from bc66.errors import CommandError
+    from bc66 import lwsetup
     fm, m, _ = await modem()
     for k in lwsetup.CFG.split():
         n = k.count(",") + 1

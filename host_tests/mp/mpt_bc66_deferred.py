@@ -3,7 +3,6 @@ import asyncio
 import fakemodem
 fakemodem.prefer_mpy()
 from fakemodem import engine as _eng, raises as _raises  # noqa: E402
-from bc66.errors import ATTimeout, CommandError, Rebooted  # noqa: E402, F401
 
 
 async def test_deferred_result_and_report_between_ok_and_result():
@@ -56,6 +55,7 @@ async def test_deferred_lock_released_while_waiting():
 
 
 async def test_timeout_then_usable_and_late_line_not_taken():
+    from bc66.errors import ATTimeout
     fm, e, urcs = _eng()
     e.wake_tries = 0
     fm.expect("AT+CSQ", "+CSQ: 1,1", 25, "OK")  # info heard, final late
@@ -68,6 +68,7 @@ async def test_timeout_then_usable_and_late_line_not_taken():
 
 
 async def test_deferred_timeout_late_line_is_urc():
+    from bc66.errors import ATTimeout
     fm, e, urcs = _eng()
     fm.expect("AT+QLWREG", "OK", 60, "+QLWREG: 0")
     await _raises(ATTimeout, e.cmd("AT+QLWREG", deferred="+QLWREG:", deferred_timeout_ms=20))

@@ -3,11 +3,10 @@ import asyncio
 import fakemodem
 fakemodem.prefer_mpy()
 from fakemodem import FakeModem, engine as _eng, raises as _raises  # noqa: E402
-from bc66.at import ATEngine  # noqa: E402
-from bc66.errors import ATTimeout, CommandError, Rebooted  # noqa: E402, F401
 
 
 async def test_reboot_fails_inflight_and_deferred():
+    from bc66.errors import Rebooted
     fm, e, urcs = _eng()
     fm.expect("AT+QLWREG", "OK")
     t = asyncio.create_task(e.cmd("AT+QLWREG", deferred="+QLWREG:", deferred_timeout_ms=5000))
@@ -32,6 +31,7 @@ async def test_reboot_fails_inflight_and_deferred():
 
 
 async def test_wake_sync_then_retry_once():
+    from bc66.errors import ATTimeout
     fm, e, urcs = _eng()
     fm.expect("AT+QLWSTATUS?")  # lost: the module slept
     fm.expect("AT")  # lost too
@@ -57,6 +57,7 @@ async def test_echo_ignored():
 
 
 async def test_urc_callback_error_counted():
+    from bc66.at import ATEngine
     fm = FakeModem()
 
     def bad(line):

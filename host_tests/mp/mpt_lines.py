@@ -1,12 +1,12 @@
 # lib/bc66/lines.py: CR/LF framing into one preallocated buffer.
 import fakemodem
 fakemodem.prefer_mpy(("__init__", "lines"))
-from bc66.lines import Lines, MAXLINE  # noqa: E402
 
 
-def _frame(chunks, size=MAXLINE):
+def _frame(chunks, size=None):
+    from bc66.lines import Lines, MAXLINE
     out = []
-    fr = Lines(lambda b, n: out.append(bytes(b[:n])), size)
+    fr = Lines(lambda b, n: out.append(bytes(b[:n])), size or MAXLINE)
     for c in chunks:
         fr.feed(c, len(c))
     return out, fr
@@ -35,6 +35,7 @@ def test_exact_max_kept():
 
 
 def test_no_allocation_per_byte():
+    from bc66.lines import Lines
     import gc
     fr = Lines(lambda b, n: None)
     data = bytearray(b"+QLWURC: \"read\",17123,3303,0,5601\r\n" * 4)

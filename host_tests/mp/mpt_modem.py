@@ -2,13 +2,20 @@
 import fakemodem
 fakemodem.prefer_mpy()
 from fakemodem import modem, raises  # noqa: E402
-from bc66.errors import CommandError  # noqa: E402
-from bc66 import modem as md  # noqa: E402
 
 PSK = "3083693CF1E6766A2408BFD88278249A2DB498B40A6BF6049300FD47DE325CFC"
 
 
+def test_0_import():
+    # first: load the driver while the heap is still unfragmented (later tests reuse it)
+    import gc
+    __import__("bc66.modem")
+    gc.collect()
+    assert gc.mem_free() > 6000, gc.mem_free()
+
+
 async def test_bringup():
+    from bc66.errors import CommandError
     fm, m, _ = await modem()
     fm.expect("AT+CGSN=1", "+CGSN: 867997030052996", "OK")
     fm.expect("AT+CEREG?", "+CEREG: 0,1", "OK")
@@ -31,6 +38,8 @@ async def test_bringup():
 
 
 async def test_status_constants():
+    from bc66.errors import CommandError
+    from bc66 import modem as md
     fm, m, _ = await modem()
     fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 7", "OK")
     fm.expect("AT+QLWSTATUS?", "+CMEE ERROR: 1")

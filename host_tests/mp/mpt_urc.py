@@ -1,7 +1,6 @@
 # lib/bc66/urc.py: every +QLWURC kind of the note's table 1 (18) and the start-up news.
 import fakemodem
 fakemodem.prefer_mpy(("__init__", "values", "urc"))
-from bc66.urc import parse, KINDS  # noqa: E402
 
 CASES = (
     ('+QLWURC: "ping",0', "ping", dict(value=0, status=0)),
@@ -34,6 +33,7 @@ CASES = (
 
 
 def test_all_kinds():
+    from bc66.urc import parse, KINDS
     seen = set()
     for line, kind, want in CASES:
         u = parse(line)
@@ -46,11 +46,13 @@ def test_all_kinds():
 
 
 def test_malformed_is_none():
+    from bc66.urc import parse
     for line in ('+QLWURC: "read",1,2', '+QLWURC: "read",a,1,2,3', '+QLWURC: "nope",1',
                  '+QLWURC: "write",1,9,0,0,2,1,"3G",0', '+QLWURC: "read', "+FOO: 1", "x"):
         assert parse(line) is None, line
 
 
 def test_spaces_tolerated():
+    from bc66.urc import parse
     u = parse('+QLWURC: "report_ack", 0, 17111')
     assert u.status == 0 and u.msgid == 17111

@@ -1,7 +1,6 @@
 # lib/bc66/values.py: the five value types, <len>, splitting, AT-injection checks.
 import fakemodem
 fakemodem.prefer_mpy(("__init__", "values"))
-from bc66 import values as v  # noqa: E402
 
 
 def _bad(f, *a):
@@ -13,15 +12,18 @@ def _bad(f, *a):
 
 
 def test_string_len_and_quotes():
+    from bc66 import values as v
     assert v.parts(v.T_STRING, "abcde") == [(5, '"abcde"')]
     assert v.parts(v.T_STRING, "") == [(0, '""')]
 
 
 def test_opaque_hex_len_is_bytes():
+    from bc66 import values as v
     assert v.parts(v.T_OPAQUE, b"QUECTEL") == [(7, '"5155454354454C"')]
 
 
 def test_int_float_bool():
+    from bc66 import values as v
     assert v.parts(v.T_INTEGER, -42) == [(3, "-42")]
     assert v.parts(v.T_FLOAT, 88.88) == [(5, "88.88")]
     assert v.parts(v.T_BOOLEAN, True) == [(1, "1")]
@@ -29,6 +31,7 @@ def test_int_float_bool():
 
 
 def test_bad_types_refused():
+    from bc66 import values as v
     _bad(v.parts, v.T_INTEGER, True)
     _bad(v.parts, v.T_INTEGER, 1.5)
     _bad(v.parts, v.T_FLOAT, float("inf"))
@@ -39,12 +42,14 @@ def test_bad_types_refused():
 
 
 def test_injection_refused():
+    from bc66 import values as v
     for s in ('a"b', "a\rb", "a\nb", "a\x00", "\x1b[", "x\x7f"):
         _bad(v.parts, v.T_STRING, s)
     assert "secret" not in _bad(v.check_str, 'secret"', "psk")
 
 
 def test_split_string_and_opaque():
+    from bc66 import values as v
     p = v.parts(v.T_STRING, "a" * 1024 + "b" * 5)
     assert [n for n, _ in p] == [1024, 5] and p[1][1] == '"bbbbb"'
     p = v.parts(v.T_OPAQUE, bytes(513))
@@ -52,6 +57,7 @@ def test_split_string_and_opaque():
 
 
 def test_unhex():
+    from bc66 import values as v
     assert v.unhex("5155454354454C") == b"QUECTEL"
     _bad(v.unhex, "5G")
     _bad(v.unhex, "515")
