@@ -126,9 +126,8 @@ class Model:
         self._early = [None] * 4
         self._ei = self._nfail = 0
         self._lim = (max_obs, max_watch, max_pending, ack_ms, retry_ms)
-        self._sc = [None] * (MAX_INSTANCES * MAX_RESOURCES)  # values of one answer
-        self._si = [0] * (MAX_INSTANCES * MAX_RESOURCES)     # their instance ids
-        self._se = [None] * (MAX_INSTANCES * MAX_RESOURCES)  # their table entries
+        self._sc = self._si = self._se = ()  # one answer's values, instance ids, table
+        # entries: sized once to the largest object read (at most 4 x 14)
         self._pv = None
         self._busy = False
         self._ev = asyncio.Event()
@@ -259,6 +258,9 @@ class Model:
             res = BAD_REQUEST  # observation table full
         if res:
             return -res
+        n = len(o.insts) * len(o.table)
+        if len(self._sc) < n:
+            self._sc, self._si, self._se = [None] * n, [0] * n, [None] * n
         sc, si, se = self._sc, self._si, self._se
         n = 0
         for i in o.insts:
