@@ -269,3 +269,25 @@ def test_request_while_asleep_is_queued_until_wake(sim_factory):
     assert c.wait_line("+QLWURC").split(",")[1] == str(p.msgid)      # then the queued read
     assert c.wait_line("+QLWURC") == '+QLWURC: "ping",0'              # and the update
     c.close()
+
+
+def test_factory_reset_in_buffer_mode_is_buffered(sim, sim_client):
+    c = sim_client
+    assert c.cmd('AT+QLWCFG="access_mode",1') == ["OK"]
+    sim.reboot()
+    sim.wait_for(lambda: sim.attached)
+    c.drain(0.02)
+    registered(c)
+    sim.server.factory_reset()
+    assert c.wait_line("+QLWURC") == '+QLWURC: "buffer"'
+    assert c.cmd("AT+QLWRD") == ['+QLWRD: 0,"factory_reset",0', "OK"]
+    assert sim.status == 4 and sim.reboots == 1          # the reboot above only
+
+
+def test_response_compares_to_result_code(reg):
+    sim, c = reg
+    p = sim.server.write("19/0/0", 3, 5, block=False)
+    assert c.wait_line('+QLWURC: "write"').endswith(',19,0,0,3,1,"35",0')
+    c.cmd("AT+QLWWRRSP=%d,2" % p.msgid)
+    r = p.wait(1)
+    assert r == 2 and int(r) == 2 and r != 13

@@ -70,6 +70,7 @@ AT+QLWADDOBJ is answered by the module itself with result 13 (no URC).
     Response: .kind .msgid .result (1 content, 2 changed, 11..15 errors, 13 not found)
               .values [(obj, inst, res, vtype, value)] (all parts until index 0)
               .value (first value) .ok .auto (answered by the module: auto_ack, builtins)
+              `r == 2` / `int(r)` compare / convert the result code
     sim.server.pending {msgid: Pending}; sim.server.log [Response]; sim.server.observed
 A response command whose msgid is unknown (or of another kind) gets +CME ERROR: 3;
 with auto_ack the module answers observes itself and still accepts AT+QLWOBSRSP.
