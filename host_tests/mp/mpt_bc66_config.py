@@ -1,70 +1,106 @@
-# lib/bc66/modem.py: AT+QLWCONFIG and AT+QLWCFG, happy and error paths, PSK masking.
+# lib/bc66/lwsetup.py (AT+QLWCONFIG, AT+QLWCFG, AT+QLWUPDATE, AT+QLWADDOBJ) against a stub
+# of BC66's two command primitives: the command text, validation and answer parsing.
+# (The same calls through the whole stack run in mpt_transcripts.)
+import asyncio
 import fakemodem
 fakemodem.prefer_mpy()
-from fakemodem import modem, raises  # noqa: E402
 
 PSK = "3083693CF1E6766A2408BFD88278249A2DB498B40A6BF6049300FD47DE325CFC"
 
 
-def test_0_import():
-    # first: load the driver while the heap is still unfragmented (later tests reuse it)
-    import gc
-    __import__("bc66.lwsetup")
-    gc.collect()
-    assert gc.mem_free() > 6000, gc.mem_free()
+class Stub:
+    # m._q(cmd, prefix, tmo, secret) -> info lines; m._d(cmd, tmo) -> (info, fields)
+    def __init__(self, *answers):
+        self.sent = []
+        self.answers = list(answers)
+
+    async def _q(self, cmd, prefix=None, timeout_ms=None, secret=None):
+        self.sent.append(cmd)
+        a = self.answers.pop(0) if self.answers else []
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+    async def _d(self, cmd, timeout_ms=None, capture=None, secret=None):
+        return await self._q(cmd), [0, 59797]
 
 
-async def test_config_set_and_get():
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def _bad(f, *a):
+    try:
+        _run(f(*a))
+    except ValueError as e:
+        assert PSK not in str(e)
+        return
+    raise AssertionError("accepted %r" % (a,))
+
+
+def test_config_set_and_psk_masking():
+    from bc66 import lwsetup as ls
     from bc66.errors import CommandError
-    fm, m, _ = await modem()
-    fm.expect('AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",900,3',
-              "OK")
-    fm.expect('AT+QLWCONFIG=1,"bootp.iot.t-mobile.com",5584,"urn:imei:1",900,0,"id","%s"'
-              % PSK, "+CMEE ERROR: 3")
-    await m.config_set(0, "leshan.eclipse.org", 5683, "urn:imei:866971030000717", 900, 3)
-    e = await raises(CommandError, m.config_set(1, "bootp.iot.t-mobile.com", 5584,
-                                                 "urn:imei:1", 900, 0, "id", PSK))
-    assert PSK not in repr(e) and e.code == 3
-    fm.expect("AT+QLWCONFIG?", '+QLWCONFIG:1,"h",5584,"ep",900,0,"id","00"',
-              '+QLWCONFIG:0,"srv",5683,"ep",30,3', "OK")
-    c = await m.config_get()
+    s = Stub([], CommandError(3, "AT+QLWCONFIG"))
+    _run(ls.config_set(s, 0, "leshan.eclipse.org", 5683, "urn:imei:866971030000717", 900, 3))
+    assert s.sent[0] == 'AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",900,3'
+    try:
+        _run(ls.config_set(s, 1, "bootp.iot.t-mobile.com", 5584, "urn:imei:1", 900, 0, "id", PSK))
+    except CommandError as e:
+        assert PSK not in repr(e) and e.code == 3
+    assert s.sent[1].endswith(',900,0,"id","%s"' % PSK)
+
+
+def test_config_get_one_or_two_lines():
+    from bc66.lwsetup import parse_set as _parse
+    c = _parse(6, ['+QLWCONFIG:1,"h",5584,"ep",900,0,"id","00"',
+                   '+QLWCONFIG:0,"srv",5683,"ep",30,3'])
     assert len(c) == 2 and c[0].host == "h" and c[0].psk == "00" and c[1].port == 5683
-    assert c[1].psk is None and c[1].security == 3
-    fm.check()
-    await m.stop()
+    assert c[1].psk is None and c[1].security == 3 and c[0].bs == 1 and c[0].lifetime == 900
 
 
-async def test_config_validation():
-    fm, m, _ = await modem()
-    bad = ((2, "h", 1, "e", 20, 3), (0, "h" * 151, 1, "e", 20, 3), (0, "h", 65536, "e", 20, 3),
-           (0, "h", 1, 'e"', 20, 3), (0, "h", 1, "e", 19, 3), (0, "h", 1, "e", 31536001, 3),
-           (0, "h", 1, "e", 20, 1), (0, "h", 1, "e", 20, 0), (0, "h", 1, "e", 20, 0, "i", "ABC"),
-           (0, "h", 1, "e", 20, 0, "i", "XY"), (0, "h", 1, "e", 20, 0, "i", "00" * 129))
-    for a in bad:
-        e = await raises(ValueError, m.config_set(*a))
-        assert "ABC" not in str(e)
-    assert fm.written == ["AT", "ATE0", "AT+CMEE=1"]
-    await m.stop()
+def test_config_validation():
+    from bc66 import lwsetup as ls
+    s = Stub()
+    for a in ((2, "h", 1, "e", 20, 3), (0, "h" * 151, 1, "e", 20, 3), (0, "h", 65536, "e", 20, 3),
+              (0, "h", 1, 'e"', 20, 3), (0, "h", 1, "e", 19, 3), (0, "h", 1, "e", 31536001, 3),
+              (0, "h", 1, "e", 20, 1), (0, "h", 1, "e", 20, 0), (0, "h", 1, "e", 20, 0, "i", "AB1"),
+              (0, "h", 1, "e", 20, 0, "i", PSK[:-1] + "G"), (0, "h", 1, "e", 20, 0, "i", "00" * 129),
+              (0, "h\r\nAT+QLWDEREG", 1, "e", 20, 3)):
+        _bad(ls.config_set, s, *a)
+    assert s.sent == []
 
 
-async def test_cfg_keys():
-    from bc66.errors import CommandError
-    from bc66 import lwsetup
-    fm, m, _ = await modem()
-    for k in lwsetup.CFG.split():
-        n = k.count(",") + 1
+def test_cfg_every_key_set_get_all():
+    from bc66 import lwsetup as ls
+    from bc66.lwsetup import parse_set as _parse
+    for k in ls.CFG.split():
+        vals = (4, 3) if "," in k else (1,)
         k = k[:k.find(":")]
-        vals = (4, 3) if n == 2 else (1,)
-        fm.expect('AT+QLWCFG="%s",%s' % (k, ",".join(str(x) for x in vals)), "OK")
-        await m.cfg_set(k, *vals)
-        fm.expect('AT+QLWCFG="%s"' % k, '+QLWCFG: "%s",%s' % (k, ",".join(str(x) for x in vals)),
-                  "OK")
-        assert await m.cfg_get(k) == vals
-    fm.expect('AT+QLWCFG="auto_reg",1', "+CMEE ERROR: 3")
-    await raises(CommandError, m.cfg_set("auto_reg", 1))
-    await raises(ValueError, m.cfg_set("auto_reg", 2))
-    await raises(ValueError, m.cfg_set("retransmit", 21, 1))
-    await raises(ValueError, m.cfg_set("nope", 1))
-    await raises(ValueError, m.cfg_get("nope"))
-    fm.check()
-    await m.stop()
+        s = Stub([], ['+QLWCFG: "%s",%s' % (k, ",".join(str(x) for x in vals))])
+        _run(ls.cfg_set(s, k, *vals))
+        assert s.sent[0] == 'AT+QLWCFG="%s",%s' % (k, ",".join(str(x) for x in vals))
+        assert _run(ls.cfg_get(s, k)) == vals and s.sent[1] == 'AT+QLWCFG="%s"' % k
+    _bad(ls.cfg_set, Stub(), "auto_reg", 2)
+    _bad(ls.cfg_set, Stub(), "retransmit", 21, 1)
+    _bad(ls.cfg_set, Stub(), "retransmit", 2)
+    _bad(ls.cfg_set, Stub(), "nope", 1)
+    _bad(ls.cfg_get, Stub(), "nope")
+    d = _parse(7, ['+QLWCFG: "auto_reg",0', '+QLWCFG: "retransmit",2,4'])
+    assert d == {"auto_reg": (0,), "retransmit": (2, 4)}
+
+
+def test_update_and_objects():
+    from bc66 import lwsetup as ls
+    from bc66.lwsetup import parse_set as _parse
+    s = Stub()
+    assert _run(ls.update(s, 0, 1000)) == 59797 and s.sent == ["AT+QLWUPDATE=0,1000"]
+    _run(ls.update(s, 1, 1))
+    _run(ls.add_object(s, 3303, 0, (5601, 5602, 5603)))
+    assert s.sent[1:] == ["AT+QLWUPDATE=1,1", "AT+QLWADDOBJ=3303,0,3,5601,5602,5603"]
+    for a in ((2, 1), (0, 19), (1, 2)):
+        _bad(ls.update, s, *a)
+    for a in ((3303, 4, (1,)), (3303, 0, ()), (3303, 0, tuple(range(15))), (-1, 0, (1,))):
+        _bad(ls.add_object, s, *a)
+    o = _parse(8, ["+QLWADDOBJ: 9,0,5,0,1,2,3,4", "+QLWADDOBJ: 19,1,4,0,1,2,3"])
+    assert o == [(9, 0, (0, 1, 2, 3, 4)), (19, 1, (0, 1, 2, 3))]

@@ -1,14 +1,23 @@
 """Set-up commands of BC66 (AT+QLWCONFIG, AT+QLWCFG, AT+QLWUPDATE, AT+QLWADDOBJ), imported
 on first use: ``m.config_set(...)`` calls ``config_set(m, ...)`` here."""
-from .modem import _f, _parse, _ranges
 from .errors import check_int
 from .values import check_str
 
-from .urc import Rec
+from .errors import CommandError
+from .urc import Rec, fields
 
 # AT+QLWCFG keys and the ranges of their values.
 CFG = (" auto_reg:0:1 per_regstatus_feat:0:1 rai_enable:0:1 retransmit:1:20,0:8 auto_ack:0:1"
        " access_mode:0:1 recovery_mode:0:1 retransmit_mode:0:1 ")
+
+
+def _f(line):
+    return fields(line, line.find(":") + 1)
+
+
+def _ranges(s):
+    # "0:1,0:8" -> ((0, 1), (0, 8))
+    return tuple(tuple(int(x) for x in r.split(":")) for r in s.split(","))
 
 
 class LwConfig(Rec):
@@ -45,7 +54,10 @@ async def config_set(m, bs, host, port, endpoint, lifetime, security,
 
 async def cfg_get(m, key):
     _cfg(key)
-    return _parse(10, await m._q('AT+QLWCFG="%s"' % key, "+QLWCFG"))
+    r = await m._q('AT+QLWCFG="%s"' % key, "+QLWCFG")
+    if not r:
+        raise CommandError(-1, "no answer line")
+    return tuple(_f(r[0])[1:])
 
 
 async def cfg_set(m, key, *vals):
