@@ -254,7 +254,7 @@ class BC66:
                                                               1 if con else 0)
             if rai:
                 cmd += ",%d" % rai
-            info, _ = await self._d(cmd, timeout_ms, '+QLWURC: "report"')
+            info, _ = await self._d(cmd, timeout_ms, '+QLWURC: "report",')
             for x in info:
                 mid = _f(x)[1]
             n -= 1

@@ -1,0 +1,67 @@
+# lib/bc66/modem.py through the whole stack: registration, objects, recovery, buffer mode.
+import fakemodem
+fakemodem.prefer_mpy()
+
+
+def test_0_import():
+    import gc
+    __import__("bc66.modem")
+    gc.collect()
+
+
+async def test_register_deregister_recover():
+    from fakemodem import modem, raises
+    from bc66.errors import CommandError, StatusError
+    fm, m, urcs = await modem()
+    fm.expect("AT+QLWREG", "OK", 5, '+QLWURC: "lifetime_changed",30', '+QLWURC: "bs_finished"',
+              "+QLWREG: 0")
+    await m.register(timeout_ms=500)
+    assert [u.kind for u in urcs] == ["lifetime_changed", "bs_finished"]
+    fm.expect("AT+QLWREG", "OK", 5, "+QLWREG: 1")
+    e = await raises(StatusError, m.register(timeout_ms=500))
+    assert e.code == 1 and e.name == "Timeout"
+    fm.expect("AT+QLWREG", "+CMEE ERROR: 33")
+    assert (await raises(CommandError, m.register())).name == "Already registered error"
+    fm.expect("AT+QLWDEREG", "OK", 5, "+QLWDEREG: 0")
+    await m.deregister(timeout_ms=500)
+    fm.expect("AT+QLWRECOVER", "OK", 5, '+QLWURC: "recovered",0')
+    await m.recover(timeout_ms=500)
+    fm.expect("AT+QLWRECOVER", "OK", 5, '+QLWURC: "recovered",3')
+    assert (await raises(StatusError, m.recover(timeout_ms=500))).name == "Recovered failed"
+    fm.check()
+    await m.stop()
+
+
+async def test_objects_and_buffer():
+    from fakemodem import modem, raises
+    from bc66.errors import CommandError
+    fm, m, urcs = await modem()
+    fm.expect("AT+QLWDELOBJ=17", "OK", "+QLWDELOBJ: 0")
+    fm.expect("AT+QLWDELOBJ=18", "OK", "+QLWDELOBJ: 4")
+    await m.del_object(17)
+    assert (await raises(CommandError, m.del_object(18))).code == 4
+    await raises(ValueError, m.del_object(70000))
+    fm.expect("AT+QLWRD?", "+QLWRD: 4", "OK")
+    fm.expect("AT+QLWRD", '+QLWRD: 3,"observe",36581,0,9,0,0', "OK")
+    fm.expect("AT+QLWRD", "+QLWRD: 0", "OK")
+    assert await m.rd_count() == 4
+    n, u = await m.rd_next()
+    assert n == 3 and u.kind == "observe" and u.msgid == 36581 and u.obj == 9
+    assert await m.rd_next() == (0, None)
+    fm.check()
+    await m.stop()
+
+
+async def test_reboot_urc_and_reinit():
+    from fakemodem import modem
+    fm, m, urcs = await modem()
+    fm.inject("RDY", "+CFUN: 1", "+CPIN: READY", "+IP: 100.119.77.254", "+QLWREG: 0")
+    fm.expect("ATE0", "OK").expect("AT+CMEE=1", "OK")
+    fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
+    import asyncio
+    await asyncio.sleep_ms(40)
+    assert [u.kind for u in urcs] == ["reboot", "cfun", "cpin", "ip", "reg"], urcs
+    assert urcs[3].value == "100.119.77.254" and urcs[4].status == 0
+    assert await m.status() == 2
+    fm.check()
+    await m.stop()
