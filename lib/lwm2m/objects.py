@@ -197,14 +197,8 @@ class Model:
         Returns False for kinds it does not handle."""
         # The decisions run in plain functions (no heap frame); only the awaits live here.
         kind = urc.kind
-        if kind == "report_ack":
-            self._ack(urc.msgid, urc.status)
-            return True
-        if kind == "reboot":
-            self.fail_pending(RESET)
-            return True
         if kind not in ("read", "write", "execute", "observe"):
-            return False
+            return self.on_urc(urc)
         self.stats["requests"] += 1
         while self._busy:  # one answer at a time (shared scratch); no Lock: it allocates
             await asyncio.sleep_ms(2)
@@ -237,6 +231,17 @@ class Model:
             _warn("%s %d unanswered: %r", kind, urc.msgid, e)
         finally:
             self._busy = False
+        return True
+
+    def on_urc(self, urc):
+        """Non-blocking intake of report_ack (completes its Note) and reboot (fails every
+        pending Note); safe to call from the modem's reader task. True if used."""
+        if urc.kind == "report_ack":
+            self._ack(urc.msgid, urc.status)
+        elif urc.kind == "reboot":
+            self.fail_pending(RESET)
+        else:
+            return False
         return True
 
     def _path(self, oid, inst, rid):
