@@ -1,0 +1,303 @@
+"""The LwM2M node: bring-up, configuration, registration lifecycle and request serving.
+
+``Node`` owns one ``bc66.modem.BC66`` and one ``lwm2m.objects.Model``. The modem's reader
+task hands every URC to ``_on_urc`` (synchronously, never blocking); server requests go into
+a small bounded ring that the serving task answers in order; lifecycle news (registration,
+pings, lost network, disable, factory reset, reboots) wakes the supervisor task, which is
+the one place that decides to register, recover or back off.
+"""
+import asyncio
+import time
+
+from bc66 import log
+from bc66.errors import BC66Error, CommandError, StatusError
+
+_TAG = "node"
+_REQUESTS = ("read", "write", "execute", "observe")
+_RING = 16  # pending server requests; the module serves one message id at a time
+
+# AT+QLWSTATUS values (note 4.2.14)
+NOT_REGISTERED = 0
+REGISTERING = 1
+REGISTERED = 2
+DEREGISTERING = 3
+DEREGISTERED = 4
+INVALID = 5
+RECOVERING = 6
+NEED_RECOVER = 7
+
+_ERR_ALREADY_REGISTERED = 33
+
+
+class NetworkTimeout(BC66Error):
+    """The module did not attach to the cellular network in time."""
+
+
+class Node:
+    """Drive the module from power-on to a served registration, and keep it there."""
+
+    def __init__(self, modem, cfg, model, backoff=None, state=None, pins=None):
+        self.modem = modem
+        self.cfg = cfg
+        self.model = model
+        self.backoff = backoff
+        self.state = state
+        self.pins = pins
+        self.imei = None
+        self.endpoint = None
+        self.lifetime = cfg.lifetime
+        self.binding = getattr(cfg, "binding", "U")
+        self.online = True
+        self.registered = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._req = [None] * _RING
+        self._head = 0
+        self._n = 0
+        self._req_evt = asyncio.Event()
+        self._need_setup = True
+        self._need_register = True
+        self._disabled_until = None
+        self._running = False
+        self._buffered = False
+        self.counters = {"requests": 0, "dropped_requests": 0, "registrations": 0,
+                         "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0}
+        modem.on_urc = self._on_urc
+
+    # ---- URC intake (runs inside the reader task: must not block) ----
+    def _on_urc(self, urc):
+        k = urc.kind
+        if k in _REQUESTS:
+            if self._n == _RING:
+                self.counters["dropped_requests"] += 1
+                log.log(log.WARN, _TAG, "request ring full, dropped %s %d", k, urc.msgid)
+                return
+            self._req[(self._head + self._n) % _RING] = urc
+            self._n += 1
+            self._req_evt.set()
+            return
+        if k == "report_ack" or k == "report":
+            self.model.on_urc(urc)
+            return
+        if k == "reg":
+            if urc.value == 0:
+                self._set_registered(True)
+            else:
+                self.counters["reg_failures"] += 1
+                self._set_registered(False)
+        elif k == "ping":
+            self.counters["pings"] += 1
+            if urc.value != 0:
+                self.counters["ping_failures"] += 1
+                log.log(log.WARN, _TAG, "update failed (status %d): module re-registers", urc.value)
+                self._set_registered(False)
+        elif k == "recovered":
+            self._set_registered(urc.value == 0)
+        elif k == "lwstatus":
+            self.online = urc.value == 1
+            log.log(log.INFO, _TAG, "network %s", "resumed" if self.online else "lost")
+        elif k == "lifetime_changed":
+            self.lifetime = urc.value
+        elif k == "binding_changed":
+            self.binding = urc.value
+        elif k == "disable":
+            secs = urc.value if urc.value else 86400
+            self._disabled_until = time.time() + secs
+            log.log(log.INFO, _TAG, "server disabled us for %d s", secs)
+            self._set_registered(False)
+        elif k == "factory_reset":
+            log.log(log.WARN, _TAG, "factory reset requested by the server")
+            self._set_registered(False)
+            self._need_setup = True
+        elif k == "bootstrap_request_trigger":
+            log.log(log.INFO, _TAG, "bootstrap requested by the server")
+            self._set_registered(False)
+        elif k == "buffer":
+            self._buffered = True
+        elif k == "reboot":
+            self.counters["reboots"] += 1
+            log.log(log.WARN, _TAG, "module rebooted")
+            self._set_registered(False)
+            self._need_setup = True
+        elif k == "bs_finished":
+            log.log(log.INFO, _TAG, "bootstrap finished")
+        self._wake.set()
+
+    def _set_registered(self, yes):
+        if yes:
+            if not self.registered.is_set():
+                log.log(log.INFO, _TAG, "registered")
+            self.registered.set()
+            self._need_register = False
+            if self.backoff:
+                self.backoff.reset()
+        else:
+            self.registered.clear()
+            self._need_register = True
+        self._wake.set()
+
+    # ---- bring-up and configuration ----
+    async def bring_up(self):
+        """Sync with the module, wait for the network, read the IMEI and endpoint name."""
+        m = self.modem
+        await m.sync()
+        t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.network_timeout_s * 1000))
+        while True:
+            stat = await m.cereg()
+            if stat in (1, 5):
+                break
+            if time.ticks_diff(t_end, time.ticks_ms()) <= 0:
+                raise NetworkTimeout("no network registration (CEREG stat %d)" % stat)
+            await asyncio.sleep_ms(500)
+        if self.imei is None:
+            self.imei = await m.imei()
+        self.endpoint = self.cfg.endpoint or "urn:imei:" + self.imei
+        log.log(log.INFO, _TAG, "network up, endpoint %s", self.endpoint)
+
+    async def configure(self):
+        """Write only the settings that differ from the module's, and only when allowed."""
+        m = self.modem
+        st = await m.status()
+        if st != NOT_REGISTERED:
+            return st
+        want = self.cfg.qlwconfig_args(self.imei)
+        have = await m.config_get()
+        if not have or tuple(have[0]) != tuple(want):
+            log.log(log.INFO, _TAG, "writing server configuration")
+            await m.config_set(*want)
+        cur = await m.cfg_all()
+        changed = False
+        for key, vals in self.cfg.cfg_items():
+            if tuple(cur.get(key, ())) != tuple(vals):
+                await m.cfg_set(key, *vals)
+                changed = True
+        if changed:
+            log.log(log.INFO, _TAG, "AT+QLWCFG options written; they apply after a module reboot")
+        return st
+
+    async def setup(self):
+        """Bring-up, configuration and the custom-object list, as one step."""
+        await self.bring_up()
+        await self.configure()
+        await self.model.sync_objects(self.modem)
+        self._need_setup = False
+
+    # ---- registration ----
+    async def ensure_registered(self):
+        """Find out where the module is and get it registered: recover, wait or register."""
+        m = self.modem
+        st = await m.status()
+        if st == REGISTERED:
+            self._set_registered(True)
+            return True
+        if st in (REGISTERING, RECOVERING):
+            return await self._wait_registered(self.cfg.register_timeout_s)
+        if st == NEED_RECOVER:
+            try:
+                await m.recover(timeout_ms=int(self.cfg.register_timeout_s * 1000))
+                self._set_registered(True)
+                return True
+            except StatusError as e:
+                log.log(log.WARN, _TAG, "recovery failed: %s", e)
+            st = await m.status()
+            if st == REGISTERED:
+                self._set_registered(True)
+                return True
+        if st == NOT_REGISTERED:
+            await self.configure()
+        self.counters["registrations"] += 1
+        try:
+            await m.register(timeout_ms=int(self.cfg.register_timeout_s * 1000))
+        except CommandError as e:
+            if e.code != _ERR_ALREADY_REGISTERED:
+                raise
+            log.log(log.INFO, _TAG, "module already registered (auto-registration)")
+        self._set_registered(True)
+        return True
+
+    async def _wait_registered(self, secs):
+        try:
+            await asyncio.wait_for_ms(self.registered.wait(), int(secs * 1000))
+            return True
+        except asyncio.TimeoutError:
+            return (await self.modem.status()) == REGISTERED
+
+    async def deregister(self):
+        """Orderly shutdown: deregister if registered."""
+        if self.registered.is_set():
+            try:
+                await self.modem.deregister(timeout_ms=int(self.cfg.register_timeout_s * 1000))
+                log.log(log.INFO, _TAG, "deregistered")
+            except BC66Error as e:
+                log.log(log.WARN, _TAG, "deregister failed: %s", e)
+        self.registered.clear()
+
+    # ---- tasks ----
+    async def _serve(self):
+        while self._running:
+            if not self._n:
+                self._req_evt.clear()
+                await self._req_evt.wait()
+                continue
+            urc = self._req[self._head]
+            self._req[self._head] = None
+            self._head = (self._head + 1) % _RING
+            self._n -= 1
+            self.counters["requests"] += 1
+            try:
+                await self.model.handle(urc)
+            except BC66Error as e:
+                log.log(log.WARN, _TAG, "answer to %s %d failed: %s", urc.kind, urc.msgid, e)
+
+    async def _drain_buffer(self):
+        self._buffered = False
+        while True:
+            remaining, urc = await self.modem.rd_next()
+            if urc is not None:
+                self._on_urc(urc)
+            if not remaining:
+                return
+
+    async def _supervise(self):
+        while self._running:
+            try:
+                if self._need_setup:
+                    await self.setup()
+                if self._buffered:
+                    await self._drain_buffer()
+                if self._need_register:
+                    if self._disabled_until is not None and time.time() < self._disabled_until:
+                        pass
+                    else:
+                        self._disabled_until = None
+                        if await self.ensure_registered():
+                            self._need_register = False
+            except (BC66Error, OSError) as e:
+                self.counters["reg_failures"] += 1
+                delay = self.backoff.next_delay_s(str(e)) if self.backoff else 5
+                log.log(log.WARN, _TAG, "%s: retry in %d s", e, delay)
+                await self._sleep_or_wake(delay)
+                continue
+            await self._sleep_or_wake(1 if self._disabled_until else 30)
+
+    async def _sleep_or_wake(self, secs):
+        self._wake.clear()
+        try:
+            await asyncio.wait_for_ms(self._wake.wait(), int(secs * 1000))
+        except asyncio.TimeoutError:
+            pass
+
+    async def run(self):
+        """Run until ``stop()``: serve requests, send notifications, keep registered."""
+        self._running = True
+        tasks = [asyncio.create_task(self._serve()), asyncio.create_task(self.model.run(self.modem))]
+        try:
+            await self._supervise()
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    def stop(self):
+        """Ask ``run()`` to return after its current step."""
+        self._running = False
+        self._wake.set()
+        self._req_evt.set()

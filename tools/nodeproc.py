@@ -1,0 +1,116 @@
+"""Run the firmware (firmware/main.py) on the MicroPython unix port as a child process.
+
+Used by ``make demo``, the integration tests and the benchmarks: the firmware runs exactly
+as a user runs it, ``micropython firmware/main.py --port DEV --config FILE``, with the
+library imported from ``build/mpy`` (what a board runs) and an MCU-sized heap.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MPY = os.path.join(ROOT, "build", "mpy")
+
+
+def micropython():
+    here = os.path.join(os.path.dirname(sys.executable), "micropython")
+    return here if os.path.exists(here) else "micropython"
+
+
+def build():
+    """Compile lib/, firmware/ and boards/ into build/mpy (only what changed)."""
+    from tools import build_mpy
+    build_mpy.build(MPY)
+
+
+def default_config(state_dir, **over):
+    """A config for the simulator: plain UDP, quick reports, all three stock objects."""
+    cfg = {"server": {"host": "leshan.example.net", "port": 5683},
+           "lifetime": 300, "security": "none", "report_interval_s": 5,
+           "objects": ["temperature", "voltage", "bindata"],
+           "network_timeout_s": 30, "register_timeout_s": 20,
+           "backoff": {"base_s": 1, "cap_s": 8}, "state_dir": state_dir}
+    for k, v in over.items():
+        cfg[k] = v
+    return cfg
+
+
+class Firmware:
+    """One firmware process; its log lines are collected in ``lines``."""
+
+    def __init__(self, device, workdir, config=None, heap="128K", log="info", pins=None,
+                 echo=None):
+        os.makedirs(workdir, exist_ok=True)
+        self.workdir = workdir
+        self.cfg_path = os.path.join(workdir, "config.json")
+        cfg = config or default_config(os.path.join(workdir, "state"))
+        with open(self.cfg_path, "w") as f:
+            json.dump(cfg, f)
+        self.cmd = [micropython(), "-X", "heapsize=" + heap,
+                    os.path.join(ROOT, "firmware", "main.py"),
+                    "--port", device, "--config", self.cfg_path, "--log", log]
+        if pins:
+            self.cmd += ["--pins", pins]
+        self.lines = []
+        self.echo = echo
+        self.proc = None
+        self._cv = threading.Condition()
+
+    def start(self):
+        build()
+        env = dict(os.environ)
+        env["MICROPYPATH"] = ":".join([".frozen", os.path.join(MPY, "lib"),
+                                       os.path.join(MPY, "firmware"), MPY])
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, env=env, cwd=self.workdir, bufsize=1)
+        threading.Thread(target=self._pump, daemon=True).start()
+        return self
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            with self._cv:
+                self.lines.append(line)
+                self._cv.notify_all()
+            if self.echo:
+                self.echo(line)
+
+    def wait_log(self, pattern, timeout=10.0, start=0):
+        """Wait for a log line matching ``pattern`` (regex) -> the match; TimeoutError."""
+        rx = re.compile(pattern)
+        end = time.time() + timeout
+        with self._cv:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return m
+                    i += 1
+                left = end - time.time()
+                if left <= 0 or (self.proc.poll() is not None and i >= len(self.lines)):
+                    raise TimeoutError("no log line like %r; last lines:\n%s"
+                                       % (pattern, "\n".join(self.lines[-15:])))
+                self._cv.wait(min(left, 0.2))
+
+    def interrupt(self, timeout=20.0):
+        """Ctrl-C: the firmware deregisters and exits -> its exit code."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def kill(self):
+        """Power cut of the MCU: no clean-up at all."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    stop = kill
