@@ -26,6 +26,8 @@ def main(argv=None):
     ap.add_argument("--imei", default="867997030052996")
     ap.add_argument("--ip", default="100.88.40.249")
     ap.add_argument("--response-timeout-s", type=float, default=30.0)
+    ap.add_argument("--pins", metavar="FILE",
+                    help="control-line file the firmware writes (PSM_EINT, RESET, PWRKEY)")
     ap.add_argument("--quiet", action="store_true", help="do not print the transcript")
     a = ap.parse_args(argv)
     sim = Simulator(nvram=a.nvram, transcript=a.transcript, attach_s=a.attach_s,
@@ -36,6 +38,8 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *x: stop.set())
     signal.signal(signal.SIGINT, lambda *x: stop.set())
     sim.start(tcp_port=a.tcp)
+    if a.pins:
+        sim.watch_pins(a.pins)
     print(sim.device, flush=True)
     shown = 0
     try:

@@ -81,10 +81,18 @@ class Simulator:
             self.modem.boot(cold=True, reason="power on")
         return self
 
+    def watch_pins(self, path):
+        """Act on the control lines the firmware writes to ``path`` (see pins.py)."""
+        from .pins import PinWatcher
+        self.pins = PinWatcher(self, path)
+        return self.pins
+
     def stop(self):
         if self._stopped:
             return
         self._stopped = True
+        if getattr(self, "pins", None):
+            self.pins.stop()
         self._running = False
         self._kick()
         if self._thread:
