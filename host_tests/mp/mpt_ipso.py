@@ -76,7 +76,7 @@ async def test_acks():
     t0 = time.ticks_ms()
     assert await md.wait_acked(1000) is True and time.ticks_diff(time.ticks_ms(), t0) < 500
     n = await md.notify(9, 0, 1)
-    await rq(md, "a %d 1" % n.msgid)  # failed at the module (status 1)
+    assert md.on_urc(fa.U("a %d 1" % n.msgid))  # failed at the module; sync intake
     assert n.status == 1 and await n.wait(10) is False
     assert await md.wait_acked(50) is False and await md.wait_acked(50) is True
     n = await md.notify(9, 0, 1)

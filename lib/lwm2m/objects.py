@@ -83,7 +83,8 @@ class Obj:
 
     def on(self, rid, fn=None, pmin_ms=None, pmax_ms=None, con=None):
         """Set the write (W) / execute (X) handler of ``rid`` and/or its notification
-        options (min/max interval in ms, CON or NON); None keeps what is set."""
+        options (min/max interval in ms, 0 = none; CON or NON) for observations made
+        from now on; None keeps what is set."""
         if fn is not None:
             self.fns[rid] = fn
         d = self.nopt.get(rid, self.dopt)
@@ -204,28 +205,25 @@ class Model:
             await asyncio.sleep_ms(2)
         self._busy = True
         m = self.modem
-        try:
+        try:  # few locals: this frame is allocated per request
             if kind[0] in "we":
-                w = kind == "write"
-                r = self._wx(urc, w)
+                r = self._wx(urc, kind == "write")
                 if hasattr(r, "send"):  # an async handler
                     try:
-                        r = await r
+                        r = self._done(await r)
                     except Exception as e:
-                        r = self._herr(e)
-                    r = self._done(r)
+                        r = self._done(self._herr(e))
                 if r:
-                    await (m.write_rsp if w else m.exec_rsp)(urc.msgid, r)
+                    await (m.write_rsp if kind == "write" else m.exec_rsp)(urc.msgid, r)
             else:
-                rsp = m.obs_rsp if kind == "observe" else m.read_rsp
+                m = m.obs_rsp if kind == "observe" else m.read_rsp
                 n = self._rd(urc, kind == "observe")
                 if n < 0:
-                    await rsp(urc.msgid, -n, urc.obj, urc.inst, urc.res)
-                sc, si, se = self._sc, self._si, self._se
+                    await m(urc.msgid, -n, urc.obj, urc.inst, urc.res)
                 for j in range(n):
-                    v, e = sc[j], se[j]
-                    sc[j] = se[j] = None
-                    await rsp(urc.msgid, CONTENT, urc.obj, si[j], e[0], e[1], v, n - 1 - j)
+                    e = self._se[j]
+                    await m(urc.msgid, CONTENT, urc.obj, self._si[j], e[0], e[1], self._sc[j], n - 1 - j)
+                    self._sc[j] = self._se[j] = None
         except Exception as e:
             self.stats["answer_errors"] += 1
             _warn("%s %d unanswered: %r", kind, urc.msgid, e)
