@@ -50,18 +50,3 @@ async def test_objects_and_buffer():
     assert await m.rd_next() == (0, None)
     fm.check()
     await m.stop()
-
-
-async def test_reboot_urc_and_reinit():
-    from fakemodem import modem
-    fm, m, urcs = await modem()
-    fm.inject("RDY", "+CFUN: 1", "+CPIN: READY", "+IP: 100.119.77.254", "+QLWREG: 0")
-    fm.expect("ATE0", "OK").expect("AT+CMEE=1", "OK")
-    fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
-    import asyncio
-    await asyncio.sleep_ms(40)
-    assert [u.kind for u in urcs] == ["reboot", "cfun", "cpin", "ip", "reg"], urcs
-    assert urcs[3].value == "100.119.77.254" and urcs[4].status == 0
-    assert await m.status() == 2
-    fm.check()
-    await m.stop()

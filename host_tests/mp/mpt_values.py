@@ -13,21 +13,21 @@ def _bad(f, *a):
 
 def test_string_len_and_quotes():
     from bc66 import values as v
-    assert v.parts(v.T_STRING, "abcde") == [(5, '"abcde"')]
-    assert v.parts(v.T_STRING, "") == [(0, '""')]
+    assert v.parts(v.T_STRING, "abcde") == [(5, "abcde", '"')]
+    assert v.parts(v.T_STRING, "") == [(0, "", '"')]
 
 
 def test_opaque_hex_len_is_bytes():
     from bc66 import values as v
-    assert v.parts(v.T_OPAQUE, b"QUECTEL") == [(7, '"5155454354454C"')]
+    assert v.parts(v.T_OPAQUE, b"QUECTEL") == [(7, b"5155454354454C", '"')]
 
 
 def test_int_float_bool():
     from bc66 import values as v
-    assert v.parts(v.T_INTEGER, -42) == [(3, "-42")]
-    assert v.parts(v.T_FLOAT, 88.88) == [(5, "88.88")]
-    assert v.parts(v.T_BOOLEAN, True) == [(1, "1")]
-    assert v.parts(v.T_BOOLEAN, False) == [(1, "0")]
+    assert v.parts(v.T_INTEGER, -42) == [(3, "-42", "")]
+    assert v.parts(v.T_FLOAT, 88.88) == [(5, "88.88", "")]
+    assert v.parts(v.T_BOOLEAN, True) == [(1, "1", "")]
+    assert v.parts(v.T_BOOLEAN, False) == [(1, "0", "")]
 
 
 def test_bad_types_refused():
@@ -51,9 +51,9 @@ def test_injection_refused():
 def test_split_string_and_opaque():
     from bc66 import values as v
     p = v.parts(v.T_STRING, "a" * 1024 + "b" * 5)
-    assert [n for n, _ in p] == [1024, 5] and p[1][1] == '"bbbbb"'
+    assert [x[0] for x in p] == [1024, 5] and p[1][1] == "bbbbb"
     p = v.parts(v.T_OPAQUE, bytes(513))
-    assert [n for n, _ in p] == [512, 1] and len(p[0][1]) == 1026
+    assert [x[0] for x in p] == [512, 1] and len(p[0][1]) == 1024 and p[1][1] == b"00"
 
 
 def test_unhex():

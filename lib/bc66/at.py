@@ -36,8 +36,8 @@ class ATEngine(Rx):
     def start(self):
         if self._task is None:
             if self._stopped:
-                self.lines.take()
-                self._mv = memoryview(self.lines.buf)
+                self.take()
+                self._mv = memoryview(self.buf)
             self._stopped = False
             self._dead = None
             self._task = asyncio.create_task(self._reader())
@@ -53,7 +53,7 @@ class ATEngine(Rx):
         self._fail(BC66Error("stopped"))
         if not self._stopped:
             self._stopped = True
-            self.lines.release()
+            self.release()
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
                   deferred_timeout_ms=60000, capture=None, wake=True, secret=None):
@@ -76,6 +76,7 @@ class ATEngine(Rx):
                 if not wake or self._heard or not await self._sync(self.wake_tries):
                     raise e
                 info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
+            shown = self._cmd
         finally:
             self.locked = False
         if deferred is None:
@@ -88,7 +89,7 @@ class ATEngine(Rx):
                 del self._dw[deferred]  # a late line is a URC from now on
         if not w.got:
             self.stats["timeouts"] += 1
-            raise ATTimeout("no %s after %s" % (deferred, log.redact(cmd, secret)))
+            raise ATTimeout("no %s after %s" % (deferred, shown))
         if isinstance(w.res, Exception):
             raise w.res
         return info, w.res
@@ -113,7 +114,8 @@ class ATEngine(Rx):
         w.got = False
         w.res = None
         self._info = []
-        self._cmd = log.redact(cmd, secret) if secret else cmd
+        c = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces (long values)
+        self._cmd = c = log.redact(c, secret) if secret else c
         self._pfx = pfx
         self._dfr = dfr
         self._heard = False
@@ -126,10 +128,14 @@ class ATEngine(Rx):
             dw.cap = cap
             dw.info = self._info
         if log.level <= log.DEBUG:
-            log.log(log.DEBUG, self.tag, "> %s", log.redact(cmd, secret))
+            log.log(log.DEBUG, self.tag, "> %s", c)
         self._busy = True
         try:
-            await self.port.write(cmd)
+            if isinstance(cmd, str):
+                await self.port.write(cmd)
+            else:
+                for p in cmd:
+                    await self.port.write(p)
             await self.port.write(b"\r")
             await _wait(w, tmo)
         finally:
@@ -138,7 +144,7 @@ class ATEngine(Rx):
         if not w.got:
             self.stats["timeouts"] += 1
             self._stale = ticks_add(ticks_ms(), self.late_ms)
-            raise ATTimeout(log.redact(cmd, secret))
+            raise ATTimeout(c)
         if w.res is not None:
             raise w.res
         return self._info

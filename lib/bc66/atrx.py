@@ -27,13 +27,13 @@ def wake(w):
         core._task_queue.push(t)
 
 
-class Rx:
+class Rx(Lines):
     def __init__(self, port, urc_cb, tag):
         self.port = port
         self.urc_cb = urc_cb
         self.tag = tag
-        self.lines = Lines(self._line)
-        self._mv = memoryview(self.lines.buf)
+        Lines.__init__(self)
+        self._mv = memoryview(self.buf)
         self._rx = bytearray(_RXCHUNK)
         self._busy = False  # a command is between its write and its final result
         self._cmd = ""
@@ -50,12 +50,15 @@ class Rx:
 
     async def _reader(self):
         rx = self._rx
-        feed = self.lines.feed
         try:
             while True:
                 n = await self.port.readinto(rx)
-                feed(rx, n)
-                self.stats["overlong"] = self.lines.overlong
+                try:
+                    self.feed(rx, n)
+                except MemoryError:  # a line we could not afford: drop it, keep reading
+                    self.n = 0
+                    self.stats["dropped_urcs"] += 1
+                self.stats["overlong"] = self.overlong
         except OSError as e:
             log.log(log.ERROR, self.tag, "port: %r", e)
             self._dead = e
@@ -84,7 +87,7 @@ class Rx:
             wake(w)
         self._dw.clear()
 
-    def _line(self, buf, k):
+    def line(self, buf, k):
         st = self.stats
         st["lines"] += 1
         if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating

@@ -5,25 +5,29 @@ from micropython import const
 MAXLINE = const(1024 + 100)
 
 
-_spare = []
+# One line buffer made at import, while the heap is not yet fragmented; an engine takes
+# it and a stopped engine hands it back.
+_spare = [bytearray(MAXLINE)]
 
 
 class Lines:
-    """Feed raw bytes; ``cb(buf, n)`` is called for every complete non-empty line.
+    """Feed raw bytes; ``line(buf, n)`` is called for every complete non-empty line
+    (``cb`` given, or a subclass's ``line`` method).
 
     ``buf[:n]`` is the line without its terminator and is only valid during the call.
     A line longer than ``size`` is dropped (``overlong`` counts it) and framing resumes at
     the next CR or LF. CR LF, bare CR and bare LF all end a line; empty lines are skipped.
     """
 
-    def __init__(self, cb, size=MAXLINE):
+    def __init__(self, cb=None, size=MAXLINE):
         # reuse the buffer of a stopped engine: a restarted engine then needs no new
         # 1 KB block from a heap that may be fragmented by then
         self.buf = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
         self.n = 0
         self.skip = False  # inside an overlong line
         self.overlong = 0
-        self.cb = cb
+        if cb is not None:
+            self.line = cb
 
     def feed(self, data, n):
         buf = self.buf
@@ -37,7 +41,7 @@ class Lines:
                     skip = False
                 elif k:
                     self.n = 0
-                    self.cb(buf, k)
+                    self.line(buf, k)
                 k = 0
             elif skip:
                 pass

@@ -66,6 +66,14 @@ _STA = " AT+QLWREG AT+QLWDEREG AT+QLWUPDATE AT+QLWRECOVER "
 _NET = _STA + "AT+QLWNOTIFY "
 
 
+def _cmdv(head, v, q, tail):
+    # A command with a value: one string when short, else pieces the engine writes one by
+    # one (a 1 KB value is not copied into a 1 KB command string).
+    if len(v) <= 64:
+        return "%s%s%s%s%s" % (head, q, v if isinstance(v, str) else v.decode(), q, tail)
+    return (head, q, v, q, tail)
+
+
 def _ranges(s):
     # "0:1,0:8" -> ((0, 1), (0, 8)); "-" -> ()
     return () if s == "-" else tuple(tuple(int(x) for x in r.split(":")) for r in s.split(","))
@@ -193,8 +201,9 @@ class BC66:
         """A command with a deferred result; returns (info lines, deferred fields)."""
         if self._reinit:
             await self._init()
-        i = cmd.find("=")
-        name = cmd if i < 0 else cmd[:i]
+        c = cmd if isinstance(cmd, str) else cmd[0]
+        i = c.find("=")
+        name = c if i < 0 else c[:i]
         k = " %s " % name
         dfr = '+QLWURC: "recovered"' if name == "AT+QLWRECOVER" else "+%s:" % name[3:]
         info, line = await self.at.cmd(
@@ -215,11 +224,11 @@ class BC66:
         check_int(index, 0, 65535, "index")
         from .values import parts  # loaded on first use
 
-        ps = [(0, '""')] if value is None else parts(vtype, value)
+        ps = [(0, "", '"')] if value is None else parts(vtype, value)
         n = len(ps) - 1
-        for ln, text in ps:
-            await self._d("%s=%d,%d,%d,%d,%d,%d,%d,%s,%d" % (
-                name, msgid, result, obj, inst, res, vtype or 1, ln, text, index + n))
+        for ln, v, q in ps:
+            await self._d(_cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
+                name, msgid, result, obj, inst, res, vtype or 1, ln), v, q, ",%d" % (index + n)))
             n -= 1
 
     async def _wr_rsp(self, name, msgid, result):
@@ -249,11 +258,10 @@ class BC66:
         ps = parts(vtype, value)
         n = len(ps) - 1
         mid = None
-        for ln, text in ps:
-            cmd = "AT+QLWNOTIFY=%d,%d,%d,%d,%d,%s,%d,%d" % (obj, inst, res, vtype, ln, text, n,
-                                                              1 if con else 0)
-            if rai:
-                cmd += ",%d" % rai
+        for ln, v, q in ps:
+            tail = ",%d,%d,%d" % (n, 1 if con else 0, rai) if rai else ",%d,%d" % (n, 1 if con
+                                                                                  else 0)
+            cmd = _cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, ln), v, q, tail)
             info, _ = await self._d(cmd, timeout_ms, '+QLWURC: "report",')
             for x in info:
                 mid = _f(x)[1]

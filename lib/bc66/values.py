@@ -27,25 +27,22 @@ def check_str(s, name="value", maxlen=None):
 
 
 def parts(vtype, value):
-    """``[(len, text), ...]`` in sending order (index N-1 first, 0 last); ``text`` is the
-    ``<value>`` field as written on the command line (quoted for string and opaque)."""
+    """``[(len, piece, quote), ...]`` in sending order (index N-1 first, 0 last): ``piece``
+    (str, or bytes for opaque) is the ``<value>`` field without its quotes, ``quote`` is
+    '"' for string and opaque, '' otherwise. Long values are not copied into one string."""
     if vtype == T_STRING:
         check_str(value)
         n = len(value)
         if n <= MAX_STRING:
-            return [(n, '"' + value + '"')]
-        r = [(len(value[i:i + MAX_STRING]), '"' + value[i:i + MAX_STRING] + '"')
-             for i in range(0, n, MAX_STRING)]
-        return r
+            return [(n, value, '"')]
+        return [(len(value[i:i + MAX_STRING]), value[i:i + MAX_STRING], '"')
+                for i in range(0, n, MAX_STRING)]
     if vtype == T_OPAQUE:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise ValueError("value: opaque needs bytes")
-        value = bytes(value)
-        r = []
-        for i in range(0, max(len(value), 1), MAX_OPAQUE):
-            p = value[i:i + MAX_OPAQUE]
-            r.append((len(p), '"' + hexlify(p).decode().upper() + '"'))
-        return r
+        mv = memoryview(value)
+        return [(len(mv[i:i + MAX_OPAQUE]), hexlify(mv[i:i + MAX_OPAQUE]).upper(), '"')
+                for i in range(0, max(len(mv), 1), MAX_OPAQUE)]
     if vtype == T_INTEGER:
         check_int(value, -0x8000000000000000, 0x7FFFFFFFFFFFFFFF, "value")
         t = str(value)
@@ -61,7 +58,7 @@ def parts(vtype, value):
         t = "1" if value else "0"
     else:
         raise ValueError("vtype: 1..5")
-    return [(len(t), t)]
+    return [(len(t), t, "")]
 
 
 def unhex(s):
