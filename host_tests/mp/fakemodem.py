@@ -15,7 +15,7 @@
 # 48 KB heap with the driver under test.
 import asyncio
 
-MODS = ("__init__", "log", "errors", "lines", "atrx", "at", "values", "urc", "modem", "lwsetup")
+MODS = ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem", "lwsetup")
 
 
 def prefer_mpy(mods=MODS):
@@ -48,6 +48,26 @@ class FakeModem:
         self.written = []
         self.errors = []
         self.closed = False
+
+    def play(self, text):
+        # A script as text, one item per line: "> CMD" expects CMD, "< LINE" is a reply line
+        # of the last expected command (before any "> ": pushed at once), "~ MS" a pause.
+        # "//" starts a comment, as in the note's transcripts. Returns self.
+        now = []
+        cur = None
+        for ln in text.split("\n"):
+            ln = ln.split(" //")[0].strip()
+            if not ln:
+                continue
+            k, t = ln[0], ln[2:]
+            if k == ">":
+                cur = (t, [])
+                self.script.append(cur)
+            else:
+                (now if cur is None else cur[1]).append(int(t) if k == "~" else t)
+        if now:
+            self.inject(*now)
+        return self
 
     def expect(self, cmd, *reply):
         # Expect `cmd` next (None: any command); answer with the `reply` items.
