@@ -34,43 +34,37 @@ def wake(w):
         core._task_queue.push(t)
 
 
-async def _wait(w, ms):
-    if not w.got:
-        w.task = core.cur_task
-        try:
-            await asyncio.sleep_ms(ms)
-        finally:
-            w.task = None
-
-
 class ATEngine(Lines):
     late_ms = 300  # how long a timed-out command's late lines are waited out
     wake_tries = 3  # plain ATs before giving up on a command that got no answer
     sync_ms = 300  # deadline of each plain AT of a sync
+    tag = "at"
+    # Defaults on the class: an instance dict of > 17 entries needs a 368-byte block.
+    locked = False  # one command at a time (a flag: asyncio.Lock costs ~1 KB)
+    _task = None
+    _dead = None
+    _stopped = False
+    _stale = None  # ticks before which no command is written (after a timeout)
 
     def __init__(self, port, urc_cb=None, log_tag="at"):
         self.port = port
         self.urc_cb = urc_cb
-        self.tag = log_tag
+        if log_tag != self.tag:
+            self.tag = log_tag
         Lines.__init__(self)
         self._mv = memoryview(self.buf)
         self._rx = bytearray(_RXCHUNK)
-        self._busy = False  # a command is between its write and its final result
-        self._cmd = ""
-        self._pfx = None
-        self._dfr = None
-        self._info = None
-        self._heard = False
-        self._w = Waiter()
+        # the in-flight command's state lives on its waiter (keeps this object's dict small)
+        w = self._w = Waiter()
+        w.busy = False  # between its write and its final result
+        w.cmd = ""
+        w.pfx = None
+        w.dfr = None
+        w.heard = False
         self._dw = {}  # armed deferred waiters: prefix -> Waiter
         self._pool = {}  # one reusable Waiter per deferred prefix
-        self._dead = None
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
                       "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0}
-        self.locked = False  # one command at a time (a flag: asyncio.Lock costs ~1 KB)
-        self._task = None
-        self._stopped = False
-        self._stale = None  # ticks before which no command is written (after a timeout)
 
     def start(self):
         if self._task is None:
@@ -112,20 +106,23 @@ class ATEngine(Lines):
             try:
                 info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
             except ATTimeout as e:
-                if not wake or self._heard or not await self._sync(self.wake_tries):
+                if not wake or self._w.heard or not await self._sync(self.wake_tries):
                     raise e
                 info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
-            shown = self._cmd
+            shown = self._w.cmd
         finally:
             self.locked = False
         if deferred is None:
             return info
         w = self._pool[deferred]
-        try:
-            await _wait(w, deferred_timeout_ms)
-        finally:
-            if not w.got and self._dw.get(deferred) is w:
-                del self._dw[deferred]  # a late line is a URC from now on
+        if not w.got:  # sleep until the reader wakes us or the deadline (no allocation)
+            w.task = core.cur_task
+            try:
+                await asyncio.sleep_ms(deferred_timeout_ms)
+            finally:
+                w.task = None
+                if not w.got and self._dw.get(deferred) is w:
+                    del self._dw[deferred]  # a late line is a URC from now on
         if not w.got:
             self.stats["timeouts"] += 1
             raise ATTimeout("no %s after %s" % (deferred, shown))
@@ -152,12 +149,12 @@ class ATEngine(Lines):
         w = self._w
         w.got = False
         w.res = None
-        self._info = []
+        w.info = []
         c = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces (long values)
-        self._cmd = c = log.redact(c, secret) if secret else c
-        self._pfx = pfx
-        self._dfr = dfr
-        self._heard = False
+        w.cmd = c = log.redact(c, secret) if secret else c
+        w.pfx = pfx
+        w.dfr = dfr
+        w.heard = False
         if dfr is not None:
             dw = self._pool.get(dfr)
             if dw is None:
@@ -165,28 +162,31 @@ class ATEngine(Lines):
             dw.got = False
             dw.res = None
             dw.cap = cap
-            dw.info = self._info
+            dw.info = w.info
         if log.level <= log.DEBUG:
             log.log(log.DEBUG, self.tag, "> %s", c)
-        self._busy = True
+        w.busy = True
         try:
             if isinstance(cmd, str):
-                await self.port.write(cmd)
+                await self.port.write(cmd + "\r")  # one write: one Port coroutine
             else:
                 for p in cmd:
                     await self.port.write(p)
-            await self.port.write(b"\r")
-            await _wait(w, tmo)
+                await self.port.write(b"\r")
+            if not w.got:
+                w.task = core.cur_task
+                await asyncio.sleep_ms(tmo)
         finally:
-            self._busy = False
-            self._pfx = None
+            w.task = None
+            w.busy = False
+            w.pfx = None
         if not w.got:
             self.stats["timeouts"] += 1
             self._stale = ticks_add(ticks_ms(), self.late_ms)
             raise ATTimeout(c)
         if w.res is not None:
             raise w.res
-        return self._info
+        return w.info
 
     async def _reader(self):
         rx = self._rx
@@ -206,18 +206,18 @@ class ATEngine(Lines):
 
     def _final(self, exc):
         w = self._w
-        if not self._busy or w.got:
+        if not self._w.busy or w.got:
             self.stats["stray"] += 1
             return
         w.got = True
-        if exc is None and self._dfr is not None:
-            self._dw[self._dfr] = self._pool[self._dfr]  # armed only now: after OK
+        if exc is None and self._w.dfr is not None:
+            self._dw[self._w.dfr] = self._pool[self._w.dfr]  # armed only now: after OK
         w.res = exc
         wake(w)
 
     def _fail(self, exc):
         w = self._w
-        if self._busy and not w.got:
+        if self._w.busy and not w.got:
             w.got = True
             w.res = exc
             wake(w)
@@ -239,16 +239,16 @@ class ATEngine(Lines):
             return
         if line[:2] in ("AT", "at"):  # echo (ATE1, or echo back on after a reboot)
             st["echo"] += 1
-            self._heard = self._busy
+            self._w.heard = self._w.busy
             return
         if line == "ERROR":
-            return self._final(CommandError(-1, self._cmd))
+            return self._final(CommandError(-1, self._w.cmd))
         if line.startswith("+CME ERROR:") or line.startswith("+CMEE ERROR:"):
             try:
                 code = int(line[line.find(":") + 1:])
             except ValueError:
                 code = -1
-            return self._final(CommandError(code, self._cmd))
+            return self._final(CommandError(code, self._w.cmd))
         if line == "RDY" or line.endswith("Leaving the BROM"):
             st["reboots"] += 1
             log.log(log.WARN, self.tag, "module rebooted")
@@ -257,9 +257,9 @@ class ATEngine(Lines):
         if line[0] != "+" and len(line) >= 8 and line[2:4] == ": ":  # "F1: 0000 0000"
             st["noise"] += 1
             return
-        if self._busy and self._pfx is not None and line.startswith(self._pfx):
-            self._heard = True
-            return self._info.append(line)
+        if self._w.busy and self._w.pfx is not None and line.startswith(self._w.pfx):
+            self._w.heard = True
+            return self._w.info.append(line)
         for p, w in self._dw.items():
             if line.startswith(p):
                 del self._dw[p]
