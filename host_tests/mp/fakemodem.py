@@ -1,31 +1,28 @@
 # A scripted fake BC66 for MicroPython tests, in the style of Zephyr's modem mock.
 #
 #   fm = FakeModem(seed=1)
-#   fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
-#   fm.expect("AT+QLWREG", "OK", 20, "+QLWREG: 0")   # an int item: pause that many ms
+#   fm.expect("AT+QLWREG", "OK", 20, "+QLWREG: 0")   # reply lines; an int is a pause (ms)
+#   fm.play('> AT+QLWSTATUS?\n< +QLWSTATUS: 2\n< OK')   # the same as text, note-style
 #   fm.expect("AT")                                   # no reply at all: the command is lost
 #   fm.inject('+QLWURC: "ping",0')                    # unsolicited lines at any time
-#   ... engine runs ...
 #   fm.check()                                        # script used up, nothing unexpected
 #
-# It is a Port: write() checks each CR-terminated command against the next expected one
-# and queues its reply ("\r\n<line>\r\n" per str item, bytes items raw); readinto() hands
-# the queued bytes out in seeded random-sized fragments, so every line boundary is
-# exercised. echo=True echoes commands like a module in ATE1. Kept small: it shares the
-# 48 KB heap with the driver under test.
+# A Port: write() checks each CR-terminated command against the next expected one and
+# queues its reply ("\r\n<line>\r\n" per str item, bytes raw); readinto() hands the queued
+# bytes out in seeded random-sized fragments, so every line boundary is exercised. Small
+# on purpose: it shares the 48 KB heap with the driver under test.
 import asyncio
 
-MODS = ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem", "lwsetup")
 
-
-def prefer_mpy(mods=MODS):
-    # Load lib/bc66 from build/mpy/lib (`make mpy`) when every .mpy is fresh: compiling the
-    # sources inside a 48 KB heap costs more than the code itself. True if used.
+def prefer_mpy():
+    # Load lib/bc66 from build/mpy/lib (`make mpy`) when it is fresh: compiling the sources
+    # inside a 48 KB heap costs more than the code itself. True if used.
     import os
     import sys
     b = "build/mpy/lib"
     try:
-        for m in mods:
+        for m in ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem",
+                  "lwsetup"):
             if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
                 raise OSError
     except OSError:
@@ -37,10 +34,9 @@ def prefer_mpy(mods=MODS):
 
 
 class FakeModem:
-    def __init__(self, seed=1, maxfrag=9, echo=False):
+    def __init__(self, seed=1, maxfrag=9):
         self.seed = seed or 1
         self.maxfrag = maxfrag
-        self.echo = echo
         self.script = []
         self.out = bytearray()
         self.pos = 0
@@ -50,33 +46,26 @@ class FakeModem:
         self.closed = False
 
     def play(self, text):
-        # A script as text, one item per line: "> CMD" expects CMD, "< LINE" is a reply line
-        # of the last expected command (before any "> ": pushed at once), "~ MS" a pause.
-        # "//" starts a comment, as in the note's transcripts. Returns self.
+        # "> CMD" expects CMD; "< LINE" a reply line of the last "> " (before any: pushed
+        # now); "~ MS" a pause; " //" starts a comment, as in the note's transcripts.
         now = []
         cur = None
         for ln in text.split("\n"):
             ln = ln.split(" //")[0].strip()
-            if not ln:
-                continue
-            k, t = ln[0], ln[2:]
-            if k == ">":
-                cur = (t, [])
+            if ln[:1] == ">":
+                cur = (ln[2:], [])
                 self.script.append(cur)
-            else:
-                (now if cur is None else cur[1]).append(int(t) if k == "~" else t)
-        if now:
-            self.inject(*now)
+            elif ln:
+                (now if cur is None else cur[1]).append(int(ln[2:]) if ln[0] == "~" else ln[2:])
+        self.inject(*now)
         return self
 
     def expect(self, cmd, *reply):
-        # Expect `cmd` next (None: any command); answer with the `reply` items.
         self.script.append((cmd, reply))
         return self
 
     def inject(self, *items):
-        # Push traffic now: str items are lines, bytes items raw bytes, int items pauses
-        # (then the rest is pushed later by a task).
+        # str items are lines, bytes items raw bytes, an int a pause (the rest comes later)
         for i, it in enumerate(items):
             if isinstance(it, int):
                 return asyncio.create_task(self._later(items[i:]))
@@ -87,26 +76,24 @@ class FakeModem:
         self.inject(*items[1:])
 
     def check(self):
-        assert not self.errors, self.errors
-        assert not self.script, "unused script: %r" % (self.script,)
+        assert not self.errors and not self.script, (self.errors, self.script)
 
     async def write(self, data):
         if self.closed:
             raise OSError(9)
-        self.rx.extend(data)
-        i = self.rx.find(b"\r")
+        rx = self.rx
+        rx.extend(data)
+        i = rx.find(b"\r")
         while i >= 0:
-            cmd = bytes(self.rx[:i]).decode()
-            self.rx = self.rx[i + 1:]
+            cmd = rx[:i].decode()
+            rx[:i + 1] = b""
             self.written.append(cmd)
-            if self.echo:
-                self.out.extend(cmd.encode() + b"\r")
             exp, reply = self.script.pop(0) if self.script else (cmd, None)
             if reply is None or exp not in (None, cmd):
                 self.errors.append("unexpected %r (expected %r)" % (cmd, exp))
             else:
                 self.inject(*reply)
-            i = self.rx.find(b"\r")
+            i = rx.find(b"\r")
 
     async def readinto(self, buf):
         while self.pos >= len(self.out):
@@ -123,14 +110,11 @@ class FakeModem:
         self.pos = p + n
         return n
 
-    def close(self):
-        self.closed = True
 
-
-def engine(seed=1, **kw):
-    # (fake, started ATEngine, list of URC lines) with short test timings.
+def engine(seed=1):
+    # (fake, started ATEngine, list of URC lines) with short test timings
     from bc66.at import ATEngine
-    fm = FakeModem(seed, **kw)
+    fm = FakeModem(seed)
     urcs = []
     e = ATEngine(fm, urcs.append)
     e.late_ms = 30
@@ -139,21 +123,20 @@ def engine(seed=1, **kw):
     return fm, e, urcs
 
 
-async def modem(seed=1, **kw):
-    # (fake, started BC66, list of URC records): AT, ATE0, AT+CMEE=1 already answered.
+async def modem(seed=1):
+    # (fake, started BC66, list of URC records): AT, ATE0, AT+CMEE=1 already answered
     from bc66.modem import BC66
-    fm = FakeModem(seed, **kw)
+    fm = FakeModem(seed).play("> AT\n< OK\n> ATE0\n< OK\n> AT+CMEE=1\n< OK")
     urcs = []
     m = BC66(fm, urcs.append)
     m.at.late_ms = 30
     m.at.sync_ms = 50
-    fm.expect("AT", "OK").expect("ATE0", "OK").expect("AT+CMEE=1", "OK")
     await m.start()
     return fm, m, urcs
 
 
 async def raises(exc, aw):
-    # Await `aw`; return the `exc` it raised, fail if it did not.
+    # await `aw`; return the `exc` it raised, fail if it did not
     try:
         await aw
     except exc as e:

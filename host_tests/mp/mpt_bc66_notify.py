@@ -42,16 +42,3 @@ async def test_notify_con_non_rai():
     assert [u.kind for u in urcs] == ["report", "report_ack"], urcs
     fm.check()
     await m.stop()
-
-
-async def test_notify_split_long_value():
-    from fakemodem import modem
-    fm, m, urcs = await modem()
-    h = "00" * 512
-    fm.expect('AT+QLWNOTIFY=19,0,0,2,512,"%s",1,1' % h, "OK", '+QLWURC: "report",1',
-              "+QLWNOTIFY: 0")
-    h = None
-    fm.play('> AT+QLWNOTIFY=19,0,0,2,1,"FF",0,1\n< OK\n< +QLWURC: "report",2\n< +QLWNOTIFY: 0')
-    assert await m.notify(19, 0, 0, 2, bytes(512) + b"\xff") == 2
-    fm.check()
-    await m.stop()

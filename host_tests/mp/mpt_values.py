@@ -19,7 +19,8 @@ def test_string_len_and_quotes():
 
 def test_opaque_hex_len_is_bytes():
     from bc66 import values as v
-    assert v.parts(v.T_OPAQUE, b"QUECTEL") == [(7, b"5155454354454C", '"')]
+    assert v.parts(v.T_OPAQUE, b"QUECTEL") == [(7, (b"5155454354454C",), '"')]
+    assert v.parts(v.T_OPAQUE, b"") == [(0, (), '"')]
 
 
 def test_int_float_bool():
@@ -53,7 +54,8 @@ def test_split_string_and_opaque():
     p = v.parts(v.T_STRING, "a" * 1024 + "b" * 5)
     assert [x[0] for x in p] == [1024, 5] and p[1][1] == "bbbbb"
     p = v.parts(v.T_OPAQUE, bytes(513))
-    assert [x[0] for x in p] == [512, 1] and len(p[0][1]) == 1024 and p[1][1] == b"00"
+    assert [x[0] for x in p] == [512, 1] and p[1][1] == (b"00",)
+    assert len(p[0][1]) == 16 and all(c == b"00" * 32 for c in p[0][1])  # 64-char chunks
 
 
 def test_unhex():

@@ -8,11 +8,26 @@ import asyncio
 from asyncio import core
 from time import ticks_ms, ticks_diff, ticks_add
 from micropython import const
-from . import log
+import sys
 from .errors import ATTimeout, BC66Error, CommandError, Rebooted
 from .lines import Lines
 
 _RXCHUNK = const(128)
+_DEBUG = const(10)  # bc66.log levels
+_WARN = const(30)
+_ERROR = const(40)
+
+
+def log(lvl, tag, msg, *args):
+    # bc66.log, imported the first time something is worth logging (saves its heap until
+    # then); debug() is true only if someone imported bc66.log and set its level to DEBUG.
+    from . import log as lg
+    lg.log(lvl, tag, msg, *args)
+
+
+def debug():
+    lg = sys.modules.get("bc66.log")
+    return lg is not None and lg.level <= _DEBUG
 
 
 class Waiter:
@@ -151,7 +166,7 @@ class ATEngine(Lines):
         w.res = None
         w.info = []
         c = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces (long values)
-        w.cmd = c = log.redact(c, secret) if secret else c
+        w.cmd = c = c.replace(secret, "***") if secret else c  # as log.redact
         w.pfx = pfx
         w.dfr = dfr
         w.heard = False
@@ -163,13 +178,13 @@ class ATEngine(Lines):
             dw.res = None
             dw.cap = cap
             dw.info = w.info
-        if log.level <= log.DEBUG:
-            log.log(log.DEBUG, self.tag, "> %s", c)
+        if debug():
+            log(_DEBUG, self.tag, "> %s", c)
         w.busy = True
         try:
             if isinstance(cmd, str):
                 await self.port.write(cmd + "\r")  # one write: one Port coroutine
-            else:
+            else:  # pieces (a long value): written one by one
                 for p in cmd:
                     await self.port.write(p)
                 await self.port.write(b"\r")
@@ -200,7 +215,7 @@ class ATEngine(Lines):
                     self.stats["dropped_urcs"] += 1
                 self.stats["overlong"] = self.overlong
         except OSError as e:
-            log.log(log.ERROR, self.tag, "port: %r", e)
+            log(_ERROR, self.tag, "port: %r", e)
             self._dead = e
             self._fail(BC66Error("port closed"))
 
@@ -251,7 +266,7 @@ class ATEngine(Lines):
             return self._final(CommandError(code, self._w.cmd))
         if line == "RDY" or line.endswith("Leaving the BROM"):
             st["reboots"] += 1
-            log.log(log.WARN, self.tag, "module rebooted")
+            log(_WARN, self.tag, "module rebooted")
             self._fail(Rebooted(line))
             return self._dispatch("REBOOT")
         if line[0] != "+" and len(line) >= 8 and line[2:4] == ": ":  # "F1: 0000 0000"
@@ -271,11 +286,11 @@ class ATEngine(Lines):
         self._dispatch(line)
 
     def _dispatch(self, line):
-        if log.level <= log.DEBUG:
-            log.log(log.DEBUG, self.tag, "urc %s", line)
+        if debug():
+            log(_DEBUG, self.tag, "urc %s", line)
         try:
             self.urc_cb(line)
         except Exception as e:  # no listener (None) or a listener's bug: count, go on
             self.stats["dropped_urcs"] += 1
             if self.urc_cb is not None:
-                log.log(log.ERROR, self.tag, "urc handler: %r", e)
+                log(_ERROR, self.tag, "urc handler: %r", e)

@@ -5,8 +5,7 @@ table entry instead of one method each); commands with richer arguments are meth
 """
 import asyncio
 from micropython import const
-from . import log
-from .at import ATEngine
+from .at import ATEngine, log
 from .errors import ATTimeout, CommandError, StatusError, check_int
 from .urc import fields, from_fields, parse
 
@@ -69,8 +68,12 @@ _NET = _STA + "AT+QLWNOTIFY "
 def _cmdv(head, v, q, tail):
     # A command with a value: one string when short, else pieces the engine writes one by
     # one (a 1 KB value is not copied into a 1 KB command string).
+    if isinstance(v, tuple):  # opaque: hex chunks
+        if len(v) > 1:
+            return (head, q) + v + (q, tail)
+        v = v[0].decode() if v else ""
     if len(v) <= 64:
-        return "%s%s%s%s%s" % (head, q, v if isinstance(v, str) else v.decode(), q, tail)
+        return "%s%s%s%s%s" % (head, q, v, q, tail)
     return (head, q, v, q, tail)
 
 
@@ -243,7 +246,7 @@ class BC66:
         except CommandError as e:
             if e.code != -1 or c != "AT+QLWWRRSP":
                 raise
-            log.log(log.WARN, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
+            log(30, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
             self._wr = "AT+QLWRRSP"
             await self._d("AT+QLWRRSP=%d,%d" % (msgid, result))
 

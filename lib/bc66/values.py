@@ -1,5 +1,4 @@
 """LwM2M value types of the note, <len>, hex, splitting and AT-injection checks."""
-from binascii import hexlify
 from micropython import const
 from .errors import check_int
 
@@ -28,8 +27,9 @@ def check_str(s, name="value", maxlen=None):
 
 def parts(vtype, value):
     """``[(len, piece, quote), ...]`` in sending order (index N-1 first, 0 last): ``piece``
-    (str, or bytes for opaque) is the ``<value>`` field without its quotes, ``quote`` is
-    '"' for string and opaque, '' otherwise. Long values are not copied into one string."""
+    is the ``<value>`` field without its quotes: a str, or for opaque a tuple of upper-case
+    hex chunks of 64 characters (no 1 KB block needed); ``quote`` is '"' for string and
+    opaque, '' otherwise. Long values are not copied into one string."""
     if vtype == T_STRING:
         check_str(value)
         n = len(value)
@@ -40,8 +40,11 @@ def parts(vtype, value):
     if vtype == T_OPAQUE:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise ValueError("value: opaque needs bytes")
+        from binascii import hexlify
         mv = memoryview(value)
-        return [(len(mv[i:i + MAX_OPAQUE]), hexlify(mv[i:i + MAX_OPAQUE]).upper(), '"')
+        return [(len(mv[i:i + MAX_OPAQUE]),
+                 tuple(hexlify(mv[j:min(j + 32, i + MAX_OPAQUE)]).upper()
+                       for j in range(i, min(i + MAX_OPAQUE, len(mv)), 32)), '"')
                 for i in range(0, max(len(mv), 1), MAX_OPAQUE)]
     if vtype == T_INTEGER:
         check_int(value, -0x8000000000000000, 0x7FFFFFFFFFFFFFFF, "value")
