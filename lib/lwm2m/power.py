@@ -94,6 +94,7 @@ class Awake:
                     await self.modem.sclk(0)
                 except BC66Error:
                     self.errors += 1
+                    self._t = None  # wake it first next time
                     raise
                 finally:
                     self._busy = False
