@@ -18,7 +18,7 @@ from bc66.errors import ATTimeout, BC66Error, CommandError, Rebooted, check_int
 _TAG = "power"
 EXIT_SLEEP = const(75)  # unix stand-in exit code: "sleeping, restart me after SLEEP <ms>"
 _REPULSE = const(3)  # plain ATs between two PSM_EINT pulses
-_HOLD_MS = const(2000)  # after QSCLK=1 no deep sleep before T3324 runs out (2 s at least)
+_HOLD_MS = const(2000)  # assumed: RRC release + T3324 keep it up this long after QSCLK=1
 _LIFE_MAX = const(31536000)
 # 4.2.1 Actual Update Interval, per branch: (lifetime up to, base, from, num, den):
 # base + (lifetime - from) * num / den
