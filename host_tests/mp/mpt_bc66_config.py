@@ -22,7 +22,7 @@ class Stub:
         return a
 
     async def _d(self, cmd, timeout_ms=None, capture=None, secret=None):
-        return await self._q(cmd), [0, 59797]
+        return await self._q(cmd), [0]
 
 
 def _run(coro):
@@ -90,16 +90,12 @@ def test_cfg_every_key_set_get_all():
     assert d == {"auto_reg": (0,), "retransmit": (2, 4)}
 
 
-def test_update_and_objects():
+def test_add_object_and_list():
     from bc66 import lwsetup as ls
     from bc66.lwsetup import parse_set as _parse
     s = Stub()
-    assert _run(ls.update(s, 0, 1000)) == 59797 and s.sent == ["AT+QLWUPDATE=0,1000"]
-    _run(ls.update(s, 1, 1))
     _run(ls.add_object(s, 3303, 0, (5601, 5602, 5603)))
-    assert s.sent[1:] == ["AT+QLWUPDATE=1,1", "AT+QLWADDOBJ=3303,0,3,5601,5602,5603"]
-    for a in ((2, 1), (0, 19), (1, 2)):
-        _bad(ls.update, s, *a)
+    assert s.sent == ["AT+QLWADDOBJ=3303,0,3,5601,5602,5603"]
     for a in ((3303, 4, (1,)), (3303, 0, ()), (3303, 0, tuple(range(15))), (-1, 0, (1,))):
         _bad(ls.add_object, s, *a)
     o = _parse(8, ["+QLWADDOBJ: 9,0,5,0,1,2,3,4", "+QLWADDOBJ: 19,1,4,0,1,2,3"])

@@ -72,4 +72,7 @@ async def test_arguments_checked_before_sending():
     await raises(ValueError, m.cfun(2))
     await raises(ValueError, m.sclk(3))
     await raises(ValueError, m.del_object(-1))
+    await raises(ValueError, m.update(2, 1))
+    await raises(ValueError, m.update(0, 19))
+    await raises(ValueError, m.update(1, 2))
     assert m.at.sent == []

@@ -221,19 +221,21 @@ class ATEngine(Lines):
 
     def _final(self, exc):
         w = self._w
-        if not self._w.busy or w.got:
+        if not w.busy or w.got:
             self.stats["stray"] += 1
             return
         w.got = True
-        if exc is None and self._w.dfr is not None:
-            self._dw[self._w.dfr] = self._pool[self._w.dfr]  # armed only now: after OK
+        w.busy = False  # the very next line (same read) is no longer this command's
+        if exc is None and w.dfr is not None:
+            self._dw[w.dfr] = self._pool[w.dfr]  # armed only now: after OK
         w.res = exc
         wake(w)
 
     def _fail(self, exc):
         w = self._w
-        if self._w.busy and not w.got:
+        if w.busy and not w.got:
             w.got = True
+            w.busy = False
             w.res = exc
             wake(w)
         for w in self._dw.values():

@@ -76,14 +76,6 @@ def _cfg(key):
     return _ranges(CFG[i + len(key) + 2:CFG.find(" ", i + 1)])
 
 
-async def update(m, mode, value, timeout_ms=None):
-    """Lifetime (mode 0, 20..31536000) or binding (mode 1: 0 U, 1 UQ); -> message id."""
-    check_int(mode, 0, 1, "mode")
-    check_int(value, 0, 1, "binding") if mode else check_int(value, 20, 31536000, "lifetime")
-    info, f = await m._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
-    return f[1] if len(f) > 1 else (_f(info[0])[0] if info else None)
-
-
 async def add_object(m, obj, inst, res_ids):
     check_int(obj, 0, 65535, "obj")
     check_int(inst, 0, 3, "inst")

@@ -60,7 +60,7 @@ del_object AT+QLWDELOBJ=%d - 0 0:65535 1
 # Commands answered OK first and their outcome later (deferred prefix "+<NAME>:"); the
 # first four report a <status_code> (StatusError), the others an <err> (CommandError).
 # Set-up commands kept in lwsetup.py, imported on first use.
-_SETUP = "config_set cfg_get cfg_set update add_object"
+_SETUP = "config_set cfg_get cfg_set add_object"
 _STA = " AT+QLWREG AT+QLWDEREG AT+QLWUPDATE AT+QLWRECOVER "
 _NET = _STA + "AT+QLWNOTIFY "
 
@@ -216,6 +216,13 @@ class BC66:
         if f[0] != 0:
             raise (StatusError if k in _STA else CommandError)(f[0], name)
         return info, f
+
+    async def update(self, mode, value, timeout_ms=None):
+        """Lifetime (mode 0, 20..31536000) or binding (mode 1: 0 U, 1 UQ); -> message id."""
+        check_int(mode, 0, 1, "mode")
+        check_int(value, 0, 1, "binding") if mode else check_int(value, 20, 31536000, "lifetime")
+        info, f = await self._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
+        return f[1] if len(f) > 1 else (_f(info[0])[0] if info else None)
 
     async def _rsp(self, name, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
         # read_rsp / obs_rsp (msgid, result, obj, inst, res, vtype=0, value=None, index=0)
