@@ -14,15 +14,15 @@
 import asyncio
 
 
-def prefer_mpy():
+def prefer_mpy(mods=None):
     # Load lib/bc66 from build/mpy/lib (`make mpy`) when it is fresh: compiling the sources
     # inside a 48 KB heap costs more than the code itself. True if used.
     import os
     import sys
     b = "build/mpy/lib"
     try:
-        for m in ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem",
-                  "lwsetup"):
+        for m in mods or ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem",
+                          "lwsetup"):
             if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
                 raise OSError
     except OSError:

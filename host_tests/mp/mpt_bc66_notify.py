@@ -36,8 +36,6 @@ async def test_notify_con_non_rai():
     # the report_ack of the first arrives inside the second's window: not its msgid
     assert await m.notify(9, 0, 0, 1, "0123456789", con=False, rai=2) is None
     assert (await raises(CommandError, m.notify(9, 0, 0, 5, True))).code == 4
-    await raises(ValueError, m.notify(9, 0, 0, 1, 'a"b'))
-    await raises(ValueError, m.notify(9, 0, 0, 3, 1, rai=3))
     await asyncio.sleep_ms(10)
     assert [u.kind for u in urcs] == ["report", "report_ack"], urcs
     fm.check()

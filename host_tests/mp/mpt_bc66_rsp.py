@@ -35,16 +35,3 @@ async def test_read_observe_exec_rsp():
     assert (await raises(CommandError, m.read_rsp(1, 13, 9, 0, 0))).code == 15
     fm.check()
     await m.stop()
-
-
-async def test_write_rsp_falls_back_for_good():
-    from fakemodem import modem
-    fm, m, _ = await modem()
-    fm.play(RSP[4])
-    await m.write_rsp(32193, 2)
-    fm.play(RSP[5])
-    await m.write_rsp(36560, 2)  # ERROR: AT+QLWRRSP from now on
-    fm.play(RSP[6])
-    await m.write_rsp(36561, 2)
-    fm.check()
-    await m.stop()

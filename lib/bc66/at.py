@@ -10,7 +10,7 @@ from time import ticks_ms, ticks_diff, ticks_add
 from micropython import const
 import sys
 from .errors import ATTimeout, BC66Error, CommandError, Rebooted
-from .lines import Lines
+from .lines import MAXLINE, Lines, _spare
 
 _RXCHUNK = const(128)
 _DEBUG = const(10)  # bc66.log levels
@@ -83,9 +83,14 @@ class ATEngine(Lines):
 
     def start(self):
         if self._task is None:
-            if self._stopped:
-                self.take()
+            if self._stopped:  # restart: our released buffer if still spare, else a new one
+                if _spare and _spare[0] is self.buf:
+                    _spare.pop()
+                else:
+                    self.buf = bytearray(MAXLINE)
                 self._mv = memoryview(self.buf)
+                self.n = 0
+                self.skip = False
             self._stopped = False
             self._dead = None
             self._task = asyncio.create_task(self._reader())
@@ -145,6 +150,16 @@ class ATEngine(Lines):
             raise w.res
         return info, w.res
 
+    async def sync(self, tries=5):
+        """Plain ``AT`` until ``OK``; True if the module answered."""
+        while self.locked:
+            await asyncio.sleep_ms(2)
+        self.locked = True
+        try:
+            return await self._sync(tries)
+        finally:
+            self.locked = False
+
     async def _sync(self, tries):
         for _ in range(tries):
             try:
@@ -199,8 +214,9 @@ class ATEngine(Lines):
             self.stats["timeouts"] += 1
             self._stale = ticks_add(ticks_ms(), self.late_ms)
             raise ATTimeout(c)
-        if w.res is not None:
-            raise w.res
+        r = w.res  # an error code, or an exception (Rebooted, port closed)
+        if r is not None:
+            raise CommandError(r, c) if isinstance(r, int) else r
         return w.info
 
     async def _reader(self):
@@ -220,6 +236,8 @@ class ATEngine(Lines):
             self._fail(BC66Error("port closed"))
 
     def _final(self, exc):
+        # exc: None for OK, an error code (int; the caller makes the CommandError), or an
+        # exception. Nothing is allocated here for OK or an error.
         w = self._w
         if not w.busy or w.got:
             self.stats["stray"] += 1
@@ -259,13 +277,13 @@ class ATEngine(Lines):
             self._w.heard = self._w.busy
             return
         if line == "ERROR":
-            return self._final(CommandError(-1, self._w.cmd))
+            return self._final(-1)
         if line.startswith("+CME ERROR:") or line.startswith("+CMEE ERROR:"):
             try:
                 code = int(line[line.find(":") + 1:])
             except ValueError:
                 code = -1
-            return self._final(CommandError(code, self._w.cmd))
+            return self._final(code)
         if line == "RDY" or line.endswith("Leaving the BROM"):
             st["reboots"] += 1
             log(_WARN, self.tag, "module rebooted")

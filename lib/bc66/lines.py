@@ -59,16 +59,3 @@ class Lines:
         """Hand the buffer back for the next Lines (the engine is stopped)."""
         if not _spare:
             _spare.append(self.buf)
-
-    def take(self):
-        """Own a buffer again after ``release`` (restart): ours if still spare, else new."""
-        if _spare and _spare[-1] is self.buf:
-            _spare.pop()
-        else:
-            self.buf = bytearray(len(self.buf))
-        self.n = 0
-        self.skip = False
-
-    def reset(self):
-        self.n = 0
-        self.skip = False

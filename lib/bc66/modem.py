@@ -3,7 +3,6 @@
 Simple commands live in the table ``API`` (reached through ``__getattr__``: one small
 table entry instead of one method each); commands with richer arguments are methods.
 """
-import asyncio
 from micropython import const
 from .at import ATEngine, log
 from .errors import ATTimeout, CommandError, StatusError, check_int
@@ -179,16 +178,9 @@ class BC66:
     async def stop(self):
         await self.at.stop()
 
-    async def sync(self, tries=5):
-        """Plain ``AT`` until ``OK``; True if the module answered."""
-        at = self.at
-        while at.locked:
-            await asyncio.sleep_ms(2)
-        at.locked = True
-        try:
-            return await at._sync(tries)
-        finally:
-            at.locked = False
+    def sync(self, tries=5):
+        """Plain ``AT`` until ``OK`` (a coroutine); True if the module answered."""
+        return self.at.sync(tries)
 
     async def _init(self):
         self._reinit = False

@@ -1,0 +1,59 @@
+# lib/bc66/modem.py against a stub engine: every argument is checked before anything
+# is sent (ValueError), no value can inject an AT command.
+import fakemodem
+fakemodem.prefer_mpy()
+
+
+M = []
+
+
+def _m():
+    # one BC66 for all tests (its engine is never started: BC66 hands commands to the stub)
+    if not M:
+        from bc66.modem import BC66
+        M.append(BC66(None))
+    m = M[0]
+    m.at = StubAT()
+    return m
+
+
+def test_0_import():
+    import gc
+    __import__("bc66.modem")
+    __import__("bc66.values")
+    gc.collect()
+    _m()
+
+
+class StubAT:
+    # records what BC66 hands the engine; answers OK and the deferred <err> 0
+    def __init__(self):
+        self.sent = []
+
+    async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
+                  deferred_timeout_ms=0, capture=None, wake=True, secret=None):
+        self.sent.append(cmd)
+        info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
+        return (info, deferred + " 0") if deferred else info
+
+
+async def test_arguments_checked_before_sending():
+    from fakemodem import raises
+    m = _m()
+    await raises(ValueError, m.read_rsp(1, 2, 9, 0, 0))
+    await raises(ValueError, m.read_rsp(70000, 1, 9, 0, 0))
+    await raises(ValueError, m.read_rsp(1, 1, 9, 0, 0, 1, 'x"\r\nAT+QLWDEREG'))
+    await raises(ValueError, m.obs_rsp(1, 1, 9, -2, 0))
+    await raises(ValueError, m.exec_rsp(1, 1))
+    await raises(ValueError, m.write_rsp(1, 3))
+    await raises(ValueError, m.notify(9, 0, 0, 1, 'a"b'))
+    await raises(ValueError, m.notify(9, 0, 0, 3, 1, rai=3))
+    await raises(ValueError, m.notify(9, 0, -2, 3, 1))
+    await raises(ValueError, m.notify(9, 0, 0, 6, 1))
+    await raises(ValueError, m.cfun(2))
+    await raises(ValueError, m.sclk(3))
+    await raises(ValueError, m.del_object(-1))
+    await raises(ValueError, m.update(2, 1))
+    await raises(ValueError, m.update(0, 19))
+    await raises(ValueError, m.update(1, 2))
+    assert m.at.sent == []

@@ -1,0 +1,34 @@
+# lib/bc66/modem.py: write response AT+QLWWRRSP, and AT+QLWRRSP for good once the
+# module answers ERROR to it (bc66-facts: the note names the command both ways).
+import fakemodem
+fakemodem.prefer_mpy()
+
+# (command, reply lines) of note 4.2.8-4.2.11 and bc66-facts (the write-response name)
+RSP = (
+    '> AT+QLWRDRSP=62953,1,9,0,0,1,5,"abcde",0\n< OK\n< +QLWRDRSP: 0',
+    "> AT+QLWOBSRSP=16987,1,3303,0,5601,4,5,88.88,0\n< OK\n< +QLWOBSRSP: 0",
+    "> AT+QLWEXERSP=39040,2\n< OK\n< +QLWEXERSP: 0",
+    '> AT+QLWRDRSP=1,13,9,0,0,1,0,"",0\n< OK\n< +QLWRDRSP: 15',
+    "> AT+QLWWRRSP=32193,2\n< OK\n< +QLWWRRSP: 0",
+    "> AT+QLWWRRSP=36560,2\n< ERROR\n> AT+QLWRRSP=36560,2\n< OK\n< +QLWRRSP: 0",
+    "> AT+QLWRRSP=36561,2\n< OK\n< +QLWRRSP: 0",
+)
+
+
+def test_0_import():
+    import gc
+    __import__("bc66.modem")
+    gc.collect()
+
+
+async def test_write_rsp_falls_back_for_good():
+    from fakemodem import modem
+    fm, m, _ = await modem()
+    fm.play(RSP[4])
+    await m.write_rsp(32193, 2)
+    fm.play(RSP[5])
+    await m.write_rsp(36560, 2)  # ERROR: AT+QLWRRSP from now on
+    fm.play(RSP[6])
+    await m.write_rsp(36561, 2)
+    fm.check()
+    await m.stop()
