@@ -91,7 +91,17 @@ class App:
                 log.log(log.WARN, _TAG, "report failed: %s", e)
             self.state.set("observed", self.model.observations())
             self.state.save()
+            self.log_stats()
             await asyncio.sleep(self.cfg.report_interval_s)
+
+    def log_stats(self):
+        """One line of health figures: heap in use after a collection, request counters."""
+        import gc
+        gc.collect()
+        c = self.node.counters
+        log.log(log.INFO, _TAG, "stats heap=%d free=%d req=%d dropped=%d reboots=%d",
+                gc.mem_alloc(), gc.mem_free(), c["requests"], c["dropped_requests"],
+                c["reboots"])
 
     async def run(self):
         await self.modem.start()

@@ -112,3 +112,4 @@ class MPItem(pytest.Item):
 class MPFailure(Exception):
     pass
 from sim_fixtures import sim, sim_factory  # noqa: E402,F401
+from node_fixtures import node, node_factory  # noqa: E402,F401

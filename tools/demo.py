@@ -89,8 +89,8 @@ def run(workdir, quiet=False):
             s.expect(r, 1)
             n0 = len(sim.notifications)
             sim.wait_for(lambda: sum(1 for n in sim.notifications[n0:]
-                                     if n.path == (3303, 0, 5700)) >= 2, timeout=30)
-            got = [n for n in sim.notifications[n0:] if n.path == (3303, 0, 5700)]
+                                     if n.path == "3303/0/5700") >= 2, timeout=30)
+            got = [n for n in sim.notifications[n0:] if n.path == "3303/0/5700"]
             return "2.05 Content; %d notifications: %s" % (
                 len(got), ", ".join("%s (%s)" % (n.value, "CON acked" if n.acked else
                                                   "CON" if n.con else "NON") for n in got[:3]))
@@ -99,7 +99,7 @@ def run(workdir, quiet=False):
         def uplink():
             n0 = len(sim.notifications)
             n = sim.wait_for(lambda: next((x for x in sim.notifications[n0:]
-                                           if x.path == (19, 0, 0)), None), timeout=30)
+                                           if x.path == "19/0/0"), None), timeout=30)
             return "19/0/0 <- %r (%s)" % (n.value, "CON" if n.con else "NON")
         s.step("uplink data on 19/0/0", uplink)
 

@@ -43,7 +43,7 @@ def default_config(state_dir, **over):
 class Firmware:
     """One firmware process; its log lines are collected in ``lines``."""
 
-    def __init__(self, device, workdir, config=None, heap="128K", log="info", pins=None,
+    def __init__(self, device, workdir, config=None, heap="256K", log="info", pins=None,
                  echo=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir

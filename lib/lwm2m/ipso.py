@@ -5,9 +5,10 @@ Declare them before ``model.sync_objects()``; an instance added later needs a ne
 """
 from lwm2m.objects import Obj, R, W, X, T_STRING, T_OPAQUE, T_FLOAT, NOT_ALLOWED
 
-# 5700 sensor value, 5701 units, 5601/5602 min/max measured, 5605 reset min/max
+# 5700 sensor value, 5701 units, 5601/5602 min/max measured, 5605 reset min/max,
+# 5750 application type (a writable label, IPSO's one RW resource on sensors)
 _SENSOR = ((5700, T_FLOAT, R), (5701, T_STRING, R), (5601, T_FLOAT, R), (5602, T_FLOAT, R),
-           (5605, T_STRING, X))
+           (5605, T_STRING, X), (5750, T_STRING, R | W))
 
 
 class Sensor:
@@ -25,6 +26,7 @@ class Sensor:
         self.oid = oid
         self.inst = inst
         model.set(oid, inst, 5701, units)
+        model.set(oid, inst, 5750, "")
 
     def update(self, value):
         """A new reading (float); observers of 5700/5601/5602 are notified on change."""

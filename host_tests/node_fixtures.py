@@ -1,0 +1,45 @@
+"""Fixtures that run the firmware as users run it: `micropython firmware/main.py --port
+<sim pty> --config <file>`, against the simulated BC66."""
+import os
+
+import pytest
+
+from tools.bc66sim import Simulator
+from tools.nodeproc import Firmware, default_config
+
+
+@pytest.fixture
+def node_factory(tmp_path):
+    """make(sim_opts=None, heap="256K", **config_overrides) -> (sim, fw), both started."""
+    made = []
+
+    def make(sim_opts=None, heap="256K", pins=False, wait_registered=True, **over):
+        opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=5.0,
+                    transcript=str(tmp_path / ("bc66-%d.log" % len(made))))
+        opts.update(sim_opts or {})
+        sim = Simulator(**opts).start()
+        made.append(sim)
+        work = str(tmp_path / ("node%d" % len(made)))
+        cfg = default_config(os.path.join(work, "state"), **over)
+        pin_file = None
+        if pins:
+            pin_file = str(tmp_path / "pins")
+            sim.watch_pins(pin_file)
+        fw = Firmware(sim.device, work, config=cfg, heap=heap, pins=pin_file).start()
+        made.append(fw)
+        if wait_registered:
+            try:
+                sim.wait_status(2, timeout=30)
+            except TimeoutError:
+                raise AssertionError("node did not register:\n" + "\n".join(fw.lines[-30:]))
+        return sim, fw
+
+    yield make
+    for x in reversed(made):
+        x.stop()
+
+
+@pytest.fixture
+def node(node_factory):
+    """A registered node with the default demo config: (sim, fw)."""
+    return node_factory()
