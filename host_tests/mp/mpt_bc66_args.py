@@ -27,14 +27,15 @@ def test_0_import():
 
 class StubAT:
     # records what BC66 hands the engine; answers OK and the deferred <err> 0
-    def __init__(self):
+    def __init__(self, dfr=" 0"):
         self.sent = []
+        self.dfr = dfr
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
                   deferred_timeout_ms=0, capture=None, wake=True, secret=None):
         self.sent.append(cmd)
         info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
-        return (info, deferred + " 0") if deferred else info
+        return (info, deferred + self.dfr) if deferred else info
 
 
 async def test_arguments_checked_before_sending():
@@ -57,3 +58,17 @@ async def test_arguments_checked_before_sending():
     await raises(ValueError, m.update(0, 19))
     await raises(ValueError, m.update(1, 2))
     assert m.at.sent == []
+
+
+async def test_deferred_errors_raise():
+    from fakemodem import raises
+    from bc66.errors import CommandError, StatusError
+    m = _m()
+    m.at = StubAT(" 4")
+    assert (await raises(CommandError, m.notify(9, 0, 0, 5, True))).name == "Not register error"
+    assert (await raises(CommandError, m.read_rsp(1, 1, 9, 0, 0, 3, 7))).code == 4
+    assert (await raises(CommandError, m.exec_rsp(1, 2))).code == 4
+    assert (await raises(CommandError, m.del_object(9))).code == 4
+    assert (await raises(StatusError, m.update(0, 900))).name == "Update failed"
+    assert (await raises(StatusError, m.deregister())).code == 4
+    assert m.at.sent[0] == "AT+QLWNOTIFY=9,0,0,5,1,1,0,1"

@@ -21,14 +21,21 @@ def test_0_import():
     gc.collect()
 
 
-async def test_read_observe_exec_rsp():
-    from fakemodem import modem, raises
-    from bc66.errors import CommandError
+async def test_read_observe_rsp():
+    from fakemodem import modem
     fm, m, _ = await modem()
     fm.play(RSP[0])
     await m.read_rsp(62953, 1, 9, 0, 0, 1, "abcde")
     fm.play(RSP[1])
     await m.obs_rsp(16987, 1, 3303, 0, 5601, 4, 88.88)
+    fm.check()
+    await m.stop()
+
+
+async def test_exec_rsp_and_error():
+    from fakemodem import modem, raises
+    from bc66.errors import CommandError
+    fm, m, _ = await modem()
     fm.play(RSP[2])
     await m.exec_rsp(39040, 2)
     fm.play(RSP[3])
