@@ -61,6 +61,18 @@ def pytest_collect_file(parent, file_path):
     return None
 
 
+def pytest_pycollect_makemodule(module_path, parent):
+    # an mpt_*.py named on the command line is MicroPython code: not a CPython module
+    if str(module_path.parent) == MP_DIR:
+        return _NoPython.from_parent(parent, path=module_path)
+    return None
+
+
+class _NoPython(pytest.File):
+    def collect(self):
+        return []
+
+
 class MPFile(pytest.File):
     """A MicroPython test module: run once on the unix port, one item per test_* function."""
 

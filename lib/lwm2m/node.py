@@ -7,6 +7,7 @@ pings, lost network, disable, factory reset, reboots) wakes the supervisor task,
 the one place that decides to register, recover or back off.
 """
 import asyncio
+import gc
 import time
 
 from bc66 import log
@@ -245,8 +246,10 @@ class Node:
             self.counters["requests"] += 1
             try:
                 await self.model.handle(urc)
-            except BC66Error as e:
-                log.log(log.WARN, _TAG, "answer to %s %d failed: %s", urc.kind, urc.msgid, e)
+            except (BC66Error, MemoryError) as e:  # the serving task never dies
+                if isinstance(e, MemoryError):
+                    gc.collect()
+                log.log(log.WARN, _TAG, "answer to %s %d failed: %r", urc.kind, urc.msgid, e)
 
     async def _drain_buffer(self):
         self._buffered = False
@@ -271,7 +274,8 @@ class Node:
                         self._disabled_until = None
                         if await self.ensure_registered():
                             self._need_register = False
-            except (BC66Error, OSError) as e:
+            except (BC66Error, OSError, MemoryError) as e:
+                gc.collect()
                 self.counters["reg_failures"] += 1
                 delay = self.backoff.next_delay_s(str(e)) if self.backoff else 5
                 log.log(log.WARN, _TAG, "%s: retry in %d s", e, delay)
