@@ -100,3 +100,40 @@ def test_add_object_and_list():
         _bad(ls.add_object, s, *a)
     o = _parse(8, ["+QLWADDOBJ: 9,0,5,0,1,2,3,4", "+QLWADDOBJ: 19,1,4,0,1,2,3"])
     assert o == [(9, 0, (0, 1, 2, 3, 4)), (19, 1, (0, 1, 2, 3))]
+
+
+CFG_EXAMPLE = """+QLWCFG: "auto_reg",0
++QLWCFG: "per_regstatus_feat",0
++QLWCFG: "rai_enable",0
++QLWCFG: "retransmit",2,4
++QLWCFG: "auto_ack",0
++QLWCFG: "access_mode",0
++QLWCFG: "recovery_mode",0
++QLWCFG: "retransmit_mode",0"""
+
+
+def test_chapter_4_query_examples():
+    # 4.2.1, 4.2.2 and 4.2.6: the query answers exactly as the note prints them
+    from bc66.lwsetup import parse_set as _parse
+    d = _parse(7, CFG_EXAMPLE.split("\n"))
+    assert len(d) == 8 and d["retransmit"] == (2, 4) and d["retransmit_mode"] == (0,)
+    c = _parse(6, ['+QLWCONFIG:1,"bootp.iot.t-mobile.com",5584,"urn:imei:867997030052996",'
+                   '900,0,"urn:imei:867997030052996","%s"' % PSK])
+    assert c[0].host == "bootp.iot.t-mobile.com" and c[0].port == 5584 and c[0].psk == PSK
+    o = _parse(8, ["+QLWADDOBJ: 3303,%d,3,5601,5602,5603" % i for i in range(4)])
+    assert o[3] == (3303, 3, (5601, 5602, 5603))
+
+
+def test_add_object_deferred_error():
+    from bc66 import lwsetup as ls
+    from bc66.errors import CommandError
+
+    class S(Stub):
+        async def _d(self, cmd, timeout_ms=None, capture=None, secret=None):
+            raise CommandError(3, cmd)
+    try:
+        _run(ls.add_object(S(), 19, 0, (0, 1)))
+    except CommandError as e:
+        assert e.code == 3 and e.name == "Parameter value error"
+    else:
+        raise AssertionError("no error")

@@ -6,13 +6,13 @@ NOTIFY = (  # note 5.4 / 5.8.2, and the report_ack of one inside the next one's 
     """> AT+QLWNOTIFY=3303,0,5601,4,5,88.88,0,1
 < OK
 < +QLWURC: "report",17111
-< +QLWNOTIFY: 0
-~ 5
-< +QLWURC: "report_ack",0,17111""",
-    """> AT+QLWNOTIFY=9,0,0,1,10,"0123456789",0,0,2
-< OK
-~ 10
 < +QLWNOTIFY: 0""",
+    """> AT+QLWNOTIFY=9,0,0,1,10,"0123456789",0,1,2
+< OK
+< +QLWURC: "report_ack",0,17111
+< +QLWURC: "report",17112
+< +QLWNOTIFY: 0""",
+    '> AT+QLWNOTIFY=9,0,0,3,2,42,0,0\n< OK\n< +QLWNOTIFY: 0',
 )
 
 
@@ -31,8 +31,10 @@ async def test_notify_con_non_rai():  # the error path: mpt_bc66_args
     assert await m.notify(3303, 0, 5601, 4, 88.88) == 17111
     fm.play(NOTIFY[1])
     # the report_ack of the first arrives inside the second's window: not its msgid
-    assert await m.notify(9, 0, 0, 1, "0123456789", con=False, rai=2) is None
+    assert await m.notify(9, 0, 0, 1, "0123456789", rai=2) == 17112
+    fm.play(NOTIFY[2])
+    assert await m.notify(9, 0, 0, 3, 42, con=False) is None
     await asyncio.sleep_ms(10)
-    assert [u.kind for u in urcs] == ["report", "report_ack"], urcs
+    assert [u.kind for u in urcs] == ["report", "report_ack", "report"], urcs
     fm.check()
     await m.stop()

@@ -95,6 +95,17 @@ class ATEngine(Lines):
             self._dead = None
             self._task = asyncio.create_task(self._reader())
 
+    def restart(self):
+        """Start afresh on a new event loop (after Ctrl-C on the unix port replaced it):
+        the old reader task and any command in flight are forgotten."""
+        self._task = None
+        self.locked = False
+        w = self._w
+        w.busy = False
+        w.task = None
+        self._dw.clear()
+        self.start()
+
     async def stop(self):
         t, self._task = self._task, None
         if t is not None:
