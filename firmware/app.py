@@ -25,7 +25,7 @@ def parse_args(argv, board):
 
 
 class App:
-    """Wires the driver, the object model, the node and the sensors together."""
+    """Wires the driver, the object model, the node, the sensors and the uplink queue."""
 
     def __init__(self, board, cfg, args):
         from bc66.modem import BC66
@@ -33,7 +33,7 @@ class App:
         from lwm2m import ipso
         from lwm2m.node import Node
         from lwm2m.backoff import Backoff
-        from lwm2m.store import State, makedirs
+        from lwm2m.store import State, Queue, makedirs
         import sensors
 
         self.board = board
@@ -41,6 +41,8 @@ class App:
         state_dir = args["state"] or cfg.state_dir
         makedirs(state_dir)
         self.state = State(state_dir + "/state.json")
+        self.queue = Queue(state_dir + "/q", capacity=64)
+        self.pins = board.Pins(args["pins"])
         self.modem = BC66(board.open_port(args["port"]))
         self.model = Model()
         self.temp = ipso.temperature(self.model) if "temperature" in cfg.objects else None
@@ -48,22 +50,22 @@ class App:
         self.data = (ipso.bindata(self.model, on_downlink=self.on_downlink)
                      if "bindata" in cfg.objects else None)
         self.sensor = sensors.open(board)
-        bo = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
-                     cfg.backoff_jitter, state=self.state)
-        self.node = Node(self.modem, cfg, self.model, backoff=bo, state=self.state,
-                         pins=board.Pins(args["pins"]))
+        self.backoff = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
+                               cfg.backoff_jitter, state=self.state)
+        self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, state=self.state,
+                         pins=self.pins)
         self.model.restore_observations(self.state.get("observed", []))
-        self._seq = self.state.get("seq", 0)
         self.downlinks = 0
+        self.delivered = 0
 
     def on_downlink(self, data):
-        """A server write to 19/1/0: log it and echo its length on the next uplink."""
+        """A server write to 19/1/0: log it; its count rides on the next uplinks."""
         self.downlinks += 1
         log.log(log.INFO, _TAG, "downlink %d bytes: %s", len(data), bytes(data).hex())
         return True
 
     def sample(self):
-        """Read the sensors into the object model."""
+        """Read the sensors into the object model -> (degC, V)."""
         t, v = self.sensor.read()
         if self.temp:
             self.temp.update(t)
@@ -71,51 +73,159 @@ class App:
             self.volt.update(v)
         return t, v
 
-    async def report(self):
-        """Send the current readings as one uplink on 19/0/0 (seq, centi-degC, mV)."""
+    def take_reading(self):
+        """Sample and queue one reading on flash -> its sequence number.
+
+        The queue keeps it until the server acknowledged it, across restarts and power
+        cuts; the payload carries the sequence number so the server can drop a duplicate
+        (a reading re-sent after a lost acknowledgement)."""
         t, v = self.sample()
-        if self.data and self.node.registered.is_set():
-            self._seq += 1
-            payload = b"%d,%d,%d,%d" % (self._seq, int(t * 100), int(v * 1000), self.downlinks)
+        seq = self.queue.put([int(t * 100), int(v * 1000)])
+        return seq
+
+    async def deliver(self, ack_ms):
+        """Send queued readings in order on 19/0/0 (CON), each popped once acknowledged.
+
+        Stops at the first one not acknowledged within ``ack_ms`` (it stays queued) ->
+        True if the queue is empty afterwards."""
+        if not self.data:
+            return True
+        while self.node.registered.is_set():
+            head = self.queue.peek()
+            if head is None:
+                return True
+            seq, (centi, mv) = head
+            payload = b"%d,%d,%d,%d" % (seq, centi, mv, self.downlinks)
             note = await self.data.send(payload)
-            self.state.set("seq", self._seq)
-            log.log(log.INFO, _TAG, "uplink #%d sent (%s)", self._seq,
-                    "CON" if note.msgid is not None else "NON")
+            if note is None or not await note.wait(ack_ms):
+                log.log(log.WARN, _TAG, "uplink #%d not acknowledged; kept (%d queued)",
+                        seq, len(self.queue))
+                return False
+            self.queue.pop(seq)
+            self.delivered += 1
+            log.log(log.INFO, _TAG, "uplink #%d acknowledged", seq)
+        return False
+
+    def persist(self):
+        """Observations and counters to flash (the queue and back-off save themselves)."""
+        st = self.state
+        st.set("observed", self.model.observations())
+        c = dict(self.node.counters)
+        c["delivered"] = self.delivered + (st.get("counters") or {}).get("delivered", 0)
+        c["queue_dropped"] = self.queue.dropped
+        st.set("counters", c)
+        st.save()
 
     async def sensors_loop(self):
+        """Every ``report_interval_s``: a reading into the queue, delivered once registered."""
+        import time
+        ack_ms = int(self.cfg.register_timeout_s * 1000)
+        period = int(self.cfg.report_interval_s * 1000)
+        reg = self.node.registered
         while True:
-            await self.node.registered.wait()
-            try:
-                await self.report()
-            except Exception as e:  # a failed uplink must not stop the sensor loop
-                log.log(log.WARN, _TAG, "report failed: %s", e)
-            self.state.set("observed", self.model.observations())
-            self.state.save()
+            due = time.ticks_add(time.ticks_ms(), period)
+            self.take_reading()
+            while True:
+                left = time.ticks_diff(due, time.ticks_ms())
+                if not reg.is_set() and left > 0:
+                    try:
+                        await asyncio.wait_for_ms(reg.wait(), left)
+                    except asyncio.TimeoutError:
+                        pass
+                try:
+                    if await self.deliver(ack_ms) or time.ticks_diff(due, time.ticks_ms()) <= 0:
+                        break
+                except Exception as e:  # a failed uplink must not stop the sensor loop
+                    log.log(log.WARN, _TAG, "uplink failed: %r", e)
+                    break
+                await asyncio.sleep_ms(max(0, min(1000, time.ticks_diff(due, time.ticks_ms()))))
+            self.persist()
             self.log_stats()
-            await asyncio.sleep(self.cfg.report_interval_s)
+            left = time.ticks_diff(due, time.ticks_ms())
+            if left > 0:
+                await asyncio.sleep_ms(left)
 
     def log_stats(self):
-        """One line of health figures: heap in use after a collection, request counters."""
+        """One line of health figures: heap in use after a collection, counters."""
         import gc
         gc.collect()
         c = self.node.counters
-        log.log(log.INFO, _TAG, "stats heap=%d free=%d req=%d dropped=%d reboots=%d",
+        log.log(log.INFO, _TAG, "stats heap=%d free=%d req=%d dropped=%d reboots=%d queued=%d",
                 gc.mem_alloc(), gc.mem_free(), c["requests"], c["dropped_requests"],
-                c["reboots"])
+                c["reboots"], len(self.queue))
 
     async def run(self):
+        """Always-on mode: serve requests, report every ``report_interval_s``."""
         await self.modem.start()
-        self.sample()
-        asyncio.create_task(self.sensors_loop())
+        self._sensors = asyncio.create_task(self.sensors_loop())
         await self.node.run()
 
-    async def shutdown(self):
-        """Orderly stop: deregister, persist state, close the port."""
-        self.node.stop()
-        await self.node.deregister()
-        self.state.set("observed", self.model.observations())
-        self.state.save()
+    async def duty(self):
+        """One duty cycle, then MCU deep sleep (on unix: exit 75 after ``SLEEP <ms>``).
+
+        Wake the module (PSM_EINT, AT), find out where it is (registered, needs recovery,
+        not registered) and get it registered, take a reading, deliver the queue in order
+        (each CON followed to its report_ack), send the battery voltage as the last packet
+        with RAI 1, let the module sleep (AT+QSCLK=1), persist, and sleep until the next
+        report, planned against the module's own update interval."""
+        from lwm2m import power
+        from bc66.errors import BC66Error
+        import time
+
+        cfg, node, st = self.cfg, self.node, self.state
+        awake = power.Awake(self.modem, self.pins)
+        self.modem.at.start()
+        node.start_tasks()
+        self.take_reading()
+        acked = False
+        try:
+            async with awake:
+                await self.modem.start(tries=2)
+                wait = self.backoff.remaining_s()
+                if wait > 0:
+                    raise BC66Error("backing off %d s" % wait)
+                await node.setup()
+                await node.ensure_registered()
+                if node.registered.is_set():
+                    st.set("reg_t", time.time())
+                    await node.serve_pending(200)
+                    acked = await self.deliver(int(cfg.register_timeout_s * 1000))
+                    if self.volt:  # the last packet: battery voltage, NON, RAI 1
+                        await self.modem.notify(3316, self.volt.inst, 5700, 4,
+                                                self.volt.value, con=False, rai=1)
+        except (BC66Error, OSError) as e:
+            log.log(log.WARN, _TAG, "duty cycle: %r", e)
+            if not self.backoff.remaining_s():
+                self.backoff.next_delay_s(e)
+        self.persist()
+        since = time.time() - (st.get("reg_t") or 0)
+        s = power.plan_sleep_s(cfg.lifetime, since, cfg.duty_cycle_sleep_s,
+                               recovery_mode=cfg.qlwcfg_recovery_mode)
+        if not acked and self.backoff.failures:
+            s = min(cfg.duty_cycle_sleep_s, max(1, self.backoff.remaining_s()))
+        self.log_stats()
+        log.log(log.INFO, _TAG, "cycle done: %s, %d queued, sleeping %d s",
+                "delivered" if acked else "not delivered", len(self.queue), s)
         await self.modem.stop()
+        power.deepsleep_fn(self.board)(int(s * 1000))
+
+    async def shutdown(self):
+        """Orderly stop (Ctrl-C on unix): deregister, persist, close the port.
+
+        Runs on a fresh event loop: the interrupted loop's tasks (and possibly the reader
+        task the interrupt landed in) are gone, so the driver is restarted first. Tasks of
+        the old loop that wait on an event would wake here: they are cancelled first."""
+        t = getattr(self, "_sensors", None)
+        if t is not None:
+            t.cancel()
+        self.node.stop()
+        self.persist()
+        try:
+            self.modem.at.restart()
+            await self.modem.start(tries=3)
+            await self.node.deregister(force=True)
+        finally:
+            await self.modem.stop()
 
 
 def main(argv=None):
@@ -135,9 +245,10 @@ def main(argv=None):
     app = App(board, cfg, args)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
     try:
-        asyncio.run(app.run())
+        asyncio.run(app.duty() if cfg.duty_cycle_enabled else app.run())
     except KeyboardInterrupt:
         log.log(log.INFO, _TAG, "stopping")
+        asyncio.new_event_loop()
         asyncio.run(app.shutdown())
     return app
 

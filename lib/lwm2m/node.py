@@ -60,6 +60,8 @@ class Node:
         self._disabled_until = None
         self._running = False
         self._buffered = False
+        self._busy = False
+        self._tasks = []
         self.counters = {"requests": 0, "dropped_requests": 0, "registrations": 0,
                          "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0}
         modem.on_urc = self._on_urc
@@ -158,7 +160,7 @@ class Node:
         """Write only the settings that differ from the module's, and only when allowed."""
         m = self.modem
         st = await m.status()
-        if st != NOT_REGISTERED:
+        if st not in (NOT_REGISTERED, DEREGISTERED):
             return st
         want = self.cfg.qlwconfig_args(self.imei)
         have = await m.config_get()
@@ -222,8 +224,14 @@ class Node:
         except asyncio.TimeoutError:
             return (await self.modem.status()) == REGISTERED
 
-    async def deregister(self):
-        """Orderly shutdown: deregister if registered."""
+    async def deregister(self, force=False):
+        """Orderly shutdown: deregister if registered (``force``: ask the module first)."""
+        if force and not self.registered.is_set():
+            try:
+                if await self.modem.status() == REGISTERED:
+                    self.registered.set()
+            except BC66Error:
+                pass
         if self.registered.is_set():
             try:
                 await self.modem.deregister(timeout_ms=int(self.cfg.register_timeout_s * 1000))
@@ -244,12 +252,15 @@ class Node:
             self._head = (self._head + 1) % _RING
             self._n -= 1
             self.counters["requests"] += 1
+            self._busy = True
             try:
                 await self.model.handle(urc)
             except (BC66Error, MemoryError) as e:  # the serving task never dies
                 if isinstance(e, MemoryError):
                     gc.collect()
                 log.log(log.WARN, _TAG, "answer to %s %d failed: %r", urc.kind, urc.msgid, e)
+            finally:
+                self._busy = False
 
     async def _drain_buffer(self):
         self._buffered = False
@@ -290,18 +301,35 @@ class Node:
         except asyncio.TimeoutError:
             pass
 
+    def start_tasks(self):
+        """Start answering requests and sending notifications (``run`` does it too)."""
+        if not self._tasks:
+            self._running = True
+            self._tasks = [asyncio.create_task(self._serve()),
+                           asyncio.create_task(self.model.run(self.modem))]
+
+    async def serve_pending(self, idle_ms=200):
+        """Wait until no server request has been pending for ``idle_ms`` (duty cycle)."""
+        quiet = 0
+        while quiet < idle_ms:
+            await asyncio.sleep_ms(20)
+            quiet = 0 if (self._n or self._busy) else quiet + 20
+
     async def run(self):
         """Run until ``stop()``: serve requests, send notifications, keep registered."""
-        self._running = True
-        tasks = [asyncio.create_task(self._serve()), asyncio.create_task(self.model.run(self.modem))]
+        self.start_tasks()
         try:
             await self._supervise()
         finally:
-            for t in tasks:
+            for t in self._tasks:
                 t.cancel()
+            self._tasks = []
 
     def stop(self):
         """Ask ``run()`` to return after its current step."""
         self._running = False
+        for t in self._tasks:
+            t.cancel()
+        self._tasks = []
         self._wake.set()
         self._req_evt.set()
