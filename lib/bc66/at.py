@@ -10,7 +10,7 @@ from time import ticks_ms, ticks_diff, ticks_add
 from micropython import const
 import sys
 from .errors import ATTimeout, BC66Error, CommandError, Rebooted
-from .lines import MAXLINE, Lines, _spare
+from .lines import Lines
 
 _RXCHUNK = const(128)
 _DEBUG = const(10)  # bc66.log levels
@@ -58,7 +58,6 @@ class ATEngine(Lines):
     locked = False  # one command at a time (a flag: asyncio.Lock costs ~1 KB)
     _task = None
     _dead = None
-    _stopped = False
     _stale = None  # ticks before which no command is written (after a timeout)
 
     def __init__(self, port, urc_cb=None, log_tag="at"):
@@ -83,15 +82,8 @@ class ATEngine(Lines):
 
     def start(self):
         if self._task is None:
-            if self._stopped:  # restart: our released buffer if still spare, else a new one
-                if _spare and _spare[0] is self.buf:
-                    _spare.pop()
-                else:
-                    self.buf = bytearray(MAXLINE)
-                self._mv = memoryview(self.buf)
-                self.n = 0
-                self.skip = False
-            self._stopped = False
+            self.n = 0
+            self.skip = False
             self._dead = None
             self._task = asyncio.create_task(self._reader())
 
@@ -115,9 +107,6 @@ class ATEngine(Lines):
             except BaseException:  # CancelledError
                 pass
         self._fail(BC66Error("stopped"))
-        if not self._stopped:
-            self._stopped = True
-            self.release()
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
                   deferred_timeout_ms=60000, capture=None, wake=True, secret=None):

@@ -5,11 +5,6 @@ from micropython import const
 MAXLINE = const(1024 + 100)
 
 
-# One line buffer made at import, while the heap is not yet fragmented; an engine takes
-# it and a stopped engine hands it back.
-_spare = [bytearray(MAXLINE)]
-
-
 class Lines:
     """Feed raw bytes; ``line(buf, n)`` is called for every complete non-empty line
     (``cb`` given, or a subclass's ``line`` method).
@@ -20,9 +15,7 @@ class Lines:
     """
 
     def __init__(self, cb=None, size=MAXLINE):
-        # reuse the buffer of a stopped engine: a restarted engine then needs no new
-        # 1 KB block from a heap that may be fragmented by then
-        self.buf = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
+        self.buf = bytearray(size)
         self.n = 0
         self.skip = False  # inside an overlong line
         self.overlong = 0
@@ -54,8 +47,3 @@ class Lines:
                 k = 0
         self.n = k
         self.skip = skip
-
-    def release(self):
-        """Hand the buffer back for the next Lines (the engine is stopped)."""
-        if not _spare:
-            _spare.append(self.buf)
