@@ -54,6 +54,7 @@ class App:
                                cfg.backoff_jitter, state=self.state)
         self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, state=self.state,
                          pins=self.pins)
+        self.node.heartbeat_s = min(30, cfg.report_interval_s)
         self.model.restore_observations(self.state.get("observed", []))
         self.downlinks = 0
         self.delivered = 0
@@ -81,6 +82,7 @@ class App:
         (a reading re-sent after a lost acknowledgement)."""
         t, v = self.sample()
         seq = self.queue.put([int(t * 100), int(v * 1000)])
+        log.log(log.INFO, _TAG, "reading #%d queued (%d in queue)", seq, len(self.queue))
         return seq
 
     async def deliver(self, ack_ms):
@@ -141,9 +143,8 @@ class App:
                 await asyncio.sleep_ms(max(0, min(1000, time.ticks_diff(due, time.ticks_ms()))))
             self.persist()
             self.log_stats()
-            left = time.ticks_diff(due, time.ticks_ms())
-            if left > 0:
-                await asyncio.sleep_ms(left)
+            # never straight back to the modem: other tasks get their turn at it
+            await asyncio.sleep_ms(max(100, time.ticks_diff(due, time.ticks_ms())))
 
     def log_stats(self):
         """One line of health figures: heap in use after a collection, counters."""
@@ -181,13 +182,19 @@ class App:
         try:
             async with awake:
                 await self.modem.start(tries=2)
-                wait = self.backoff.remaining_s()
+                # a start right after a planned sleep: that sleep was the back-off; any
+                # other start (a crash, a boot loop) waits out what is left of it
+                wait = 0 if st.get("slept") else self.backoff.remaining_s()
+                st.set("slept", False)
                 if wait > 0:
-                    raise BC66Error("backing off %d s" % wait)
-                await node.setup()
-                await node.ensure_registered()
+                    log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
+                else:
+                    await node.setup()
+                    await node.ensure_registered()
                 if node.registered.is_set():
                     st.set("reg_t", time.time())
+                    if node._buffered or cfg.qlwcfg_access_mode:
+                        await node.drain_buffer()
                     await node.serve_pending(200)
                     acked = await self.deliver(int(cfg.register_timeout_s * 1000))
                     if self.volt:  # the last packet: battery voltage, NON, RAI 1
@@ -195,8 +202,7 @@ class App:
                                                 self.volt.value, con=False, rai=1)
         except (BC66Error, OSError) as e:
             log.log(log.WARN, _TAG, "duty cycle: %r", e)
-            if not self.backoff.remaining_s():
-                self.backoff.next_delay_s(e)
+            self.backoff.next_delay_s(e)
         self.persist()
         since = time.time() - (st.get("reg_t") or 0)
         s = power.plan_sleep_s(cfg.lifetime, since, cfg.duty_cycle_sleep_s,
@@ -207,6 +213,8 @@ class App:
         log.log(log.INFO, _TAG, "cycle done: %s, %d queued, sleeping %d s",
                 "delivered" if acked else "not delivered", len(self.queue), s)
         await self.modem.stop()
+        st.set("slept", True)
+        st.save()
         power.deepsleep_fn(self.board)(int(s * 1000))
 
     async def shutdown(self):

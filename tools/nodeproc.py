@@ -68,8 +68,15 @@ class Firmware:
                                        os.path.join(MPY, "firmware"), MPY])
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, env=env, cwd=self.workdir, bufsize=1)
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         return self
+
+    def wait(self, timeout=None):
+        """Wait for the process to end and its output to be read -> exit code."""
+        code = self.proc.wait(timeout)
+        self._pump_thread.join(5)
+        return code
 
     def _pump(self):
         for line in self.proc.stdout:

@@ -11,7 +11,7 @@ import gc
 import time
 
 from bc66 import log
-from bc66.errors import BC66Error, CommandError, StatusError
+from bc66.errors import ATTimeout, BC66Error, CommandError, StatusError
 
 _TAG = "node"
 _REQUESTS = ("read", "write", "execute", "observe")
@@ -63,7 +63,9 @@ class Node:
         self._busy = False
         self._tasks = []
         self.counters = {"requests": 0, "dropped_requests": 0, "registrations": 0,
-                         "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0}
+                         "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0,
+                         "resets": 0, "timeouts": 0}
+        self.heartbeat_s = 30  # how often an idle node checks the module (AT+QLWSTATUS?)
         modem.on_urc = self._on_urc
 
     # ---- URC intake (runs inside the reader task: must not block) ----
@@ -142,7 +144,8 @@ class Node:
     async def bring_up(self):
         """Sync with the module, wait for the network, read the IMEI and endpoint name."""
         m = self.modem
-        await m.sync()
+        if not await m.sync():
+            await self.reset_module()
         t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.network_timeout_s * 1000))
         while True:
             stat = await m.cereg()
@@ -155,6 +158,18 @@ class Node:
             self.imei = await m.imei()
         self.endpoint = self.cfg.endpoint or "urn:imei:" + self.imei
         log.log(log.INFO, _TAG, "network up, endpoint %s", self.endpoint)
+
+    async def reset_module(self):
+        """The module does not answer: pull RESET (PWRKEY if there is no RESET line), wait
+        for it to boot, sync again. Raises ATTimeout if it still does not answer."""
+        self.counters["resets"] += 1
+        log.log(log.WARN, _TAG, "module not answering: pulsing RESET")
+        if self.pins is not None:
+            await self.pins.pulse("RESET", 300)
+        await asyncio.sleep_ms(1000)
+        if not await self.modem.sync(10):
+            raise ATTimeout("module does not answer after RESET")
+        self._need_setup = True
 
     async def configure(self):
         """Write only the settings that differ from the module's, and only when allowed."""
@@ -262,7 +277,8 @@ class Node:
             finally:
                 self._busy = False
 
-    async def _drain_buffer(self):
+    async def drain_buffer(self):
+        """Buffer access mode: fetch every cached request with AT+QLWRD and answer it."""
         self._buffered = False
         while True:
             remaining, urc = await self.modem.rd_next()
@@ -272,12 +288,14 @@ class Node:
                 return
 
     async def _supervise(self):
+        idle = False  # the last wait ran out: time for a heartbeat
+        in_row = 0  # consecutive commands that got no answer at all
         while self._running:
             try:
                 if self._need_setup:
                     await self.setup()
                 if self._buffered:
-                    await self._drain_buffer()
+                    await self.drain_buffer()
                 if self._need_register:
                     if self._disabled_until is not None and time.time() < self._disabled_until:
                         pass
@@ -285,21 +303,40 @@ class Node:
                         self._disabled_until = None
                         if await self.ensure_registered():
                             self._need_register = False
+                elif idle:
+                    st = await self.modem.status()
+                    if st != REGISTERED and st not in (REGISTERING, RECOVERING):
+                        log.log(log.WARN, _TAG, "module reports status %d: registering again", st)
+                        self._set_registered(False)
+                        continue
+                in_row = 0
             except (BC66Error, OSError, MemoryError) as e:
                 gc.collect()
+                if isinstance(e, ATTimeout):
+                    self.counters["timeouts"] += 1
+                    in_row += 1
+                    if in_row >= 2:
+                        in_row = 0
+                        try:
+                            await self.reset_module()
+                            continue
+                        except BC66Error as e2:
+                            e = e2
                 self.counters["reg_failures"] += 1
                 delay = self.backoff.next_delay_s(str(e)) if self.backoff else 5
                 log.log(log.WARN, _TAG, "%s: retry in %d s", e, delay)
                 await self._sleep_or_wake(delay)
                 continue
-            await self._sleep_or_wake(1 if self._disabled_until else 30)
+            idle = not await self._sleep_or_wake(1 if self._disabled_until else self.heartbeat_s)
 
     async def _sleep_or_wake(self, secs):
+        """Wait ``secs`` or until woken -> True if woken."""
         self._wake.clear()
         try:
             await asyncio.wait_for_ms(self._wake.wait(), int(secs * 1000))
+            return True
         except asyncio.TimeoutError:
-            pass
+            return False
 
     def start_tasks(self):
         """Start answering requests and sending notifications (``run`` does it too)."""

@@ -1,0 +1,159 @@
+"""Duty cycles, sleep and recovery: the firmware restarted cycle after cycle (the unix
+stand-in for MCU deep sleep) against the simulated BC66."""
+import os
+import re
+
+import pytest
+
+from tools.bc66sim import Simulator
+from tools.supervisor import EXIT_SLEEP, Supervisor, duty_config
+
+
+@pytest.fixture
+def duty(tmp_path):
+    """make(sim_opts=None, **config) -> Supervisor on a fresh simulator."""
+    sims = []
+
+    def make(sim_opts=None, **over):
+        opts = dict(time_scale=0.01, attach_s=1, sleep_after_s=600, seed=5,
+                    transcript=str(tmp_path / "bc66.log"))
+        opts.update(sim_opts or {})
+        sim = Simulator(**opts).start()
+        sims.append(sim)
+        work = str(tmp_path / "node")
+        return Supervisor(sim, work, config=duty_config(os.path.join(work, "state"), **over))
+
+    yield make
+    for s in sims:
+        s.stop()
+
+
+def acked_seqs(sim):
+    out = []
+    for n in sim.notifications:
+        if n.path == "19/0/0" and n.acked:
+            out.append(int(bytes(n.value).split(b",")[0]))
+    return out
+
+
+def queued_seqs(sup):
+    d = os.path.join(sup.workdir, "state", "q")
+    return sorted(int(f) for f in os.listdir(d) if f.isdigit()) if os.path.isdir(d) else []
+
+
+def readings(sup):
+    seqs = []
+    for c in sup.cycles:
+        for line in c[3]:
+            m = re.search(r"reading #(\d+) queued", line)
+            if m:
+                seqs.append(int(m.group(1)))
+    return seqs
+
+
+
+
+def test_cycles_report_then_sleep_module_and_mcu(duty):
+    sup = duty()
+    sim = sup.sim
+    sup.run(4)
+    assert [c[0] for c in sup.cycles] == [EXIT_SLEEP] * 4
+    assert all(c[1] == 60000 for c in sup.cycles)
+    assert sorted(acked_seqs(sim)) == readings(sup) and queued_seqs(sup) == []
+    assert len(sim.sleeps) >= 3  # the module slept between the cycles
+    # every exchange is wrapped: QSCLK=0 first, QSCLK=1 last, and the last packet has RAI
+    c = sim.commands
+    assert c.count("AT+QSCLK=0") == 4 and c.count("AT+QSCLK=1") == 4
+    last = [n for n in sim.notifications if n.rai == 1]
+    assert len(last) == 4 and all(n.path == "3316/0/5700" and not n.con for n in last)
+    i1 = len(c) - 1 - c[::-1].index("AT+QSCLK=1")
+    assert c[i1 - 1].startswith("AT+QLWNOTIFY=3316,0,5700") and c[i1 - 1].endswith(",0,0,1")
+
+
+def test_recovery_mode_1_recovers_with_qlwrecover(duty):
+    """The note's 5.5: wake, +QLWSTATUS: 7, AT+QLWRECOVER, "recovered",0."""
+    sup = duty()
+    sim = sup.sim
+    sup.run(2)
+    line = [x for x in sim.transcript.lines if "QLWSTATUS: 7" in x]
+    assert line, "module never needed recovery"
+    assert "AT+QLWRECOVER" in sim.commands
+    assert any('"recovered",0' in x for x in sim.transcript.lines)
+    assert sim.commands.count("AT+QLWREG") == 1  # recovered, not registered again
+    assert sorted(acked_seqs(sim)) == readings(sup)
+
+
+def test_recovery_mode_0_module_recovers_by_itself(duty):
+    sup = duty(qlwcfg={"recovery_mode": 0})
+    sim = sup.sim
+    sup.run(3)
+    assert "AT+QLWRECOVER" not in sim.commands
+    assert sim.commands.count("AT+QLWREG") == 1
+    assert sorted(acked_seqs(sim)) == readings(sup)
+
+
+def test_lost_ack_keeps_reading_and_resends_it_with_its_sequence(duty):
+    sup = duty()
+    sim = sup.sim
+    sup.run(1)
+    sim.faults.lose_report_ack(1)
+    sup.run(1)
+    r = readings(sup)
+    assert queued_seqs(sup) == [r[1]]  # kept on flash, not dropped
+    sup.run(1)
+    assert queued_seqs(sup) == []
+    sent = [int(bytes(n.value).split(b",")[0]) for n in sim.notifications if n.path == "19/0/0"]
+    assert sent.count(r[1]) == 2  # the same sequence number twice: the server can dedupe
+    assert sorted(set(acked_seqs(sim))) == readings(sup)
+
+
+def test_failed_registration_backs_off_across_restarts(duty):
+    sup = duty(backoff={"base_s": 5, "cap_s": 40})
+    sim = sup.sim
+    sim.faults.fail_registration(3)
+    sup.run(4)
+    sleeps = [c[1] for c in sup.cycles]
+    assert sleeps[0] < sleeps[2] or sleeps[1] < sleeps[2], sleeps  # grows, persisted
+    assert sleeps[0] <= 5000 and max(sleeps[:3]) <= 40000
+    assert sup.cycles[-1][1] == 60000  # registered again: back to the report interval
+    assert sorted(acked_seqs(sim)) == readings(sup)  # the queued readings caught up
+    st = open(os.path.join(sup.workdir, "state", "state.json")).read()
+    assert '"backoff"' not in st  # reset after success
+
+
+def test_power_cut_mid_cycle_loses_nothing(duty):
+    sup = duty()
+    sim = sup.sim
+    sup.run(1)
+    from tools.nodeproc import Firmware
+    fw = Firmware(sim.device, sup.workdir, config=sup.config, pins=sup.pins).start()
+    fw.wait_log(r"reading #\d+ queued", timeout=10)
+    fw.kill()  # power cut right after the reading was queued
+    cut = int(re.search(r"reading #(\d+)", [x for x in fw.lines if "reading #" in x][0]).group(1))
+    sup.run(2)
+    assert cut in acked_seqs(sim)
+    assert queued_seqs(sup) == []
+
+
+def test_buffer_access_mode_drains_cached_requests_after_wake(duty):
+    sup = duty(qlwcfg={"recovery_mode": 1, "access_mode": 1})
+    sim = sup.sim
+    sup.run(2)  # access_mode takes effect after the module's first reboot (a wake)
+    p = sim.server.read("3303/0/5701", block=False)
+    sup.run(1)
+    r = p.wait(5)
+    assert r.result == 1 and r.value == "Cel"
+    assert "AT+QLWRD" in sim.commands
+
+
+def test_unresponsive_module_is_reset_through_its_pin(node_factory):
+    sim, fw = node_factory(pins=True, report_interval_s=1)
+    sim.faults.omit("AT", once=False)
+    try:
+        sim.wait_for(lambda: sim.pins.pulses["RESET"] >= 1, 30)
+    except TimeoutError:
+        raise AssertionError("\n".join(fw.lines[-30:]))
+    sim.faults.clear()
+    fw.wait_log(r"pulsing RESET", timeout=5)
+    sim.wait_for(lambda: sim.status == 2, 30)
+    assert sim.server.read("3303/0/5700", timeout=5).result == 1
