@@ -104,7 +104,7 @@ async def test_ipso_sensors():
     v = ipso.voltage(md)
     assert t.value is None and md.value(3303, 1, 5701) == "Far" and md.value(3316, 0, 5701) == "V"
     assert await md.sync_objects() == (3, 0, 0)
-    assert "add_object 3303 1 (5700, 5701, 5601, 5602, 5605)" in out(m.take())
+    assert "add_object 3303 1 (5700, 5701, 5601, 5602, 5605, 5750)" in out(m.take())
     for x in (20, 25.5, 18, 22):
         t.update(x)
     v.update(3.3)
@@ -113,7 +113,9 @@ async def test_ipso_sensors():
     await rq(md, "o 1 3303 0 5602")
     await fa.table(md, """
 x 27452 3303 0 5605 -> 2
-r 17123 3303 0 -1 -> 1 3303 0 5700 4 22.0 3; 1 3303 0 5701 1 Cel 2; 1 3303 0 5601 4 22.0 1; 1 3303 0 5602 4 22.0 0
+r 17123 3303 0 -1 -> 1 3303 0 5700 4 22.0 4; 1 3303 0 5701 1 Cel 3; 1 3303 0 5601 4 22.0 2; 1 3303 0 5602 4 22.0 1; 1 3303 0 5750 1  0
+w 3 3303 0 5750 1=attic -> 2
+r 4 3303 0 5750 -> 1 3303 0 5750 1 attic 0
 w 1 3303 0 5700 4=1.0 -> 14
 r 2 3303 1 5700 -> 13 3303 1 5700 0 None 0
 """)
