@@ -164,58 +164,68 @@ class App:
     async def duty(self):
         """One duty cycle, then MCU deep sleep (on unix: exit 75 after ``SLEEP <ms>``).
 
-        Wake the module (PSM_EINT, AT), find out where it is (registered, needs recovery,
-        not registered) and get it registered, take a reading, deliver the queue in order
-        (each CON followed to its report_ack), send the battery voltage as the last packet
-        with RAI 1, let the module sleep (AT+QSCLK=1), persist, and sleep until the next
-        report, planned against the module's own update interval."""
+        ``power.duty_step`` runs it under the module-sleep guard: wake the module
+        (PSM_EINT, AT, AT+QSCLK=0); ``_cycle`` finds out where the module is (registered,
+        needs recovery, not registered) and gets it registered, answers what the server
+        left, and delivers the queued readings in order (each CON followed to its
+        report_ack); the battery voltage goes last with RAI 1; AT+QSCLK=1; persist; sleep
+        until the next report, planned against the module's own update interval."""
         from lwm2m import power
+
+        self.modem.at.start()
+        self.node.start_tasks()
+        self.take_reading()
+        await power.duty_step(power.Awake(self.modem, self.pins), self._cycle, self._last_packet,
+                              power.deepsleep_fn(self.board), state=self.state, ack_ms=0,
+                              sleep_s=self._plan_sleep)
+
+    async def _cycle(self):
+        # -> a done "note" whose wait() tells if every queued reading was acknowledged
         from bc66.errors import BC66Error
         import time
-
         cfg, node, st = self.cfg, self.node, self.state
-        awake = power.Awake(self.modem, self.pins)
-        self.modem.at.start()
-        node.start_tasks()
-        self.take_reading()
-        acked = False
         try:
-            async with awake:
-                await self.modem.start(tries=2)
-                # a start right after a planned sleep: that sleep was the back-off; any
-                # other start (a crash, a boot loop) waits out what is left of it
-                wait = 0 if st.get("slept") else self.backoff.remaining_s()
-                st.set("slept", False)
-                if wait > 0:
-                    log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
-                else:
-                    await node.setup()
-                    await node.ensure_registered()
-                if node.registered.is_set():
-                    st.set("reg_t", time.time())
-                    if node._buffered or cfg.qlwcfg_access_mode:
-                        await node.drain_buffer()
-                    await node.serve_pending(200)
-                    acked = await self.deliver(int(cfg.register_timeout_s * 1000))
-                    if self.volt:  # the last packet: battery voltage, NON, RAI 1
-                        await self.modem.notify(3316, self.volt.inst, 5700, 4,
-                                                self.volt.value, con=False, rai=1)
+            await self.modem.start(tries=2)
+            # a start right after a planned sleep: that sleep was the back-off; any other
+            # start (a crash, a boot loop) waits out what is left of it
+            wait = 0 if st.get("slept") else self.backoff.remaining_s()
+            st.set("slept", False)
+            if wait > 0:
+                log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
+                return None
+            await node.setup()
+            await node.ensure_registered()
+            if not node.registered.is_set():
+                return None
+            st.set("reg_t", time.time())
+            if node._buffered or cfg.qlwcfg_access_mode:
+                await node.drain_buffer()
+            await node.serve_pending(200)
+            return _Done(await self.deliver(int(cfg.register_timeout_s * 1000)))
         except (BC66Error, OSError) as e:
-            log.log(log.WARN, _TAG, "duty cycle: %r", e)
             self.backoff.next_delay_s(e)
-        self.persist()
-        since = time.time() - (st.get("reg_t") or 0)
-        s = power.plan_sleep_s(cfg.lifetime, since, cfg.duty_cycle_sleep_s,
-                               recovery_mode=cfg.qlwcfg_recovery_mode)
+            raise
+
+    async def _last_packet(self):
+        if self.volt and self.node.registered.is_set():  # battery voltage, NON, RAI 1
+            await self.modem.notify(3316, self.volt.inst, 5700, 4, self.volt.value,
+                                    con=False, rai=1)
+
+    def _plan_sleep(self, acked):
+        # seconds to sleep; persists everything first (the MCU may never come back)
+        from lwm2m import power
+        import time
+        cfg, st = self.cfg, self.state
+        s = power.plan_sleep_s(cfg.lifetime, time.time() - (st.get("reg_t") or 0),
+                               cfg.duty_cycle_sleep_s, recovery_mode=cfg.qlwcfg_recovery_mode)
         if not acked and self.backoff.failures:
             s = min(cfg.duty_cycle_sleep_s, max(1, self.backoff.remaining_s()))
         self.log_stats()
         log.log(log.INFO, _TAG, "cycle done: %s, %d queued, sleeping %d s",
                 "delivered" if acked else "not delivered", len(self.queue), s)
-        await self.modem.stop()
         st.set("slept", True)
-        st.save()
-        power.deepsleep_fn(self.board)(int(s * 1000))
+        self.persist()
+        return s
 
     async def shutdown(self):
         """Orderly stop (Ctrl-C on unix): deregister, persist, close the port.
@@ -234,6 +244,16 @@ class App:
             await self.node.deregister(force=True)
         finally:
             await self.modem.stop()
+
+
+class _Done:
+    """A finished cycle in the shape ``power.duty_step`` expects of a notification."""
+
+    def __init__(self, ok):
+        self.ok = ok
+
+    async def wait(self, timeout_ms=0):
+        return self.ok
 
 
 def main(argv=None):

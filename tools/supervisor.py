@@ -31,6 +31,7 @@ class Supervisor:
         self.pins = os.path.join(workdir, "pins")
         sim.watch_pins(self.pins)
         self.echo = echo
+        self.sleep_cap_s = 0.5  # most real time one simulated MCU sleep may take
         self.cycles = []  # (exit code, sleep ms, seconds awake, log lines)
 
     def cycle(self, timeout=60.0):
@@ -55,15 +56,15 @@ class Supervisor:
         self.cycles.append((code, ms, awake, list(fw.lines)))
         return code, ms
 
-    def sleep(self, ms, cap_s=0.5):
+    def sleep(self, ms):
         """Let ``ms`` of MCU sleep pass: the module, left with AT+QSCLK=1, goes into deep
         sleep at once (fast-forward: its idle timer is long so it never sleeps during a
         cycle, as a real module's active time outlasts the MCU's timeouts), then up to
-        ``cap_s`` of scaled time passes."""
+        ``sleep_cap_s`` of scaled time passes."""
         m = self.sim.modem
         if m.qsclk == 1 and not m.asleep:
             self.sim.sleep_now()
-        time.sleep(min(cap_s, ms / 1000 * self.time_scale))
+        time.sleep(min(self.sleep_cap_s, ms / 1000 * self.time_scale))
 
     def run(self, n, between=None):
         """``n`` cycles; ``between(i)`` runs after each one (fault injection)."""
