@@ -12,7 +12,10 @@ Method (all on this machine, MicroPython unix port, code imported from mpy-cross
 - working data: heap in use after a collection at the end, minus the imported code;
 - CPU per request: the node process's user+system CPU time over the N requests
   (/proc/<pid>/stat), against the time the request's bytes need on the wire at 115200
-  baud (both directions, from the simulator's byte counts).
+  baud (both directions, from the simulator's byte counts);
+- duty cycle: 10 cycles of the firmware in duty-cycle mode (tools/supervisor.py) against
+  the simulator at time_scale 0.1 (module delays a tenth of real); MCU awake = wall time
+  of the firmware process from start to its SLEEP exit (MicroPython start-up included).
 """
 import os
 import platform
@@ -127,8 +130,28 @@ def wire_bytes(sim, start_line):
     return total
 
 
+def run_duty_bench(cycles=10):
+    """Duty cycles against the simulator at a tenth of real module time."""
+    import tempfile
+    from tools.supervisor import Supervisor
+    sim = Simulator(time_scale=0.1, attach_s=1, sleep_after_s=600, seed=4)
+    sim.start()
+    try:
+        sup = Supervisor(sim, tempfile.mkdtemp(prefix="bench-duty-"))
+        sup.sleep_cap_s = 0.2
+        sup.run(cycles)
+    finally:
+        sim.stop()
+    awake = [c[2] for c in sup.cycles[1:]]  # the first cycle also configures the module
+    notifies = sum(1 for c in sim.commands if c.startswith("AT+QLWNOTIFY="))
+    return {"cycles": cycles, "awake_mean": sum(awake) / len(awake), "awake_max": max(awake),
+            "first": sup.cycles[0][2], "cmds": len(sim.commands) / cycles,
+            "notifies": notifies / cycles, "sleeps": len(sim.sleeps)}
+
+
 def main():
     sizes = mpy_sizes()
+    d = run_duty_bench()
     r = run_node_bench()
     work = r["heap"] - r["code_heap"]
     rows = [
@@ -143,6 +166,10 @@ def main():
         ("wire time per request at 115200 baud", "%.2f ms (%d B)" % (r["wire_ms"], r["wire_bytes"]), ""),
         ("CPU / wire time", "%.1f %%" % (100 * r["cpu_ms"] / r["wire_ms"]), "a small fraction"),
         ("server round trip through the pty, p50 / p99", "%.1f / %.1f ms" % (r["lat_p50"], r["lat_p99"]), ""),
+        ("duty cycle: MCU awake per cycle, mean / max", "%.2f / %.2f s" % (d["awake_mean"], d["awake_max"]),
+         "first cycle (configures the module): %.2f s" % d["first"]),
+        ("duty cycle: AT commands / notifications per cycle", "%.1f / %.1f" % (d["cmds"], d["notifies"]), ""),
+        ("duty cycle: module deep sleeps in %d cycles" % d["cycles"], "%d" % d["sleeps"], ""),
     ]
     table = "\n".join("| %s | %s | %s |" % row for row in rows)
     print(table)

@@ -153,7 +153,7 @@ class Node:
                 break
             if time.ticks_diff(t_end, time.ticks_ms()) <= 0:
                 raise NetworkTimeout("no network registration (CEREG stat %d)" % stat)
-            await asyncio.sleep_ms(500)
+            await asyncio.sleep_ms(200)
         if self.imei is None:
             self.imei = await m.imei()
         self.endpoint = self.cfg.endpoint or "urn:imei:" + self.imei
