@@ -13,7 +13,7 @@ def node_factory(tmp_path):
     """make(sim_opts=None, heap="256K", **config_overrides) -> (sim, fw), both started."""
     made = []
 
-    def make(sim_opts=None, heap="256K", pins=False, wait_registered=True, **over):
+    def make(sim_opts=None, heap="256K", pins=False, wait_registered=True, before=None, **over):
         opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=5.0,
                     transcript=str(tmp_path / ("bc66-%d.log" % len(made))))
         opts.update(sim_opts or {})
@@ -25,6 +25,8 @@ def node_factory(tmp_path):
         if pins:
             pin_file = str(tmp_path / "pins")
             sim.watch_pins(pin_file)
+        if before is not None:
+            before(sim)
         fw = Firmware(sim.device, work, config=cfg, heap=heap, pins=pin_file).start()
         made.append(fw)
         if wait_registered:

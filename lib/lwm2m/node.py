@@ -61,6 +61,8 @@ class Node:
         self._running = False
         self._buffered = False
         self._busy = False
+        self._reg_failed = False
+        self._mod_reg = False
         self._tasks = []
         self.counters = {"requests": 0, "dropped_requests": 0, "registrations": 0,
                          "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0,
@@ -86,8 +88,9 @@ class Node:
         if k == "reg":
             if urc.value == 0:
                 self._set_registered(True)
-            else:
+            else:  # the module gave up registering (note 3.3): back off, then try again
                 self.counters["reg_failures"] += 1
+                self._reg_failed = True
                 self._set_registered(False)
         elif k == "ping":
             self.counters["pings"] += 1
@@ -128,6 +131,12 @@ class Node:
         self._wake.set()
 
     def _set_registered(self, yes):
+        self._mod_reg = yes  # what the module last said, whether or not we are set up
+        if yes and self._need_setup:
+            # registered (e.g. the module's auto-registration) but our objects are not
+            # set up yet: ``registered`` is set once setup() and ensure_registered() ran
+            self._wake.set()
+            return
         if yes:
             if not self.registered.is_set():
                 log.log(log.INFO, _TAG, "registered")
@@ -172,11 +181,36 @@ class Node:
         self._need_setup = True
 
     async def configure(self):
-        """Write only the settings that differ from the module's, and only when allowed."""
+        """Write only the settings that differ from the module's NVRAM (the note advises
+        querying first; it also saves NVRAM wear). Server settings can only be written
+        while not registered: a module registered with other settings (its own
+        auto-registration, note 3.4 case 3) is taken off the network first."""
         m = self.modem
         st = await m.status()
+        if st == REGISTERING:
+            await self._wait_registered(self.cfg.register_timeout_s)
+            st = await m.status()
         if st not in (NOT_REGISTERED, DEREGISTERED):
-            return st
+            have = await m.config_get()
+            if have and tuple(have[0]) == tuple(self.cfg.qlwconfig_args(self.imei)):
+                return st
+            cur = await m.cfg_all()
+            if tuple(cur.get("auto_reg", (0,))) == (1,):
+                log.log(log.INFO, _TAG, "auto-registered with other settings: AT+CFUN=0, "
+                        "configure, AT+CFUN=1 (note 3.4 case 3)")
+                await m.cfun(0)
+                await self._write_config()
+                await m.cfun(1)
+                self._set_registered(False)
+                return NOT_REGISTERED
+            log.log(log.INFO, _TAG, "registered with other settings: deregistering first")
+            await m.deregister(timeout_ms=int(self.cfg.register_timeout_s * 1000))
+            self._set_registered(False)
+        await self._write_config()
+        return st
+
+    async def _write_config(self):
+        m = self.modem
         want = self.cfg.qlwconfig_args(self.imei)
         have = await m.config_get()
         if not have or tuple(have[0]) != tuple(want):
@@ -190,7 +224,6 @@ class Node:
                 changed = True
         if changed:
             log.log(log.INFO, _TAG, "AT+QLWCFG options written; they apply after a module reboot")
-        return st
 
     async def setup(self):
         """Bring-up, configuration and the custom-object list, as one step."""
@@ -208,7 +241,10 @@ class Node:
             self._set_registered(True)
             return True
         if st in (REGISTERING, RECOVERING):
-            return await self._wait_registered(self.cfg.register_timeout_s)
+            ok = await self._wait_registered(self.cfg.register_timeout_s)
+            if ok:
+                self._set_registered(True)
+            return ok
         if st == NEED_RECOVER:
             try:
                 await m.recover(timeout_ms=int(self.cfg.register_timeout_s * 1000))
@@ -233,11 +269,18 @@ class Node:
         return True
 
     async def _wait_registered(self, secs):
-        try:
-            await asyncio.wait_for_ms(self.registered.wait(), int(secs * 1000))
-            return True
-        except asyncio.TimeoutError:
-            return (await self.modem.status()) == REGISTERED
+        # the module is registering by itself: wait for +QLWREG (either way) or the deadline
+        t_end = time.ticks_add(time.ticks_ms(), int(secs * 1000))
+        while not self._mod_reg and not self._reg_failed:
+            left = time.ticks_diff(t_end, time.ticks_ms())
+            if left <= 0:
+                return (await self.modem.status()) == REGISTERED
+            self._wake.clear()
+            try:
+                await asyncio.wait_for_ms(self._wake.wait(), min(left, 1000))
+            except asyncio.TimeoutError:
+                pass
+        return self._mod_reg
 
     async def deregister(self, force=False):
         """Orderly shutdown: deregister if registered (``force``: ask the module first)."""
@@ -296,6 +339,9 @@ class Node:
                     await self.setup()
                 if self._buffered:
                     await self.drain_buffer()
+                if self._need_register and self._reg_failed:
+                    self._reg_failed = False
+                    raise StatusError(1, "+QLWREG: 1")
                 if self._need_register:
                     if self._disabled_until is not None and time.time() < self._disabled_until:
                         pass

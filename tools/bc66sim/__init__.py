@@ -89,6 +89,8 @@ case-insensitive ("AT+QLWREG", "AT+QLWNOTIFY=").
     reboot(after_cmd=None, when="before"|"mid"|"after", once=True, ...)
                                                     None: reboot now
     fail_registration(n=1)                          next n registrations: +QLWREG: 1
+    fail_update(n=1)                                next n updates: "ping",4, then the module
+                                                    registers again by itself (3.3 case 3)
     network_lost() / network_resumed()              +QLWURC: "lwstatus",0 / 1
     lose_report_ack(n=1, p=None, seed=None)         report_ack,1 after the retransmit time
     write_rsp_error(on=True)                        AT+QLWWRRSP -> ERROR (QLWRRSP works)

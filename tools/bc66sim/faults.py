@@ -49,6 +49,7 @@ class Faults:
         self.split = None        # (rng, p, gap_s)
         self.cmd_rules = []      # error/omit/delay/reboot
         self.reg_failures = 0    # remaining registrations that end in +QLWREG: 1
+        self.update_failures = 0  # remaining updates that fail (ping 4, then re-register)
         self.report_ack_losses = 0
         self.report_ack_loss_rule = None
         self.wrrsp_error = False  # answer ERROR to AT+QLWWRRSP (driver fallback test)
@@ -155,6 +156,19 @@ class Faults:
         with self._lock:
             self.reg_failures += n
 
+    def fail_update(self, n=1):
+        """The next n updates fail (+QLWURC: "ping",4); the module then registers again
+        by itself (note 3.3 case 3), ending in +QLWREG: 0, or 1 with fail_registration."""
+        with self._lock:
+            self.update_failures += n
+
+    def take_update_failure(self):
+        with self._lock:
+            if self.update_failures > 0:
+                self.update_failures -= 1
+                return True
+        return False
+
     def take_reg_failure(self):
         with self._lock:
             if self.reg_failures > 0:
@@ -195,6 +209,7 @@ class Faults:
             self.cmd_rules.clear()
             self.split = None
             self.reg_failures = 0
+            self.update_failures = 0
             self.report_ack_losses = 0
             self.report_ack_loss_rule = None
             self.wrrsp_error = False

@@ -164,8 +164,16 @@ class LwM2M(DataCommands):
     def _ping(self, automatic=True):
         if self.state != 2:
             return
-        self.emit('+QLWURC: "ping",%d' % (0 if self.network_ok else 1))
+        failed = self.sim.faults.take_update_failure()
+        self.emit('+QLWURC: "ping",%d' % (4 if failed else 0 if self.network_ok else 1))
         self.sim.update_count += 1
+        if failed:
+            # note 3.3 case 3: a failed update makes the module register again by itself;
+            # if that fails too it reports +QLWREG: 1
+            self._cancel_update()
+            self._save_ctx(False)
+            self._start_register()
+            return
         self._schedule_update()
         self.sim.server.on_online()
 
