@@ -110,3 +110,11 @@ def test_config_error_names_field_and_hides_psk(tmp_path):
     assert r.returncode == 2, out
     assert "lifetime" in out and "20" in out
     assert "0123456789ABCDEF" not in out
+
+
+def test_queue_mode_binding_and_lifetime_updates(node_factory):
+    sim, fw = node_factory(binding="UQ")
+    fw.wait_log(r"binding UQ", timeout=10)
+    c = sim.commands
+    assert c.index("AT+QLWUPDATE=1,1") > c.index("AT+QLWREG")
+    assert sim.modem.binding == "UQ"

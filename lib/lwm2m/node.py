@@ -47,7 +47,7 @@ class Node:
         self.imei = None
         self.endpoint = None
         self.lifetime = cfg.lifetime
-        self.binding = getattr(cfg, "binding", "U")
+        self.binding = "U"  # what the module registered with (binding_changed updates it)
         self.online = True
         self.registered = asyncio.Event()
         self._wake = asyncio.Event()
@@ -265,8 +265,25 @@ class Node:
             if e.code != _ERR_ALREADY_REGISTERED:
                 raise
             log.log(log.INFO, _TAG, "module already registered (auto-registration)")
+        want = getattr(self.cfg, "binding", "U")
+        if want != self.binding:  # registrations start in "U"; queue mode by an update
+            await self.set_binding(want)
+            log.log(log.INFO, _TAG, "binding %s", want)
         self._set_registered(True)
         return True
+
+    async def set_lifetime(self, secs):
+        """Change the registration lifetime (AT+QLWUPDATE=0,<s>) -> the update's msgid."""
+        mid = await self.modem.update(0, secs, timeout_ms=int(self.cfg.register_timeout_s * 1000))
+        self.lifetime = secs
+        return mid
+
+    async def set_binding(self, binding):
+        """Change the binding, "U" or "UQ" (AT+QLWUPDATE=1,<0|1>) -> the update's msgid."""
+        mid = await self.modem.update(1, ("U", "UQ").index(binding),
+                                      timeout_ms=int(self.cfg.register_timeout_s * 1000))
+        self.binding = binding
+        return mid
 
     async def _wait_registered(self, secs):
         # the module is registering by itself: wait for +QLWREG (either way) or the deadline
