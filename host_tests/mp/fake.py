@@ -1,5 +1,5 @@
-"""A scripted fake BC66 Port, in the style of Zephyr's modem mock: for host tests (through
-``host_tests/mp/fakemodem.py``) and for bring-up of the layers above without a module.
+"""A scripted fake BC66 Port, in the style of Zephyr's modem mock: the test double of the
+MicroPython host tests (reached through ``fakemodem.py``; not part of lib/).
 
     fm = FakeModem(seed=1)
     fm.expect("AT+QLWREG", "OK", 20, "+QLWREG: 0")   # reply lines; an int is a pause (ms)

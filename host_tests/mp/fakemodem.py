@@ -1,6 +1,7 @@
-# The scripted fake BC66 for MicroPython tests: lib/bc66/fake.py (compiled by `make mpy`,
-# so it costs less heap than a test helper compiled from source), re-exported here after
-# prefer_mpy() put build/mpy first. See lib/bc66/fake.py for the script format.
+# The scripted fake BC66 for MicroPython tests: fake.py in this folder, loaded on first use
+# of one of its names (FakeModem, engine, modem, raises) from build/mpy/host_tests/mp (the
+# pytest session compiles it: less heap than compiling it here; a test that needs only
+# prefer_mpy() does not load it at all). See fake.py for the script format.
 
 
 def prefer_mpy(mods=None):
@@ -11,7 +12,7 @@ def prefer_mpy(mods=None):
     b = "build/mpy/lib"
     try:
         for m in mods or ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem",
-                          "lwsetup", "fake"):
+                          "lwsetup", "answer", "requrc"):
             if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
                 raise OSError
     except OSError:
@@ -22,5 +23,13 @@ def prefer_mpy(mods=None):
     return True
 
 
+def __getattr__(name):
+    # FakeModem, engine, modem, raises: fake.py's, compiled (the pytest session builds it)
+    import sys
+    if "build/mpy/host_tests/mp" not in sys.path[:1]:
+        sys.path.insert(0, "build/mpy/host_tests/mp")
+    import fake
+    return getattr(fake, name)
+
+
 prefer_mpy()
-from bc66.fake import FakeModem, engine, modem, raises  # noqa: E402,F401

@@ -25,6 +25,14 @@ def log(lvl, tag, msg, *args):
     lg.log(lvl, tag, msg, *args)
 
 
+_NIL = []  # the info list of every command without info prefix or capture
+
+
+def _shown(c):
+    # a command as text for logs and exceptions: without its CR
+    return c[:-1] if c.endswith("\r") else c
+
+
 def debug():
     lg = sys.modules.get("bc66.log")
     return lg is not None and lg.level <= _DEBUG
@@ -59,6 +67,8 @@ class ATEngine(Lines):
     _task = None
     _dead = None
     _stale = None  # ticks before which no command is written (after a timeout)
+    fast = None  # fast(buf, k) -> True if it took the line (before any str is made)
+    _wn = None
 
     def __init__(self, port, urc_cb=None, log_tag="at"):
         self.port = port
@@ -77,6 +87,9 @@ class ATEngine(Lines):
         w.heard = False
         self._dw = {}  # armed deferred waiters: prefix -> Waiter
         self._pool = {}  # one reusable Waiter per deferred prefix
+        wn = getattr(port, "write_now", None)  # non-blocking write -> bytes written
+        if wn is not None:  # (transport.Port; set only then: a small instance dict)
+            self._wn = wn
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
                       "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0}
 
@@ -109,29 +122,51 @@ class ATEngine(Lines):
         self._fail(BC66Error("stopped"))
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
-                  deferred_timeout_ms=60000, capture=None, wake=True, secret=None):
+                  deferred_timeout_ms=60000, capture=None, wake=True, secret=None, held=False):
         """Send ``cmd`` (no CR); return its info lines, or (info, deferred line) with
         ``deferred=``. ``capture``: URC prefix also copied into info while the deferred
-        result is pending. ``secret`` is masked in logs and exceptions."""
-        if self._dead is not None or self._task is None:
+        result is pending. ``secret`` is masked in logs and exceptions. A ``cmd`` ending in
+        CR is written as it is (no copy). ``held``: internal (the caller holds the flag)."""
+        if not held and (self._dead is not None or self._task is None):
             raise BC66Error("engine not running")
         if prefix and prefix[-1] != ":":
             prefix += ":"
         # one writer; one waiter per deferred prefix; no info prefix equal to a pending
         # deferred one (its result would be taken for an info line)
-        while self.locked or deferred in self._dw or prefix in self._dw:
+        while not held and (self.locked or deferred in self._dw or prefix in self._dw):
             await asyncio.sleep_ms(2)
         self.locked = True
-        try:
-            try:
-                info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
-            except ATTimeout as e:
-                if not wake or self._w.heard or not await self._sync(self.wake_tries):
-                    raise e
-                info = await self._run(cmd, prefix, timeout_ms, deferred, capture, secret)
-            shown = self._w.cmd
+        w = self._w
+        try:  # one coroutine per command; a command that got no answer: sync, one retry
+            while True:
+                if self._stale is not None:
+                    d = ticks_diff(self._stale, ticks_ms())
+                    self._stale = None
+                    if d > 0:
+                        await asyncio.sleep_ms(d)  # late lines of a timed-out command die
+                p = self._send(cmd, prefix, deferred, capture, secret)
+                try:
+                    if p is not None:
+                        await self._write(cmd, p)
+                    if not w.got:
+                        w.task = core.cur_task
+                        await asyncio.sleep_ms(timeout_ms)
+                finally:
+                    w.task = None
+                    w.busy = False
+                    w.pfx = None
+                if w.got or not wake or w.heard:
+                    info = self._result()
+                    break
+                try:
+                    self._result()
+                except ATTimeout as e:
+                    if not await self._sync(self.wake_tries):
+                        raise e
+                wake = False
+            shown = w.cmd
         finally:
-            self.locked = False
+            self.locked = held
         if deferred is None:
             return info
         w = self._pool[deferred]
@@ -145,7 +180,7 @@ class ATEngine(Lines):
                     del self._dw[deferred]  # a late line is a URC from now on
         if not w.got:
             self.stats["timeouts"] += 1
-            raise ATTimeout("no %s after %s" % (deferred, shown))
+            raise ATTimeout("no %s after %s" % (deferred, _shown(shown)))
         if isinstance(w.res, Exception):
             raise w.res
         return info, w.res
@@ -163,25 +198,26 @@ class ATEngine(Lines):
     async def _sync(self, tries):
         for _ in range(tries):
             try:
-                return await self._run("AT", None, self.sync_ms, None, None, None) is not None
+                return await self.cmd("AT", None, self.sync_ms, wake=False,
+                                      held=True) is not None
             except ATTimeout:
                 pass
         return False
 
-    async def _run(self, cmd, pfx, tmo, dfr, cap, secret):
-        if self._stale is not None:
-            d = ticks_diff(self._stale, ticks_ms())
-            self._stale = None
-            if d > 0:
-                await asyncio.sleep_ms(d)  # late lines of a timed-out command die here
+    def _send(self, cmd, pfx, dfr, cap, secret):
+        # Arm the waiter and write what can be written now: None if all of it went out,
+        # else where _write() goes on (a position in cmd, or -1: all of it).
         if self._dead is not None:
             raise BC66Error("port closed")
         w = self._w
         w.got = False
         w.res = None
-        w.info = []
+        if pfx is None and cap is None:
+            w.info = _NIL  # nothing is ever added to it: shared, stays empty
+        else:
+            w.info = []
         c = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces (long values)
-        w.cmd = c = c.replace(secret, "***") if secret else c  # as log.redact
+        w.cmd = c.replace(secret, "***") if secret else c  # as log.redact
         w.pfx = pfx
         w.dfr = dfr
         w.heard = False
@@ -194,46 +230,57 @@ class ATEngine(Lines):
             dw.cap = cap
             dw.info = w.info
         if debug():
-            log(_DEBUG, self.tag, "> %s", c)
+            log(_DEBUG, self.tag, "> %s", _shown(w.cmd))
         w.busy = True
-        try:
-            if isinstance(cmd, str):
-                await self.port.write(cmd + "\r")  # one write: one Port coroutine
-            else:  # pieces (a long value): written one by one
-                for p in cmd:
-                    await self.port.write(p)
-                await self.port.write(b"\r")
-            if not w.got:
-                w.task = core.cur_task
-                await asyncio.sleep_ms(tmo)
-        finally:
-            w.task = None
-            w.busy = False
-            w.pfx = None
+        if self._wn is None or isinstance(cmd, tuple) or not cmd.endswith("\r"):
+            return -1
+        cmd = memoryview(cmd)  # its bytes (a str ending in CR is written as it is)
+        n = self._wn(cmd) or 0  # the port's non-blocking write: most often all of it
+        return None if n >= len(cmd) else n
+
+    async def _write(self, cmd, p):
+        port = self.port
+        if isinstance(cmd, tuple):  # pieces (a long value): written one by one
+            for x in cmd:
+                await port.write(x)
+            await port.write(b"\r")
+        elif p >= 0:  # the rest of it
+            await port.write(memoryview(cmd)[p:])
+        else:  # one write: one Port coroutine
+            await port.write(cmd if cmd.endswith("\r") else cmd + "\r")
+
+    def _result(self):
+        w = self._w
         if not w.got:
             self.stats["timeouts"] += 1
             self._stale = ticks_add(ticks_ms(), self.late_ms)
-            raise ATTimeout(c)
+            raise ATTimeout(_shown(w.cmd))
         r = w.res  # an error code, or an exception (Rebooted, port closed)
         if r is not None:
-            raise CommandError(r, c) if isinstance(r, int) else r
+            raise CommandError(r, _shown(w.cmd)) if isinstance(r, int) else r
         return w.info
 
     async def _reader(self):
         rx = self._rx
+        port = self.port
         try:
+            pump = getattr(port, "pump", None)
+            if pump is not None:  # transport.Port: its own read loop (no coroutine per read)
+                await pump(rx, self._feed)
             while True:
-                n = await self.port.readinto(rx)
-                try:
-                    self.feed(rx, n)
-                except MemoryError:  # a line we could not afford: drop it, keep reading
-                    self.n = 0
-                    self.stats["dropped_urcs"] += 1
-                self.stats["overlong"] = self.overlong
+                self._feed(rx, await port.readinto(rx))
         except OSError as e:
             log(_ERROR, self.tag, "port: %r", e)
             self._dead = e
             self._fail(BC66Error("port closed"))
+
+    def _feed(self, rx, n):
+        try:
+            self.feed(rx, n)
+        except MemoryError:  # a line we could not afford: drop it, keep reading
+            self.n = 0
+            self.stats["dropped_urcs"] += 1
+        self.stats["overlong"] = self.overlong
 
     def _final(self, exc):
         # exc: None for OK, an error code (int; the caller makes the CommandError), or an
@@ -267,12 +314,15 @@ class ATEngine(Lines):
         st["lines"] += 1
         if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating
             return self._final(None)
+        f = self.fast
+        if f is not None and buf[0] == 43 and f(buf, k):
+            return
         try:
             line = str(self._mv[:k], "utf-8")
         except UnicodeError:
             st["garbage"] += 1
             return
-        if line[:2] in ("AT", "at"):  # echo (ATE1, or echo back on after a reboot)
+        if line.startswith("AT") or line.startswith("at"):  # echo (ATE1, or echo back on after a reboot)
             st["echo"] += 1
             self._w.heard = self._w.busy
             return

@@ -4,7 +4,7 @@ Simple commands live in the table ``API`` (reached through ``__getattr__``: one 
 table entry instead of one method each); commands with richer arguments are methods.
 """
 from micropython import const
-from .at import ATEngine, log
+from .at import ATEngine, debug
 from .errors import ATTimeout, CommandError, StatusError, check_int
 from .urc import fields, from_fields, parse
 
@@ -45,7 +45,6 @@ ip AT+CGPADDR=1 +CGPADDR 5 - 0
 csq AT+CSQ +CSQ 4 - 0
 cfun AT+CFUN=%d - 0 0:1 3
 sclk AT+QSCLK=%d - 0 0:2 0
-status AT+QLWSTATUS? +QLWSTATUS 1 - 0
 config_get AT+QLWCONFIG? +QLWCONFIG 6 - 0
 cfg_all AT+QLWCFG? +QLWCFG 7 - 0
 objects AT+QLWADDOBJ? +QLWADDOBJ 8 - 0
@@ -62,18 +61,6 @@ del_object AT+QLWDELOBJ=%d - 0 0:65535 1
 _SETUP = "config_set cfg_get cfg_set add_object"
 _STA = " AT+QLWREG AT+QLWDEREG AT+QLWUPDATE AT+QLWRECOVER "
 _NET = _STA + "AT+QLWNOTIFY "
-
-
-def _cmdv(head, v, q, tail):
-    # A command with a value: one string when short, else pieces the engine writes one by
-    # one (a 1 KB value is not copied into a 1 KB command string).
-    if isinstance(v, tuple):  # opaque: hex chunks
-        if len(v) > 1:
-            return (head, q) + v + (q, tail)
-        v = v[0].decode() if v else ""
-    if len(v) <= 64:
-        return "%s%s%s%s%s" % (head, q, v, q, tail)
-    return (head, q, v, q, tail)
 
 
 def _ranges(s):
@@ -118,13 +105,31 @@ class BC66:
     A module restart is delivered as kind ``"reboot"``; the next command re-sends ATE0
     and AT+CMEE=1 first. ``timeouts`` = [command, local deferred, network, CFUN] ms."""
 
+    # set on first use (class defaults keep the instance dict small): the request URC
+    # parser, the answers' module
+    _rq = _a = None
+
     def __init__(self, port, on_urc=None):
         self.on_urc = on_urc
         self.at = ATEngine(port, self._line, "bc66")
         self.timeouts = [300, 5000, 60000, 90000]
-        self._wr = "AT+QLWWRRSP"
+        self._wr = 3  # AT+QLWWRRSP (answer._RSP), 4 once the module refused it
         self._reinit = False
         self.unknown = 0
+        self.at.fast = self._fast  # request URCs parsed from the line buffer
+
+    def _fast(self, buf, k):
+        # A read/write/execute/observe URC straight from the line buffer (no str, no
+        # field list): True if delivered; anything unusual goes the str way (same result).
+        # '+QLWURC: "' and r(ead), w(rite), e(xecute), o(bserve), else the str way
+        c = buf[10] if k > 20 and buf[4] == 85 and buf[9] == 34 else 0
+        if not (c in (101, 111, 119) or (c == 114 and buf[12] == 97)) or debug():
+            return False
+        f = self._rq
+        if f is None:  # the parser: loaded on the first one
+            from .requrc import take as f
+            self._rq = f
+        return f(self, buf, k)
 
     def _line(self, line):
         u = parse(line)
@@ -139,11 +144,6 @@ class BC66:
     def __getattr__(self, name):
         i = API.find("\n%s " % name)
         if i < 0:
-            if name in ("read_rsp", "obs_rsp"):
-                c = "AT+QLWRDRSP" if name[0] == "r" else "AT+QLWOBSRSP"
-                return lambda *a, **k: self._rsp(c, *a, **k)
-            if name in ("exec_rsp", "write_rsp"):
-                return lambda msgid, result: self._wr_rsp(name, msgid, result)
             if name not in _SETUP.split():
                 raise AttributeError(name)
             from . import lwsetup  # set-up commands: loaded on first use (heap)
@@ -151,6 +151,7 @@ class BC66:
             return lambda *a, **k: f(self, *a, **k)
         _, cmd, pfx, p, rng, tc = API[i + 1:API.find("\n", i + 1)].split()
         rng = _ranges(rng)
+
 
         def call(*args, timeout_ms=None):
             return self._api(name, cmd, pfx, int(p), rng, int(tc), args, timeout_ms)
@@ -167,6 +168,10 @@ class BC66:
         else:
             return _parse(p, await self._q(cmd, None if pfx == "-" else pfx,
                                            tmo or self.timeouts[tc]))
+
+    async def status(self, timeout_ms=None):
+        """AT+QLWSTATUS? -> int (STATUS_*): a method, the node polls it."""
+        return _parse(_P1, await self._q("AT+QLWSTATUS?", "+QLWSTATUS:", timeout_ms))
 
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
@@ -216,38 +221,29 @@ class BC66:
         info, f = await self._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
         return f[1] if len(f) > 1 else (_f(info[0])[0] if info else None)
 
-    async def _rsp(self, name, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        # read_rsp / obs_rsp (msgid, result, obj, inst, res, vtype=0, value=None, index=0)
-        check_int(msgid, 0, 65535, "msgid")
-        if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
-            raise ValueError("result")
-        for v in (obj, inst, res):
-            check_int(v, -1, 65535, "id")
-        check_int(index, 0, 65535, "index")
-        from .values import parts  # loaded on first use
+    def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        """AT+QLWRDRSP (a coroutine): the answer to a read; a long value is split."""
+        return self._ans().rsp(self, 0, msgid, result, obj, inst, res, vtype, value, index)
 
-        ps = [(0, "", '"')] if value is None else parts(vtype, value)
-        n = len(ps) - 1
-        for ln, v, q in ps:
-            await self._d(_cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
-                name, msgid, result, obj, inst, res, vtype or 1, ln), v, q, ",%d" % (index + n)))
-            n -= 1
+    def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        """AT+QLWOBSRSP (a coroutine): the answer to an observe."""
+        return self._ans().rsp(self, 1, msgid, result, obj, inst, res, vtype, value, index)
 
-    async def _wr_rsp(self, name, msgid, result):
-        # exec_rsp / write_rsp: AT+QLWEXERSP, or AT+QLWWRRSP falling back for good to
-        # AT+QLWRRSP if the module answers ERROR to it (the note names it both ways).
-        check_int(msgid, 0, 65535, "msgid")
-        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
-            raise ValueError("result")
-        c = "AT+QLWEXERSP" if name[0] == "e" else self._wr
-        try:
-            await self._d("%s=%d,%d" % (c, msgid, result))
-        except CommandError as e:
-            if e.code != -1 or c != "AT+QLWWRRSP":
-                raise
-            log(30, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
-            self._wr = "AT+QLWRRSP"
-            await self._d("AT+QLWRRSP=%d,%d" % (msgid, result))
+    def exec_rsp(self, msgid, result):
+        """AT+QLWEXERSP (a coroutine): the answer to an execute."""
+        return self._ans().rsp(self, 2, msgid, result)
+
+    def write_rsp(self, msgid, result):
+        """AT+QLWWRRSP (a coroutine), falling back for good to AT+QLWRRSP if the module
+        answers ERROR to it (the note names it both ways)."""
+        return self._ans().rsp(self, 3, msgid, result)
+
+    def _ans(self):
+        a = self._a
+        if a is None:  # the answers' module: loaded on the first answer
+            from . import answer as a
+            self._a = a
+        return a
 
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
         """Send a notification; returns the message id of the ``report`` URC for CON."""
@@ -255,7 +251,7 @@ class BC66:
         check_int(inst, 0, 65535, "inst")
         check_int(res, -1, 65535, "res")
         check_int(rai, 0, 2, "rai")
-        from .values import parts
+        from .values import parts, cmdv
 
         ps = parts(vtype, value)
         n = len(ps) - 1
@@ -263,7 +259,7 @@ class BC66:
         for ln, v, q in ps:
             tail = ",%d,%d,%d" % (n, 1 if con else 0, rai) if rai else ",%d,%d" % (n, 1 if con
                                                                                   else 0)
-            cmd = _cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, ln), v, q, tail)
+            cmd = cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, ln), v, q, tail)
             info, _ = await self._d(cmd, timeout_ms, '+QLWURC: "report",')
             for x in info:
                 mid = _f(x)[1]

@@ -12,6 +12,9 @@ class Port:
 
     async def readinto(self, buf):
         s = self.s
+        n = s.readinto(buf)  # what is there already: no IO-queue entry needed
+        if n:
+            return n
         while True:
             yield core._io_queue.queue_read(s)
             n = s.readinto(buf)
@@ -19,6 +22,23 @@ class Port:
                 return n
             if n == 0:  # poll said readable, nothing there: hang-up / end of stream
                 raise OSError(32)
+
+    async def pump(self, buf, feed):
+        """Read forever: ``feed(buf, n)`` for every chunk. Reads what is there and waits on
+        the IO queue only when nothing is (no coroutine per read); OSError ends it."""
+        while True:
+            s = self.s
+            if s is None:
+                raise OSError(9)
+            n = s.readinto(buf)
+            if not n:
+                yield core._io_queue.queue_read(s)
+                n = s.readinto(buf)
+                if n == 0:  # poll said readable, nothing there: hang-up / end of stream
+                    raise OSError(32)
+                if not n:
+                    continue
+            feed(buf, n)
 
     async def write(self, data):
         s = self.s
@@ -29,6 +49,14 @@ class Port:
             while n < k:
                 yield core._io_queue.queue_write(s)
                 n += s.write(mv[n:]) or 0
+
+    def write_now(self, data):
+        """Write what the stream takes now, without waiting -> bytes written (ATEngine
+        writes a command this way and awaits ``write`` only for a rest)."""
+        s = self.s
+        if s is None:
+            raise OSError(9)
+        return s.write(data) or 0
 
     def close(self):
         s = self.s

@@ -72,3 +72,15 @@ def unhex(s):
         return unhexlify(s)
     except Exception as e:  # binascii raises ValueError, or TypeError on odd input
         raise ValueError("hex: %s" % e)
+
+
+def cmdv(head, v, q, tail):
+    # A command with a value: one string when short, else pieces the engine writes one by
+    # one (a 1 KB value is not copied into a 1 KB command string).
+    if isinstance(v, tuple):  # opaque: hex chunks
+        if len(v) > 1:
+            return (head, q) + v + (q, tail)
+        v = v[0].decode() if v else ""
+    if len(v) <= 64:
+        return "%s%s%s%s%s" % (head, q, v, q, tail)
+    return (head, q, v, q, tail)

@@ -1,0 +1,84 @@
+"""BC66's answers to server requests (read_rsp, obs_rsp, exec_rsp, write_rsp): one
+coroutine per answer; the command is one str (CR included: the engine writes it as it
+is); the deferred <err> read from its line. Loaded on the first answer."""
+from .at import log
+from .errors import CommandError, check_int
+from .urc import fields
+
+# read, observe, execute, write (the note names it both ways: see BC66.write_rsp)
+_RSP = ("RDRSP", "OBSRSP", "EXERSP", "WRRSP", "RRSP")
+
+
+def _text(vtype, value):
+    # a short value's text, checked as values.parts checks it; None: values.parts' way
+    if vtype == 1:
+        if not isinstance(value, str) or len(value) > 200:
+            return None
+        for c in value:
+            if c < " " or c == '"' or c == "\x7f":
+                raise ValueError("value: quote or control character")
+        return value
+    if vtype == 4 and isinstance(value, (int, float)) and not isinstance(value, bool):
+        t = str(float(value))
+        if "n" in t:  # inf / nan
+            raise ValueError("value: not finite")
+        return t
+    if vtype == 5 and value in (0, 1):  # True, False, 0, 1
+        return "1" if value else "0"
+    if vtype == 3 and isinstance(value, int) and not isinstance(value, bool) \
+            and -0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF:
+        return str(value)
+    return None
+
+
+async def rsp(m, c, msgid, result, obj=None, inst=0, res=0, vtype=0, value=None, index=0):
+    """BC66 ``m``'s read_rsp (c 0), obs_rsp (1), exec_rsp (2: no obj) and write_rsp (3)."""
+    check_int(msgid, 0, 65535, "msgid")
+    if obj is None:
+        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
+            raise ValueError("result")
+        if c == 3:
+            c = m._wr
+    else:
+        if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
+            raise ValueError("result")
+        check_int(obj, -1, 65535, "id")
+        check_int(inst, -1, 65535, "id")
+        check_int(res, -1, 65535, "id")
+        check_int(index, 0, 65535, "index")
+        t = "" if value is None else _text(vtype, value)
+        if t is None:  # long, opaque, or to be refused: values.parts' way, in pieces
+            from .values import parts, cmdv
+
+            ps = [(0, "", '"')] if value is None else parts(vtype, value)
+            n = len(ps) - 1
+            for ln, v, q in ps:
+                await m._d(cmdv("AT+QLW%s=%d,%d,%d,%d,%d,%d,%d," % (
+                    _RSP[c], msgid, result, obj, inst, res, vtype or 1, ln), v, q,
+                    ",%d" % (index + n)))
+                n -= 1
+            return
+    if m._reinit:
+        await m._init()
+    while True:
+        if obj is None:
+            cmd = "AT+QLW%s=%d,%d\r" % (_RSP[c], msgid, result)
+        else:
+            q = '"' if value is None or vtype == 1 else ""
+            cmd = "AT+QLW%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
+                _RSP[c], msgid, result, obj, inst, res, vtype or 1, len(t), q, t, q, index)
+        d = cmd[2:cmd.find("=")] + ":"  # its deferred prefix "+QLW...:"
+        try:
+            _, r = await m.at.cmd(cmd, None, m.timeouts[0], d, m.timeouts[1])
+            try:
+                r = int(r[len(d):])
+            except ValueError:
+                r = fields(r, len(d))[0]
+            if r != 0:
+                raise CommandError(r, "AT" + d[:-1])
+            return
+        except CommandError as e:
+            if e.code != -1 or c != 3:
+                raise
+        log(30, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
+        c = m._wr = 4

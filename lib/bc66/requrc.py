@@ -1,0 +1,111 @@
+"""Server requests (+QLWURC read/write/execute/observe) parsed straight from the line
+buffer into ``urc.URC`` records: no str, no field list. Loaded by the modem on the first
+request URC."""
+from binascii import unhexlify
+from .urc import URC
+from .at import log
+
+# '+QLWURC: "<kind>",' and
+# how many int fields follow (a write: 6 ints, the quoted hex value, the index).
+_HEAD = b'+QLWURC: "'
+_FK = (b'read",', "read", 4, b'execute",', "execute", 4, b'observe",', "observe", 5,
+       b'write",', "write", 6)
+_V = [0] * 6  # scratch for the int fields (the reader task is the only caller)
+
+
+def _at(b, i, k, p):
+    """``b[i:k]`` starts with the bytes ``p`` (no slice made)."""
+    n = len(p)
+    if k - i < n:
+        return False
+    j = 0
+    while j < n:
+        if b[i + j] != p[j]:
+            return False
+        j += 1
+    return True
+
+
+def ints(b, i, k, n, v):
+    """``n`` comma-separated decimal ints (spaces around, "-" allowed) from ``b[i:k]`` into
+    the list ``v`` -> the index after the last one, or -1 (nothing allocated)."""
+    j = 0
+    while True:
+        while i < k and b[i] == 32:
+            i += 1
+        neg = i < k and b[i] == 45
+        if neg:
+            i += 1
+        s = i
+        x = 0
+        while i < k and 48 <= b[i] <= 57:
+            x = x * 10 + b[i] - 48
+            i += 1
+        if i == s:
+            return -1
+        while i < k and b[i] == 32:
+            i += 1
+        v[j] = -x if neg else x
+        j += 1
+        if j == n:
+            return i
+        if i >= k or b[i] != 44:
+            return -1
+        i += 1
+
+
+def parse(b, k):
+    """A read/write/execute/observe ``URC`` parsed from the bytes ``b[:k]`` (no str, no
+    field list), or None: not one of these, or anything ``parse`` might see otherwise
+    (the caller then goes the ``parse`` way: same records, same rejections)."""
+    if not _at(b, 0, k, _HEAD):
+        return None
+    t = 0
+    while t < 12:
+        if _at(b, 10, k, _FK[t]):
+            break
+        t += 3
+    else:
+        return None
+    i = ints(b, 10 + len(_FK[t]), k, _FK[t + 2], _V)
+    if i < 0:
+        return None
+    v = _V
+    if t < 6:  # read, execute: msgid, obj, inst, res
+        if i != k:
+            return None
+        return URC((_FK[t + 1], v[0], v[1], v[2], v[3], None, None, None, None, None, None))
+    if t == 6:  # observe: msgid, flag, obj, inst, res
+        if i != k:
+            return None
+        return URC(("observe", v[0], v[2], v[3], v[4], v[1], None, None, None, None, None))
+    if i >= k or b[i] != 44 or i + 1 >= k or b[i + 1] != 34:  # write: ,"hex",index
+        return None
+    j = i + 2
+    while j < k and b[j] != 34:
+        j += 1
+    if j >= k or j + 1 >= k or b[j + 1] != 44:
+        return None
+    try:
+        h = unhexlify(memoryview(b)[i + 2:j])
+    except Exception:  # not hex: parse() rejects it the same way
+        return None
+    m, o, n, r, vt, ln = v  # before the index overwrites v[0]
+    if ints(b, j + 2, k, 1, v) != k:
+        return None
+    return URC(("write", m, o, n, r, None, vt, ln, h, v[0], None))
+
+
+def take(m, b, k):
+    """BC66 ``m``'s hook: deliver the request in ``b[:k]`` to ``m.on_urc`` -> True, or
+    False if it is not one (the line then goes the str way)."""
+    u = parse(b, k)
+    if u is None:
+        return False
+    try:
+        m.on_urc(u)
+    except Exception as e:  # no listener (None) or a listener's bug: count, go on
+        m.at.stats["dropped_urcs"] += 1
+        if m.on_urc is not None:
+            log(40, "bc66", "urc handler: %r", e)
+    return True
