@@ -23,6 +23,7 @@ def test_0_import():
     __import__("bc66.values")
     gc.collect()
     _m()
+    __import__("bc66.answer")
 
 
 class StubAT:

@@ -7,6 +7,7 @@ from .urc import fields
 
 # read, observe, execute, write (the note names it both ways: see BC66.write_rsp)
 _RSP = ("RDRSP", "OBSRSP", "EXERSP", "WRRSP", "RRSP")
+_RSPD = ("+QLWRDRSP:", "+QLWOBSRSP:", "+QLWEXERSP:", "+QLWWRRSP:", "+QLWRRSP:")
 
 
 def _text(vtype, value):
@@ -31,48 +32,60 @@ def _text(vtype, value):
     return None
 
 
-async def rsp(m, c, msgid, result, obj=None, inst=0, res=0, vtype=0, value=None, index=0):
-    """BC66 ``m``'s read_rsp (c 0), obs_rsp (1), exec_rsp (2: no obj) and write_rsp (3)."""
-    check_int(msgid, 0, 65535, "msgid")
-    if obj is None:
-        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
-            raise ValueError("result")
-        if c == 3:
-            c = m._wr
-    else:
-        if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
-            raise ValueError("result")
-        check_int(obj, -1, 65535, "id")
-        check_int(inst, -1, 65535, "id")
-        check_int(res, -1, 65535, "id")
-        check_int(index, 0, 65535, "index")
-        t = "" if value is None else _text(vtype, value)
-        if t is None:  # long, opaque, or to be refused: values.parts' way, in pieces
-            from .values import parts, cmdv
+def rsp(m, c, msgid, result, obj=None, inst=0, res=0, vtype=0, value=None, index=0):
+    """BC66 ``m``'s read_rsp (c 0), obs_rsp (1), exec_rsp (2: no obj) and write_rsp (3)
+    -> the coroutine that sends it. Checked and formatted here, in a plain function (its
+    frame is not on the heap); a bad argument is raised by the coroutine."""
+    if c == 3:
+        c = m._wr
+    try:
+        check_int(msgid, 0, 65535, "msgid")
+        if obj is None:
+            if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
+                raise ValueError("result")
+            x = "AT+QLW%s=%d,%d\r" % (_RSP[c], msgid, result)
+        else:
+            if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
+                raise ValueError("result")
+            check_int(obj, -1, 65535, "id")
+            check_int(inst, -1, 65535, "id")
+            check_int(res, -1, 65535, "id")
+            check_int(index, 0, 65535, "index")
+            t = "" if value is None else _text(vtype, value)
+            if t is None:  # long, opaque, or to be refused: values.parts' way, in pieces
+                x = (msgid, result, obj, inst, res, vtype, value, index)
+            else:
+                q = '"' if value is None or vtype == 1 else ""
+                x = "AT+QLW%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
+                    _RSP[c], msgid, result, obj, inst, res, vtype or 1, len(t), q, t, q, index)
+    except ValueError as e:
+        x = e
+    return _send(m, c, x)
 
-            ps = [(0, "", '"')] if value is None else parts(vtype, value)
-            n = len(ps) - 1
-            for ln, v, q in ps:
-                await m._d(cmdv("AT+QLW%s=%d,%d,%d,%d,%d,%d,%d," % (
-                    _RSP[c], msgid, result, obj, inst, res, vtype or 1, ln), v, q,
-                    ",%d" % (index + n)))
-                n -= 1
-            return
+
+async def _send(m, c, x):
+    # one small coroutine per answer
+    if isinstance(x, Exception):
+        raise x
+    if isinstance(x, tuple):  # (msgid, result, obj, inst, res, vtype, value, index)
+        from .values import parts, cmdv
+
+        ps = [(0, "", '"')] if x[6] is None else parts(x[5], x[6])
+        n = len(ps) - 1
+        for ln, v, q in ps:
+            await m._d(cmdv("AT+QLW%s=%d,%d,%d,%d,%d,%d,%d," % (
+                (_RSP[c],) + x[:5] + (x[5] or 1, ln)), v, q, ",%d" % (x[7] + n)))
+            n -= 1
+        return
     if m._reinit:
         await m._init()
     while True:
-        if obj is None:
-            cmd = "AT+QLW%s=%d,%d\r" % (_RSP[c], msgid, result)
-        else:
-            q = '"' if value is None or vtype == 1 else ""
-            cmd = "AT+QLW%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
-                _RSP[c], msgid, result, obj, inst, res, vtype or 1, len(t), q, t, q, index)
-        d = cmd[2:cmd.find("=")] + ":"  # its deferred prefix "+QLW...:"
+        d = _RSPD[c]
         try:
-            _, r = await m.at.cmd(cmd, None, m.timeouts[0], d, m.timeouts[1])
+            _, r = await m.at.cmd(x, None, m.timeouts[0], d, m.timeouts[1])
             try:
                 r = int(r[len(d):])
-            except ValueError:
+            except ValueError:  # not just the code: as the line's fields give it
                 r = fields(r, len(d))[0]
             if r != 0:
                 raise CommandError(r, "AT" + d[:-1])
@@ -82,3 +95,4 @@ async def rsp(m, c, msgid, result, obj=None, inst=0, res=0, vtype=0, value=None,
                 raise
         log(30, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
         c = m._wr = 4
+        x = "AT+QLWRRSP" + x[11:]

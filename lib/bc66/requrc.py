@@ -11,6 +11,7 @@ _HEAD = b'+QLWURC: "'
 _FK = (b'read",', "read", 4, b'execute",', "execute", 4, b'observe",', "observe", 5,
        b'write",', "write", 6)
 _V = [0] * 6  # scratch for the int fields (the reader task is the only caller)
+_R = [None] * 11  # scratch for a record's fields: URC(_R) is the one allocation
 
 
 def _at(b, i, k, p):
@@ -54,6 +55,24 @@ def ints(b, i, k, n, v):
         i += 1
 
 
+def _rec(kind, msgid, flag, obj, inst, res, vtype, ln, value, index):
+    r = _R
+    r[0] = kind
+    r[1] = msgid
+    r[2] = obj
+    r[3] = inst
+    r[4] = res
+    r[5] = flag
+    r[6] = vtype
+    r[7] = ln
+    r[8] = value
+    r[9] = index
+    r[10] = None
+    rec = URC(r)
+    r[8] = None  # no reference kept to the value
+    return rec
+
+
 def parse(b, k):
     """A read/write/execute/observe ``URC`` parsed from the bytes ``b[:k]`` (no str, no
     field list), or None: not one of these, or anything ``parse`` might see otherwise
@@ -74,11 +93,11 @@ def parse(b, k):
     if t < 6:  # read, execute: msgid, obj, inst, res
         if i != k:
             return None
-        return URC((_FK[t + 1], v[0], v[1], v[2], v[3], None, None, None, None, None, None))
+        return _rec(_FK[t + 1], v[0], None, v[1], v[2], v[3], None, None, None, None)
     if t == 6:  # observe: msgid, flag, obj, inst, res
         if i != k:
             return None
-        return URC(("observe", v[0], v[2], v[3], v[4], v[1], None, None, None, None, None))
+        return _rec("observe", v[0], v[1], v[2], v[3], v[4], None, None, None, None)
     if i >= k or b[i] != 44 or i + 1 >= k or b[i + 1] != 34:  # write: ,"hex",index
         return None
     j = i + 2
@@ -93,7 +112,7 @@ def parse(b, k):
     m, o, n, r, vt, ln = v  # before the index overwrites v[0]
     if ints(b, j + 2, k, 1, v) != k:
         return None
-    return URC(("write", m, o, n, r, None, vt, ln, h, v[0], None))
+    return _rec("write", m, None, o, n, r, vt, ln, h, v[0])
 
 
 def take(m, b, k):
