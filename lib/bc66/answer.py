@@ -3,11 +3,11 @@ coroutine per answer; the command is one str (CR included: the engine writes it 
 is); the deferred <err> read from its line. Loaded on the first answer."""
 from .at import log
 from .errors import CommandError, check_int
-from .urc import fields
 
 # read, observe, execute, write (the note names it both ways: see BC66.write_rsp)
 _RSP = ("RDRSP", "OBSRSP", "EXERSP", "WRRSP", "RRSP")
 _RSPD = ("+QLWRDRSP:", "+QLWOBSRSP:", "+QLWEXERSP:", "+QLWWRRSP:", "+QLWRRSP:")
+_RSPN = ("AT+QLWRDRSP", "AT+QLWOBSRSP", "AT+QLWEXERSP", "AT+QLWWRRSP", "AT+QLWRRSP")
 
 
 def _text(vtype, value):
@@ -60,7 +60,10 @@ def rsp(m, c, msgid, result, obj=None, inst=0, res=0, vtype=0, value=None, index
                     _RSP[c], msgid, result, obj, inst, res, vtype or 1, len(t), q, t, q, index)
     except ValueError as e:
         x = e
-    return _send(m, c, x)
+    if c == 3 or m._reinit or not isinstance(x, str):
+        return _send(m, c, x)
+    # the engine's coroutine itself: it checks the deferred <err> (one coroutine)
+    return m.at.cmd(x, None, m.timeouts[0], _RSPD[c], m.timeouts[1], err=_RSPN[c])
 
 
 async def _send(m, c, x):
@@ -80,16 +83,9 @@ async def _send(m, c, x):
     if m._reinit:
         await m._init()
     while True:
-        d = _RSPD[c]
         try:
-            _, r = await m.at.cmd(x, None, m.timeouts[0], d, m.timeouts[1])
-            try:
-                r = int(r[len(d):])
-            except ValueError:  # not just the code: as the line's fields give it
-                r = fields(r, len(d))[0]
-            if r != 0:
-                raise CommandError(r, "AT" + d[:-1])
-            return
+            return await m.at.cmd(x, None, m.timeouts[0], _RSPD[c], m.timeouts[1],
+                                  err=_RSPN[c])
         except CommandError as e:
             if e.code != -1 or c != 3:
                 raise

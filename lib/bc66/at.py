@@ -122,11 +122,14 @@ class ATEngine(Lines):
         self._fail(BC66Error("stopped"))
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
-                  deferred_timeout_ms=60000, capture=None, wake=True, secret=None, held=False):
+                  deferred_timeout_ms=60000, capture=None, wake=True, secret=None, held=False,
+                  err=None):
         """Send ``cmd`` (no CR); return its info lines, or (info, deferred line) with
         ``deferred=``. ``capture``: URC prefix also copied into info while the deferred
         result is pending. ``secret`` is masked in logs and exceptions. A ``cmd`` ending in
-        CR is written as it is (no copy). ``held``: internal (the caller holds the flag)."""
+        CR is written as it is (no copy). ``held``: internal (the caller holds the flag).
+        ``err``: the deferred line is "<deferred> <err>": raise CommandError(err, ``err``)
+        if it is not 0, else return None."""
         if not held and (self._dead is not None or self._task is None):
             raise BC66Error("engine not running")
         if prefix and prefix[-1] != ":":
@@ -181,9 +184,17 @@ class ATEngine(Lines):
         if not w.got:
             self.stats["timeouts"] += 1
             raise ATTimeout("no %s after %s" % (deferred, _shown(shown)))
-        if isinstance(w.res, Exception):
-            raise w.res
-        return info, w.res
+        r = w.res
+        if isinstance(r, Exception):
+            raise r
+        if err is None:
+            return info, r
+        try:
+            r = int(r[len(deferred):])
+        except ValueError:
+            r = -1
+        if r:
+            raise CommandError(r, err)
 
     async def sync(self, tries=5):
         """Plain ``AT`` until ``OK``; True if the module answered."""

@@ -43,6 +43,7 @@ imei AT+CGSN=1 +CGSN 2 - 0
 cereg AT+CEREG? +CEREG 3 - 0
 ip AT+CGPADDR=1 +CGPADDR 5 - 0
 csq AT+CSQ +CSQ 4 - 0
+status AT+QLWSTATUS? +QLWSTATUS 1 - 0
 cfun AT+CFUN=%d - 0 0:1 3
 sclk AT+QSCLK=%d - 0 0:2 0
 config_get AT+QLWCONFIG? +QLWCONFIG 6 - 0
@@ -168,10 +169,6 @@ class BC66:
         else:
             return _parse(p, await self._q(cmd, None if pfx == "-" else pfx,
                                            tmo or self.timeouts[tc]))
-
-    async def status(self, timeout_ms=None):
-        """AT+QLWSTATUS? -> int (STATUS_*): a method, the node polls it."""
-        return _parse(_P1, await self._q("AT+QLWSTATUS?", "+QLWSTATUS:", timeout_ms))
 
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
