@@ -129,10 +129,11 @@ class Model:
         self._lim = (max_obs, max_watch, max_pending, ack_ms, retry_ms)
         self._sc = self._si = self._se = ()  # one answer's values, instance ids, table
         # entries: sized once to the largest object read (at most 4 x 14)
-        self._pv = None
+        self._pv = [None] * 5
         self._busy = False
         self._ev = asyncio.Event()
         self._part = None
+        self._pe = [None, None]  # _path's object and table entry
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
                       "sent": 0, "notes_dropped": 0, "notify_errors": 0,
                       "acks_unmatched": 0}
@@ -205,14 +206,11 @@ class Model:
             await asyncio.sleep_ms(2)
         self._busy = True
         m = self.modem
-        try:  # few locals: this frame is allocated per request
+        try:  # few locals, a shallow stack: this frame is allocated per request
             if kind[0] in "we":
                 r = self._wx(urc, kind == "write")
                 if hasattr(r, "send"):  # an async handler
-                    try:
-                        r = self._done(await r)
-                    except Exception as e:
-                        r = self._done(self._herr(e))
+                    r = await self._adone(r)
                 if r:
                     await (m.write_rsp if kind == "write" else m.exec_rsp)(urc.msgid, r)
             else:
@@ -221,15 +219,27 @@ class Model:
                 if n < 0:
                     await m(urc.msgid, -n, urc.obj, urc.inst, urc.res)
                 for j in range(n):
-                    e = self._se[j]
-                    await m(urc.msgid, CONTENT, urc.obj, self._si[j], e[0], e[1], self._sc[j], n - 1 - j)
-                    self._sc[j] = self._se[j] = None
+                    await self._arg(m, urc, n, j)
         except Exception as e:
             self.stats["answer_errors"] += 1
             _warn("%s %d unanswered: %r", kind, urc.msgid, e)
         finally:
             self._busy = False
         return True
+
+    async def _adone(self, r):
+        try:
+            return self._done(await r)
+        except Exception as e:
+            return self._done(self._herr(e))
+
+    def _arg(self, m, u, n, j):
+        # the answer coroutine of part j of n (a plain function: its arguments are not kept
+        # in handle's heap frame)
+        e = self._se[j]
+        v = self._sc[j]
+        self._sc[j] = self._se[j] = None
+        return m(u.msgid, CONTENT, u.obj, self._si[j], e[0], e[1], v, n - 1 - j)
 
     def on_urc(self, urc):
         """Non-blocking intake of report_ack (completes its Note) and reboot (fails every
@@ -243,18 +253,22 @@ class Model:
         return True
 
     def _path(self, oid, inst, rid):
-        # -> (obj, table entry or None, 0 or NOT_FOUND)
+        # -> 0 or NOT_FOUND; the object and the table entry (or None) in self._pe (no
+        # tuple made per request)
         o = self.objs.get(oid)
         e = None if o is None else o.find(rid)
+        self._pe[0] = o
+        self._pe[1] = e
         if o is None or (inst >= 0 and inst not in o.insts) or (rid >= 0 and e is None):
-            return o, e, NOT_FOUND
-        return o, e, 0
+            return NOT_FOUND
+        return 0
 
     def _rd(self, u, obs):
         # Read/observe: collect the values to send into the scratch lists -> their count,
         # or -result for a single error answer. Observe/cancel bookkeeping happens here.
         oid, inst, rid = u.obj, u.inst, u.res
-        o, e, res = self._path(oid, inst, rid)
+        res = self._path(oid, inst, rid)
+        o, e = self._pe
         if not res and not (e[2] & R if e else any(x[2] & R for x in o.table)):
             res = NOT_ALLOWED
         if obs and not res and not self.observe(oid, inst, rid, u.msgid, u.flag):
@@ -305,7 +319,8 @@ class Model:
                 p[1].extend(raw)
                 raw = p[1]
             self._part = None
-        o, e, res = self._path(oid, inst, rid)
+        res = self._path(oid, inst, rid)
+        o, e = self._pe
         if res:
             return res
         if e is None or not e[2] & (W if w else X) or inst < 0:
@@ -322,7 +337,12 @@ class Model:
                     v = int(v) if t == T_INTEGER else float(v) if t == T_FLOAT else v
             except Exception:
                 return BAD_REQUEST
-        self._pv = (o, inst, rid, v, w)
+        p = self._pv  # the pending write/execute, for _done (no tuple per request)
+        p[0] = o
+        p[1] = inst
+        p[2] = rid
+        p[3] = v
+        p[4] = w
         fn = o.fns.get(rid)
         try:
             r = None if fn is None else fn(inst, rid, v)
@@ -338,6 +358,7 @@ class Model:
     def _done(self, r):
         # handler result -> answer code; a successful write stores the value
         o, inst, rid, v, w = self._pv
+        self._pv[3] = None  # no reference kept to the value
         r = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
         if w and r == CHANGED and not callable(o.vals.get((inst << 16) | rid)):
             self.set(o.oid, inst, rid, v)
