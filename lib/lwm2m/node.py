@@ -12,20 +12,14 @@ import time
 
 from bc66 import log
 from bc66.errors import ATTimeout, BC66Error, CommandError, StatusError
+from bc66.modem import (STATUS_DEREGISTERED as DEREGISTERED, STATUS_NEED_RECOVER as NEED_RECOVER,
+                        STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
+                        STATUS_REGISTERED as REGISTERED, STATUS_REGISTERING as REGISTERING)
 
 _TAG = "node"
 _REQUESTS = ("read", "write", "execute", "observe")
 _RING = 16  # pending server requests; the module serves one message id at a time
 
-# AT+QLWSTATUS values (note 4.2.14)
-NOT_REGISTERED = 0
-REGISTERING = 1
-REGISTERED = 2
-DEREGISTERING = 3
-DEREGISTERED = 4
-INVALID = 5
-RECOVERING = 6
-NEED_RECOVER = 7
 
 _ERR_ALREADY_REGISTERED = 33
 
@@ -169,8 +163,8 @@ class Node:
         log.log(log.INFO, _TAG, "network up, endpoint %s", self.endpoint)
 
     async def reset_module(self):
-        """The module does not answer: pull RESET (PWRKEY if there is no RESET line), wait
-        for it to boot, sync again. Raises ATTimeout if it still does not answer."""
+        """The module does not answer: pull its RESET line low 300 ms, let it boot, sync
+        again. Raises ATTimeout if it still does not answer."""
         self.counters["resets"] += 1
         log.log(log.WARN, _TAG, "module not answering: pulsing RESET")
         if self.pins is not None:
