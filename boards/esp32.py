@@ -30,6 +30,12 @@ def open_port(dev=None, baud=BAUD):
     return transport.open_uart(u)
 
 
+def rtc():
+    """RTC memory (survives deep sleep): where the node keeps its small state."""
+    import machine
+    return machine.RTC()
+
+
 class Pins:
     """PWRKEY/RESET/PSM_EINT as open-drain style outputs, idle high."""
 

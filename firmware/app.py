@@ -40,7 +40,9 @@ class App:
         self.cfg = cfg
         state_dir = args["state"] or cfg.state_dir
         makedirs(state_dir)
-        self.state = State(state_dir + "/state.json")
+        # RTC memory where the board has it (survives deep sleep, spares flash), else a file
+        self.state = State(state_dir + "/state.json",
+                           rtc=board.rtc() if hasattr(board, "rtc") else None)
         self.queue = Queue(state_dir + "/q", capacity=64)
         self.pins = board.Pins(args["pins"])
         self.modem = BC66(board.open_port(args["port"]))
