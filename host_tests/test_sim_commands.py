@@ -254,6 +254,7 @@ def test_reboot_prints_banner_and_resets_lwm2m(sim_client, sim):
     register(c)
     sim.reboot()
     assert [c.wait_line(lambda s: True) for _ in range(len(BANNER))] == BANNER
+    c.wait_line("+CPIN: READY")  # the start-up news after the banner, before asking
     assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 0", "OK"]
     assert sim.commands[-1] == "AT+QLWSTATUS?"
 
