@@ -64,6 +64,7 @@ class ATEngine(Lines):
     tag = "at"
     # Defaults on the class: an instance dict of > 17 entries needs a 368-byte block.
     locked = False  # one command at a time (a flag: asyncio.Lock costs ~1 KB)
+    _waiting = False  # a caller is polling for the flag
     _task = None
     _dead = None
     _stale = None  # ticks before which no command is written (after a timeout)
@@ -137,8 +138,11 @@ class ATEngine(Lines):
         # one writer; one waiter per deferred prefix; no info prefix equal to a pending
         # deferred one (its result would be taken for an info line)
         while not held and (self.locked or deferred in self._dw or prefix in self._dw):
+            self._waiting = True  # re-set on every poll; taking the flag clears it
             await asyncio.sleep_ms(2)
         self.locked = True
+        if self._waiting:
+            self._waiting = False
         w = self._w
         try:  # one coroutine per command; a command that got no answer: sync, one retry
             while True:
@@ -164,13 +168,17 @@ class ATEngine(Lines):
                 try:
                     self._result()
                 except ATTimeout as e:
-                    if not await self._sync(self.wake_tries):
+                    if not await self.sync(self.wake_tries, True):
                         raise e
                 wake = False
             shown = w.cmd
         finally:
             self.locked = held
         if deferred is None:
+            if self._waiting:
+                # fairness: a caller that sends command after command must not starve the
+                # others (they poll every 2 ms): give them the engine before returning
+                await asyncio.sleep_ms(3)
             return info
         w = self._pool[deferred]
         if not w.got:  # sleep until the reader wakes us or the deadline (no allocation)
@@ -196,21 +204,12 @@ class ATEngine(Lines):
         if r:
             raise CommandError(r, err)
 
-    async def sync(self, tries=5):
+    async def sync(self, tries=5, held=False):
         """Plain ``AT`` until ``OK``; True if the module answered."""
-        while self.locked:
-            await asyncio.sleep_ms(2)
-        self.locked = True
-        try:
-            return await self._sync(tries)
-        finally:
-            self.locked = False
-
-    async def _sync(self, tries):
         for _ in range(tries):
             try:
                 return await self.cmd("AT", None, self.sync_ms, wake=False,
-                                      held=True) is not None
+                                      held=held) is not None
             except ATTimeout:
                 pass
         return False
