@@ -20,6 +20,12 @@ from bc66.modem import BC66  # noqa: E402
 from lwm2m.objects import Model  # noqa: E402
 from lwm2m import ipso, config  # noqa: E402
 from lwm2m.node import Node  # noqa: E402
+# modules the driver loads on first use (set-up commands, answers, request URCs): code too
+import bc66.lwsetup  # noqa: E402,F401
+import bc66.answer  # noqa: E402,F401
+import bc66.requrc  # noqa: E402,F401
+import bc66.urc  # noqa: E402,F401
+import bc66.values  # noqa: E402,F401
 gc.collect()
 print("CODE", gc.mem_alloc() - _m0)
 
@@ -40,14 +46,14 @@ async def main(dev, n, windows):
     print("READY")
     c = node.counters
     while c["requests"] < 100:
-        await asyncio.sleep_ms(1)
+        await asyncio.sleep_ms(20)
     for w in range(windows):  # one window of n requests per kind of request
         gc.collect()
         gc.disable()
         a0 = gc.mem_alloc()
         r0 = c["requests"]
         while c["requests"] < r0 + n:
-            await asyncio.sleep_ms(1)
+            await asyncio.sleep_ms(20)
         a1 = gc.mem_alloc()
         gc.enable()
         print("ALLOC", w, (a1 - a0) // n)
