@@ -30,24 +30,34 @@ class WakeTimeout(ATTimeout):
     """The module did not answer ``AT`` after PSM_EINT within the deadline."""
 
 
-async def wake(modem, pins, deadline_ms=8000, pulse_ms=120):
+async def wake(modem, pins, deadline_ms=8000, pulse_ms=120, probe_ms=100):
     """Wake the module: PSM_EINT low ``pulse_ms`` (``pins.pulse``; ``pins`` None: UART
-    only), then plain ``AT`` (one short try each) until ``OK``; the first command after a
-    wake may be lost, so it retries and re-pulses every few tries. -> number of ATs sent.
+    only), then plain ``AT`` (one short try of ``probe_ms`` each) until ``OK``; the first
+    command after a wake may be lost, so it retries and re-pulses every few tries. A lost
+    probe gets no late answer, so the engine's wait for late lines after a timeout is off
+    while probing: every millisecond here is battery. -> number of ATs sent.
     Raises WakeTimeout (an ATTimeout) once ``deadline_ms`` has passed."""
     t_end = time.ticks_add(time.ticks_ms(), deadline_ms)
+    at = getattr(modem, "at", None)
+    saved = (at.sync_ms, at.late_ms) if at is not None else None
+    if at is not None:
+        at.sync_ms, at.late_ms = probe_ms, 0
     n = 0
-    while True:
-        if pins is not None and n % _REPULSE == 0:
-            await pins.pulse("PSM_EINT", pulse_ms)
-        n += 1
-        try:
-            if await modem.sync(1):
-                return n
-        except (CommandError, Rebooted):
-            pass  # a garbled first command, or the banner of the wake itself: again
-        if time.ticks_diff(t_end, time.ticks_ms()) <= 0:
-            raise WakeTimeout("no answer to AT within %d ms (%d tries)" % (deadline_ms, n))
+    try:
+        while True:
+            if pins is not None and n % _REPULSE == 0:
+                await pins.pulse("PSM_EINT", pulse_ms)
+            n += 1
+            try:
+                if await modem.sync(1):
+                    return n
+            except (CommandError, Rebooted):
+                pass  # a garbled first command, or the banner of the wake itself: again
+            if time.ticks_diff(t_end, time.ticks_ms()) <= 0:
+                raise WakeTimeout("no answer to AT within %d ms (%d tries)" % (deadline_ms, n))
+    finally:
+        if at is not None:
+            at.sync_ms, at.late_ms = saved
 
 
 class Awake:
