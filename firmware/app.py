@@ -178,7 +178,8 @@ class App:
         self.node.start_tasks()
         self.take_reading()
         await power.duty_step(power.Awake(self.modem, self.pins), self._cycle, self._last_packet,
-                              power.deepsleep_fn(self.board), state=self.state, ack_ms=0,
+                              power.deepsleep_fn(self.board), state=self.state,
+                              ack_ms=int(self.cfg.register_timeout_s * 1000),
                               sleep_s=self._plan_sleep)
 
     async def _cycle(self):
