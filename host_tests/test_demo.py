@@ -1,0 +1,6 @@
+"""`make demo` keeps working: the whole scripted server session passes."""
+from tools import demo
+
+
+def test_demo_session_passes(tmp_path):
+    assert demo.run(str(tmp_path), quiet=True)
