@@ -54,8 +54,7 @@ class App:
         self.sensor = sensors.open(board)
         self.backoff = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
                                cfg.backoff_jitter, state=self.state)
-        self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, state=self.state,
-                         pins=self.pins)
+        self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, pins=self.pins)
         self.node.heartbeat_s = min(30, cfg.report_interval_s)
         self.model.restore_observations(self.state.get("observed", []))
         self.downlinks = 0

@@ -31,12 +31,11 @@ class NetworkTimeout(BC66Error):
 class Node:
     """Drive the module from power-on to a served registration, and keep it there."""
 
-    def __init__(self, modem, cfg, model, backoff=None, state=None, pins=None):
+    def __init__(self, modem, cfg, model, backoff=None, pins=None):
         self.modem = modem
         self.cfg = cfg
         self.model = model
         self.backoff = backoff
-        self.state = state
         self.pins = pins
         self.imei = None
         self.endpoint = None
