@@ -36,18 +36,7 @@ def rtc():
     return machine.RTC()
 
 
-class Pins:
-    """PWRKEY/RESET/PSM_EINT as open-drain style outputs, idle high."""
-
-    def __init__(self, path=None):
-        from machine import Pin
-        self._pins = {n: Pin(p, Pin.OUT, value=1) for n, p in
-                      (("PWRKEY", PWRKEY), ("RESET", RESET), ("PSM_EINT", PSM_EINT))}
-
-    async def pulse(self, name, ms):
-        """Pull ``name`` low for ``ms`` milliseconds (falling edge first)."""
-        import asyncio
-        p = self._pins[name]
-        p.value(0)
-        await asyncio.sleep_ms(ms)
-        p.value(1)
+def Pins(path=None):
+    """The module's control lines on this board's GPIOs."""
+    from boards.gpio import GpioPins
+    return GpioPins({"PWRKEY": PWRKEY, "RESET": RESET, "PSM_EINT": PSM_EINT})
