@@ -64,18 +64,26 @@ def _tmobile_nvram(path, auto_reg=1):
                    "cfg": {"auto_reg": [auto_reg]}, "objects": [], "context": {}}, f)
 
 
-def test_autoreg_case_1_module_registers_on_its_own(node_factory, tmp_path):
-    """Case 1: the module registers to the bootstrap server by itself after attaching;
-    a node configured for that server adds its objects and never sends AT+QLWREG."""
-    nv = str(tmp_path / "nvram.json")
-    _tmobile_nvram(nv)
-    sim, fw = node_factory(sim_opts={"nvram": nv},
+def test_autoreg_case_1_module_registers_on_its_own(node_factory):
+    """Case 1: a T-Mobile USIM's first boot: the module configures the T-Mobile bootstrap
+    server itself and registers after attaching; a node configured for that server adds
+    its objects and never sends AT+QLWREG or rewrites the configuration."""
+    sim, fw = node_factory(sim_opts={"tmobile": True},
                            server={"host": "bootp.iot.t-mobile.com", "port": 5584, "bootstrap": True},
-                           lifetime=900, qlwcfg={"auto_reg": 1})
+                           lifetime=900, security="psk", psk_id="urn:imei:867997030052996",
+                           psk=_tmobile_psk(), qlwcfg={"auto_reg": 1})
     fw.wait_log(r"registered", timeout=10)
+    assert any("T-Mobile USIM first boot" in x for x in sim.transcript.lines)
     assert regs(sim) == []
     assert not [c for c in sim.commands if c.startswith("AT+QLWCONFIG=")]
     sim.wait_for(lambda: any(c.startswith("AT+QLWADDOBJ=3303") for c in sim.commands), 10)
+    assert _tmobile_psk() not in "".join(fw.lines)  # the PSK never reaches a log line
+
+
+def _tmobile_psk():
+    # the PSK the simulated module derives from its IMEI (867997030052996)
+    v = int("052996") * 2654435761
+    return "".join("%02X" % ((v >> (8 * (i % 4))) & 255) for i in range(32))
 
 
 def test_autoreg_case_3_other_settings_cfun0_configure_cfun1(node_factory, tmp_path):

@@ -10,7 +10,10 @@ In-process (pytest fixtures ``sim`` / ``sim_factory`` in host_tests/sim_fixtures
                     sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                     imei="867997030052996", ip="100.88.40.249", rssi=24,
                     response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                    cmee=1, boot_s=0.05)
+                    cmee=1, boot_s=0.05, tmobile=False)
+    # tmobile=True: a T-Mobile USIM (note 3.4 case 1): on the first boot with an empty
+    # NVRAM configuration the module sets the T-Mobile bootstrap server and auto_reg 1
+    # itself once attached, and registers.
     sim.start()                # pty; sim.device is the slave path. Powers on (banner, RDY,
                                # +CFUN: 1, +CPIN: READY, then +IP: after attach_s)
     sim.start(tcp_port=0)      # TCP listener on 127.0.0.1 instead; sim.tcp_port

@@ -79,11 +79,27 @@ class LwM2M(DataCommands):
             self.state = 6
             self.sim.later(self.update_s, self._recover_done)
 
+    tmobile_usim = False  # note 3.4 case 1 (Simulator(tmobile=True))
+
+    def _tmobile_first_boot(self):
+        # note 3.4 case 1: a T-Mobile USIM, first boot, attached with an IP: the module
+        # computes the bootstrap server settings itself and turns auto_reg on
+        ep = "urn:imei:%s" % self.imei
+        psk = "".join("%02X" % ((int(self.imei[-6:]) * 2654435761 >> (8 * (i % 4))) & 255)
+                      for i in range(32))
+        self.nv["config"] = [1, "bootp.iot.t-mobile.com", 5584, ep, 900, 0, ep, psk]
+        self.nv["cfg"]["auto_reg"] = [1]
+        self.eff["auto_reg"] = [1]
+        self.nv.save()
+        self.sim.event("T-Mobile USIM first boot: bootstrap server configured, auto_reg 1")
+
     def lw_attached(self):
         if self._reg_waiting:
             self._reg_waiting = False
             self.sim.later(self.reg_s, self._register_done)
             return
+        if self.tmobile_usim and not self.nv["config"] and self.state == 0:
+            self._tmobile_first_boot()
         if self.state != 0 or not self.cfg("auto_reg")[0] or not self.nv["config"]:
             return
         ctx = self.nv["context"]

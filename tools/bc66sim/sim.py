@@ -32,7 +32,7 @@ class Simulator:
                  sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                  imei="867997030052996", ip="100.88.40.249", rssi=24,
                  response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                 cmee=1, boot_s=0.05):
+                 cmee=1, boot_s=0.05, tmobile=False):
         self.time_scale = float(time_scale)
         self.seed = seed
         self.baud = baud
@@ -53,6 +53,7 @@ class Simulator:
                            sleep_after_s=sleep_after_s,
                            lose_first_after_wake=lose_first_after_wake,
                            msgid_start=msgid_start)
+        self.modem.tmobile_usim = tmobile
         self._out = bytearray()
         self._hold_until = 0.0
         self._pace_until = 0.0
