@@ -174,6 +174,7 @@ class App:
         from lwm2m import power
 
         self.modem.at.start()
+        self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         self.take_reading()
         await power.duty_step(power.Awake(self.modem, self.pins), self._cycle, self._last_packet,

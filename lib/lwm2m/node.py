@@ -61,6 +61,7 @@ class Node:
                          "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0,
                          "resets": 0, "timeouts": 0}
         self.heartbeat_s = 30  # how often an idle node checks the module (AT+QLWSTATUS?)
+        self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
         modem.on_urc = self._on_urc
 
     # ---- URC intake (runs inside the reader task: must not block) ----
@@ -219,8 +220,12 @@ class Node:
             log.log(log.INFO, _TAG, "AT+QLWCFG options written; they apply after a module reboot")
 
     async def setup(self):
-        """Bring-up, configuration and the custom-object list, as one step."""
+        """Bring-up, configuration and the custom-object list, as one step. An always-on
+        node (``keep_awake``) also sets AT+QSCLK=0 after every (re)boot: the module's
+        default sleep setting is not documented, and deep sleep would cut it off."""
         await self.bring_up()
+        if self.keep_awake:
+            await self.modem.sclk(0)
         await self.configure()
         await self.model.sync_objects(self.modem)
         self._need_setup = False
