@@ -16,6 +16,7 @@ def test_bringup_sequence_and_config_written_once(node_factory):
     assert cmds.index("ATE0") < cmds.index("AT+CMEE=1") < cmds.index("AT+QLWREG")
     assert any(c.startswith("AT+CEREG?") for c in cmds)
     assert "AT+CGSN=1" in cmds
+    assert cmds.index("AT+QSCLK=0") < cmds.index("AT+QLWREG")  # sleep setting made explicit
     cfg = [c for c in cmds if c.startswith("AT+QLWCONFIG=")]
     assert len(cfg) == 1 and '"urn:imei:867997030052996"' in cfg[0]
     # a second start against the same module NVRAM writes nothing that is already there
