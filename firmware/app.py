@@ -59,6 +59,7 @@ class App:
         self.model.restore_observations(self.state.get("observed", []))
         self.downlinks = 0
         self.delivered = 0
+        self._counters0 = dict(self.state.get("counters") or {})
 
     def on_downlink(self, data):
         """A server write to 19/1/0: log it; its count rides on the next uplinks."""
@@ -110,11 +111,13 @@ class App:
         return False
 
     def persist(self):
-        """Observations and counters to flash (the queue and back-off save themselves)."""
+        """Observations and counter totals to flash (the queue and back-off save
+        themselves); ``state.get("counters")`` is readable by the application."""
         st = self.state
         st.set("observed", self.model.observations())
-        c = dict(self.node.counters)
-        c["delivered"] = self.delivered + (st.get("counters") or {}).get("delivered", 0)
+        base = self._counters0  # totals of earlier runs (an MCU wake is a new run)
+        c = {k: base.get(k, 0) + v for k, v in self.node.counters.items()}
+        c["delivered"] = base.get("delivered", 0) + self.delivered
         c["queue_dropped"] = self.queue.dropped
         st.set("counters", c)
         st.save()

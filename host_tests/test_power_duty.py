@@ -61,6 +61,10 @@ def test_cycles_report_then_sleep_module_and_mcu(duty):
     assert all(c[1] == 60000 for c in sup.cycles)
     assert sorted(acked_seqs(sim)) == readings(sup) and queued_seqs(sup) == []
     assert len(sim.sleeps) >= 3  # the module slept between the cycles
+    import json
+    st = json.load(open(os.path.join(sup.workdir, "state", "state.json")))
+    assert st["counters"]["delivered"] == 4  # totals carried across the MCU's restarts
+    assert st["duty"]["n"] == 4
     # every exchange is wrapped: QSCLK=0 first, QSCLK=1 last, and the last packet has RAI
     c = sim.commands
     assert c.count("AT+QSCLK=0") == 4 and c.count("AT+QSCLK=1") == 4
