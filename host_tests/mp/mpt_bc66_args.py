@@ -2,19 +2,7 @@
 # is sent (ValueError), no value can inject an AT command.
 import fakemodem
 fakemodem.prefer_mpy()
-
-
-M = []
-
-
-def _m():
-    # one BC66 for all tests (its engine is never started: BC66 hands commands to the stub)
-    if not M:
-        from bc66.modem import BC66
-        M.append(BC66(None))
-    m = M[0]
-    m.at = StubAT()
-    return m
+from stubat import StubAT, stub_modem as _m  # noqa: E402
 
 
 def test_0_import():
@@ -33,24 +21,6 @@ async def raises(exc, aw):
     except exc as e:
         return e
     raise AssertionError("no " + exc.__name__)
-
-
-class StubAT:
-    # records what BC66 hands the engine; answers OK and the deferred <err> 0
-    def __init__(self, dfr=" 0"):
-        self.sent = []
-        self.dfr = dfr
-
-    async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
-                  deferred_timeout_ms=0, capture=None, wake=True, secret=None, err=None):
-        self.sent.append(cmd)
-        if err is not None:  # the engine checks the deferred <err> itself
-            if self.dfr != " 0":
-                from bc66.errors import CommandError
-                raise CommandError(int(self.dfr), err)
-            return None
-        info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
-        return (info, deferred + self.dfr) if deferred else info
 
 
 async def test_arguments_checked_before_sending():

@@ -2,19 +2,7 @@
 # written as pieces (no 1 KB command copies), and argument checks before anything is sent.
 import fakemodem
 fakemodem.prefer_mpy()
-
-
-M = []
-
-
-def _m():
-    # one BC66 for all tests (its engine is never started: BC66 hands commands to the stub)
-    if not M:
-        from bc66.modem import BC66
-        M.append(BC66(None))
-    m = M[0]
-    m.at = StubAT()
-    return m
+from stubat import stub_modem as _m  # noqa: E402
 
 
 def test_0_import():
@@ -23,18 +11,6 @@ def test_0_import():
     __import__("bc66.values")
     gc.collect()
     _m()
-
-
-class StubAT:
-    # records what BC66 hands the engine; answers OK and the deferred <err> 0
-    def __init__(self):
-        self.sent = []
-
-    async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
-                  deferred_timeout_ms=0, capture=None, wake=True, secret=None):
-        self.sent.append(cmd)
-        info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
-        return (info, deferred + " 0") if deferred else info
 
 
 async def test_notify_opaque_split_in_two():

@@ -1,0 +1,32 @@
+# A stub ATEngine for testing lib/bc66/modem.py alone: BC66 hands it every command, it
+# records them and answers OK (and the deferred <err>/<status> ``dfr``, " 0" by default).
+# Lighter than fake.py: these tests need no reader task and no fragmented replies.
+
+M = []
+
+
+class StubAT:
+    def __init__(self, dfr=" 0"):
+        self.sent = []
+        self.dfr = dfr
+
+    async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
+                  deferred_timeout_ms=0, capture=None, wake=True, secret=None, err=None):
+        self.sent.append(cmd)
+        if err is not None:  # the engine checks the deferred <err> itself
+            if self.dfr != " 0":
+                from bc66.errors import CommandError
+                raise CommandError(int(self.dfr), err)
+            return None
+        info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
+        return (info, deferred + self.dfr) if deferred else info
+
+
+def stub_modem(dfr=" 0"):
+    # one BC66 for all tests of a module (its engine is never started), on a fresh stub
+    if not M:
+        from bc66.modem import BC66
+        M.append(BC66(None))
+    m = M[0]
+    m.at = StubAT(dfr)
+    return m
