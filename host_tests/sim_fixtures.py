@@ -41,3 +41,22 @@ def sim_client(sim):
     c.drain(0.02)
     yield c
     c.close()
+
+
+CFG = 'AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",%d,3'
+
+
+def register(c, lifetime=900):
+    """Configure plain UDP and register through the ATClient ``c`` (asserting each step)."""
+    assert c.cmd(CFG % lifetime) == ["OK"]
+    assert c.cmd("AT+QLWREG") == ["OK"]
+    assert c.wait_line("+QLWREG") == "+QLWREG: 0"
+
+
+def attached_client(sim_factory, **kw):
+    """Start a Simulator with ``kw``; -> (sim, ATClient) once attached, boot output drained."""
+    sim = sim_factory(**kw)
+    c = ATClient(sim.device)
+    sim.wait_for(lambda: sim.attached)
+    c.drain(0.02)
+    return sim, c

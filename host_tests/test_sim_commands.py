@@ -8,14 +8,9 @@ from tools.bc66sim.atparse import update_interval, retransmit_total
 from tools.bc66sim.client import ATClient
 from tools.bc66sim.modem import BANNER
 
+from sim_fixtures import CFG, attached_client, register  # noqa: F401
+
 sim_client = sim_fixtures.sim_client
-CFG = 'AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",%d,3'
-
-
-def register(c, lifetime=900):
-    assert c.cmd(CFG % lifetime) == ["OK"]
-    assert c.cmd("AT+QLWREG") == ["OK"]
-    assert c.wait_line("+QLWREG") == "+QLWREG: 0"
 
 
 def test_bring_up(sim_client):

@@ -10,25 +10,14 @@ import pytest
 from tools.bc66sim.client import ATClient
 from tools.bc66sim.modem import BANNER
 
+from sim_fixtures import CFG, attached_client, register  # noqa: F401
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CFG = 'AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",%d,3'
 
 
 @pytest.fixture
 def mk(sim_factory):
-    def make(**kw):
-        sim = sim_factory(**kw)
-        c = ATClient(sim.device)
-        sim.wait_for(lambda: sim.attached)
-        c.drain(0.02)
-        return sim, c
-    return make
-
-
-def register(c, lifetime=900):
-    assert c.cmd(CFG % lifetime) == ["OK"]
-    assert c.cmd("AT+QLWREG") == ["OK"]
-    assert c.wait_line("+QLWREG") == "+QLWREG: 0"
+    return lambda **kw: attached_client(sim_factory, **kw)
 
 
 def run_byte_fault(mk, kind, seed, p=0.05):

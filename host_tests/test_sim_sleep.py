@@ -3,28 +3,17 @@ import time
 
 import pytest
 
-from tools.bc66sim.client import ATClient
 from tools.bc66sim.modem import BANNER
 
-CFG = 'AT+QLWCONFIG=0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",%d,3'
+from sim_fixtures import CFG, attached_client, register  # noqa: F401
 
 
 @pytest.fixture
 def sleepy(sim_factory):
     def make(**kw):
         kw.setdefault("sleep_after_s", 10)          # 0.1 s real
-        sim = sim_factory(**kw)
-        c = ATClient(sim.device)
-        sim.wait_for(lambda: sim.attached)
-        c.drain(0.02)
-        return sim, c
+        return attached_client(sim_factory, **kw)
     return make
-
-
-def register(c, lifetime=900):
-    assert c.cmd(CFG % lifetime) == ["OK"]
-    assert c.cmd("AT+QLWREG") == ["OK"]
-    assert c.wait_line("+QLWREG") == "+QLWREG: 0"
 
 
 def wake_lines(c):
