@@ -193,24 +193,29 @@ class Node:
                 log.log(log.INFO, _TAG, "auto-registered with other settings: AT+CFUN=0, "
                         "configure, AT+CFUN=1 (note 3.4 case 3)")
                 await m.cfun(0)
-                await self._write_config()
+                await self._write_config(have, cur)
                 await m.cfun(1)
                 self._set_registered(False)
                 return NOT_REGISTERED
             log.log(log.INFO, _TAG, "registered with other settings: deregistering first")
             await m.deregister(timeout_ms=int(self.cfg.register_timeout_s * 1000))
             self._set_registered(False)
+            await self._write_config(have, cur)
+            return st
         await self._write_config()
         return st
 
-    async def _write_config(self):
+    async def _write_config(self, have=None, cur=None):
+        # have/cur: the module's AT+QLWCONFIG? / AT+QLWCFG? answers if the caller asked
         m = self.modem
         want = self.cfg.qlwconfig_args(self.imei)
-        have = await m.config_get()
+        if have is None:
+            have = await m.config_get()
         if not have or tuple(have[0]) != tuple(want):
             log.log(log.INFO, _TAG, "writing server configuration")
             await m.config_set(*want)
-        cur = await m.cfg_all()
+        if cur is None:
+            cur = await m.cfg_all()
         changed = False
         for key, vals in self.cfg.cfg_items():
             if tuple(cur.get(key, ())) != tuple(vals):
