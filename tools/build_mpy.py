@@ -38,7 +38,11 @@ def build(out, tops=SOURCES):
         if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
             total += os.path.getsize(dst)
             continue
-        r = subprocess.run([mpy_cross(), "-o", dst, src], capture_output=True, text=True)
+        # -s: embed the path relative to the repository, not the clone's folder: the loaded
+        # name is a qstr on the MicroPython heap, so an absolute one makes heap use depend
+        # on where the repository was cloned.
+        r = subprocess.run([mpy_cross(), "-o", dst, "-s", rel, src], capture_output=True,
+                           text=True)
         if r.returncode:
             sys.stderr.write(r.stderr or r.stdout)
             raise SystemExit("mpy-cross failed on %s" % rel)

@@ -1,5 +1,9 @@
 # Runs the test_* functions of one MicroPython test module on the unix port.
-# Usage: micropython mprunner.py <module> [name ...]
+# Usage (in the repository, MICROPYPATH as host_tests/conftest.py mp_env sets it):
+#   micropython -m mprunner <module> [name ...]
+# Run with -m, not as a script: a script's folder goes first on sys.path as an absolute path,
+# so the tests would be compiled from source on the heap and their names would make heap use
+# depend on the clone's folder. With -m every module is the compiled one from build/mpy.
 # Prints one line per test: "@@ <name> PASS" or "@@ <name> FAIL <message>", then traceback lines.
 import sys
 import gc
@@ -14,6 +18,8 @@ def _run(fn):
 
 
 def main():
+    if sys.path and sys.path[0] == "":
+        sys.path.pop(0)  # the repository itself holds sources only (lib/, boards/, ...)
     modname = sys.argv[1]
     only = sys.argv[2:]
     mod = __import__(modname)

@@ -1,0 +1,34 @@
+# What the code costs in RAM, as figures that are the same wherever the repository is cloned:
+# gc.mem_alloc() after a collection, before and after importing a layer (its code, tables
+# and module objects; .mpy from build/mpy, module names relative to the repository).
+# Measured on the 64-bit unix port, MicroPython 1.29 (a 32-bit MCU needs about 60% of it):
+#   driver (bc66 modem, answer, requrc, urc, lwsetup)          40544 B
+#   node library (lwm2m node, objects, ipso, config, store,
+#                 backoff, power), on top of the driver         49760 B
+#   application (firmware app, sensors), on top of both         15552 B
+# Each budget below is the measured figure plus ~15% headroom: growth past it is a
+# regression to look at (or a new figure to state here), not noise.
+import gc
+
+DRIVER = ("bc66.modem", "bc66.answer", "bc66.requrc", "bc66.urc", "bc66.lwsetup")
+NODE = ("lwm2m.node", "lwm2m.objects", "lwm2m.ipso", "lwm2m.config", "lwm2m.store",
+        "lwm2m.backoff", "lwm2m.power")
+APP = ("app", "sensors")
+
+
+def cost(mods):
+    gc.collect()
+    a = gc.mem_alloc()
+    for m in mods:
+        __import__(m)
+    gc.collect()
+    return gc.mem_alloc() - a
+
+
+def test_footprints():
+    # one test, in this order: each layer is measured on top of the ones below it
+    got = (cost(DRIVER), cost(NODE), cost(APP))
+    print("import footprint driver %d B, node %d B, app %d B" % got)
+    budget = (46 * 1024, 56 * 1024, 18 * 1024)
+    assert got[0] <= budget[0] and got[1] <= budget[1] and got[2] <= budget[2], (got, budget)
+    assert got[0] > 0 and got[1] > 0 and got[2] > 0, got  # really imported here, not before
