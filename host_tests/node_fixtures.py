@@ -9,13 +9,20 @@ from tools.nodeproc import Firmware, default_config
 
 
 @pytest.fixture
-def node_factory(tmp_path):
+def reading(request):
+    """The simulator's readings (tools/bc66sim/readings.py) for node tests: "strict", or
+    both values where conftest.E2E parametrizes it."""
+    return getattr(request, "param", "strict")
+
+
+@pytest.fixture
+def node_factory(tmp_path, reading):
     """make(sim_opts=None, heap="256K", **config_overrides) -> (sim, fw), both started."""
     made = []
 
     def make(sim_opts=None, heap="256K", pins=False, wait_registered=True, before=None, **over):
         opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=5.0,
-                    transcript=str(tmp_path / ("bc66-%d.log" % len(made))))
+                    transcript=str(tmp_path / ("bc66-%d.log" % len(made))), readings=reading)
         opts.update(sim_opts or {})
         sim = Simulator(**opts).start()
         made.append(sim)

@@ -2,5 +2,5 @@
 from tools import demo
 
 
-def test_demo_session_passes(tmp_path):
-    assert demo.run(str(tmp_path), quiet=True)
+def test_demo_session_passes(tmp_path, reading):
+    assert demo.run(str(tmp_path), quiet=True, readings=reading)

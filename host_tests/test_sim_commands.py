@@ -49,7 +49,8 @@ def test_cfun_detach_and_attach(sim_client, sim):
     assert c.cmd("AT+CEREG?") == ["+CEREG: 0,0", "OK"]
     assert not sim.attached
     assert c.cmd("AT+QLWCONFIG=0,\"h\",1,\"e\",900,3") == ["OK"]
-    assert c.cmd("AT+QLWREG") == ["+CME ERROR: 15"]
+    assert c.cmd("AT+QLWREG") == ["OK"]           # reading reg_cfun0, strict
+    assert c.wait_line("+QLWREG") == "+QLWREG: 1"
     assert c.cmd("AT+CFUN=1") == ["OK"]
     assert c.wait_line("+IP:") == "+IP: 100.88.40.249"
 
@@ -91,11 +92,10 @@ def test_unknown_command_and_cmee0(sim_client):
     ('AT+QLWUPDATE=0', 2),
     ('AT+QLWNOTIFY=9,0,0,1,3,"abc",0,1', 4),
     ('AT+QLWDELOBJ=9', 3),
-    ('AT+QLWRDRSP=1,1,9,0,0,1,3,"abc",0', 3),
+    ('AT+QLWRDRSP=1,1,9,0,0,1,3,"abc",0', 4),
     ('AT+QLWRDRSP=1,1,9,0,0', 2),
-    ('AT+QLWWRRSP=1,2', 3),
+    ('AT+QLWRRSP=1,2', 4),
     ('AT+QLWEXERSP=1,2,3', 2),
-    ('AT+QLWRECOVER', 4),
     ('AT+QLWDEREG', 4),
     ('AT+QLWREG', 1),
 ])
@@ -111,7 +111,7 @@ def test_state_machine_and_refusals(sim_client, sim):
     assert c.cmd("AT+QLWREG") == ["OK"]
     assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 1", "OK"]
     assert c.cmd("AT+QLWREG") == ["+CME ERROR: 32"]
-    assert c.cmd(CFG % 900) == ["+CME ERROR: 32"]
+    assert c.cmd(CFG % 900) == ["+CME ERROR: 1"]        # reading config_busy_code
     assert c.wait_line("+QLWREG") == "+QLWREG: 0"
     assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 2", "OK"]
     assert c.cmd("AT+QLWREG") == ["+CME ERROR: 33"]
@@ -121,6 +121,9 @@ def test_state_machine_and_refusals(sim_client, sim):
     assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 3", "OK"]
     assert c.wait_line("+QLWDEREG") == "+QLWDEREG: 0"
     assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 4", "OK"]
+    assert c.cmd(CFG % 600) == ["+CME ERROR: 1"]        # readings dereg_status, config_in_4
+    assert c.cmd("AT+CFUN=0") == ["OK"]                 # 3.4 case 3: CFUN=0, configure
+    assert c.cmd("AT+QLWSTATUS?") == ["+QLWSTATUS: 0", "OK"]
     assert c.cmd(CFG % 600) == ["OK"]
     assert c.cmd("AT+QLWCONFIG?") == [
         '+QLWCONFIG:0,"leshan.eclipse.org",5683,"urn:imei:866971030000717",600,3', "OK"]

@@ -2,6 +2,7 @@
 terminators, overlong input lines; and the parameter parser."""
 from hypothesis import given, settings, strategies as st
 
+import sim_fixtures
 from tools.bc66sim import Simulator
 from tools.bc66sim.atparse import CmeError, split_args
 
@@ -11,7 +12,7 @@ CMDS = [b"AT", b"AT+QLWCFG?", b'AT+QLWCONFIG=0,"h",5683,"ep",900,3', b"AT+QLWSTA
 
 def offline():
     """A Simulator that is not started: responses land in sim._out synchronously."""
-    return Simulator(time_scale=0.01, seed=0)
+    return Simulator(time_scale=0.01, seed=0, readings=sim_fixtures.FAST["readings"])
 
 
 def run(chunks):

@@ -56,7 +56,7 @@ def test_read_error_result_and_blocking_call(reg):
 
     def mcu():
         f = urc_fields(c.wait_line('+QLWURC: "read"'))
-        c.cmd("AT+QLWRDRSP=%s,13,3303,0,5601,0,0,,0" % f[1])
+        c.cmd('AT+QLWRDRSP=%s,13,3303,0,5601,1,0,"",0' % f[1])
     t = threading.Thread(target=mcu)
     t.start()
     r = sim.server.read("3303/0/5601", timeout=2)
@@ -69,8 +69,8 @@ def test_write_value_is_hex_and_result_passes_through(reg):
     p = sim.server.write("19/0/0", 1, "1", block=False)
     line = c.wait_line('+QLWURC: "write"')
     assert line == '+QLWURC: "write",%d,19,0,0,1,1,"31",0' % p.msgid
-    assert c.cmd("AT+QLWWRRSP=%d,2" % p.msgid) == ["OK"]
-    assert c.wait_line("+QLWWRRSP") == "+QLWWRRSP: 0"
+    assert c.cmd("AT+QLWRRSP=%d,2" % p.msgid) == ["OK"]
+    assert c.wait_line("+QLWRRSP") == "+QLWRRSP: 0"
     assert p.wait(1).result == 2
     p = sim.server.write("19/0/0", 2, b"\x01\xab", block=False)
     assert c.wait_line('+QLWURC: "write"').endswith(',19,0,0,2,2,"01AB",0')
@@ -167,7 +167,7 @@ def test_access_mode_buffer(sim, sim_client):
     assert c.cmd("AT+QLWRD") == ['+QLWRD: 0,"write",%d,19,0,0,1,2,"6162",0' % p2.msgid, "OK"]
     assert c.cmd("AT+QLWRD") == ["+QLWRD: 0", "OK"]
     assert c.cmd("AT+QLWRDRSP=%d,1,3303,0,5700,3,2,17,0" % p1.msgid) == ["OK"]
-    assert c.cmd("AT+QLWWRRSP=%d,2" % p2.msgid) == ["OK"]
+    assert c.cmd("AT+QLWRRSP=%d,2" % p2.msgid) == ["OK"]
     assert p1.wait(1).value == 17 and p2.wait(1).result == 2
 
 
@@ -288,6 +288,6 @@ def test_response_compares_to_result_code(reg):
     sim, c = reg
     p = sim.server.write("19/0/0", 3, 5, block=False)
     assert c.wait_line('+QLWURC: "write"').endswith(',19,0,0,3,1,"35",0')
-    c.cmd("AT+QLWWRRSP=%d,2" % p.msgid)
+    c.cmd("AT+QLWRRSP=%d,2" % p.msgid)
     r = p.wait(1)
     assert r == 2 and int(r) == 2 and r != 13

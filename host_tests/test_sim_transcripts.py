@@ -5,6 +5,10 @@ Script lines: `> cmd` the MCU sends cmd; `< text` the module must send b"\\r\\n"
 b"\\r\\n" next (consecutive `<` lines are read as one block and compared exactly);
 `~ cmd` the MCU sends cmd and nothing comes back (lost after a wake); `! action args`
 acts on the simulator (server requests, message ids, sleep, wake).
+
+The examples are the note's own words for the lenient side of several readings (float
+<len> 4 for "88.88", AT+QLWWRRSP, no URC after AT+QLWUPDATE): they replay with every
+reading lenient (tools/bc66sim/readings.py); test_sim_readings.py shows the strict side.
 """
 import pytest
 
@@ -85,6 +89,15 @@ def replay(sim, script, client=None, answered=True):
     finally:
         if client is None:
             c.close()
+
+
+@pytest.fixture
+def sim_factory(sim_factory):
+    """The note's examples: every reading at its lenient value."""
+    def make(**kw):
+        kw.setdefault("readings", "lenient")
+        return sim_factory(**kw)
+    return make
 
 
 @pytest.fixture

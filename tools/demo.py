@@ -44,8 +44,9 @@ class Session:
         return RESULT[result]
 
 
-def run(workdir, quiet=False):
+def run(workdir, quiet=False, readings="strict"):
     sim = Simulator(attach_s=1.0, seed=7, transcript=os.path.join(workdir, "bc66.log"),
+                    readings=readings,
                     response_timeout_s=5.0)
     sim.start()
     node_log = (lambda line: print("      node | " + line)) if not quiet else None

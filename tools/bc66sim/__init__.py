@@ -10,7 +10,9 @@ In-process (pytest fixtures ``sim`` / ``sim_factory`` in host_tests/sim_fixtures
                     sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                     imei="867997030052996", ip="100.88.40.249", rssi=24,
                     response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                    cmee=1, boot_s=0.05, tmobile=False)
+                    cmee=1, boot_s=0.05, tmobile=False, readings="strict")
+    # readings: how the module reads the points the note leaves open, "strict" (default),
+    # "lenient" or {name: value, "base": value}: tools/bc66sim/readings.py
     # tmobile=True: a T-Mobile USIM (note 3.4 case 1): on the first boot with an empty
     # NVRAM configuration the module sets the T-Mobile bootstrap server and auto_reg 1
     # itself once attached, and registers.
@@ -75,7 +77,9 @@ AT+QLWADDOBJ is answered by the module itself with result 13 (no URC).
               .value (first value) .ok .auto (answered by the module: auto_ack, builtins)
               `r == 2` / `int(r)` compare / convert the result code
     sim.server.pending {msgid: Pending}; sim.server.log [Response]; sim.server.observed
-A response command whose msgid is unknown (or of another kind) gets +CME ERROR: 3;
+A response command while not registered gets error 4, one whose msgid is unknown (or of
+another kind) error 3; requests the module forgot (reboot, wake, AT+CFUN=0, deregister,
+disable) are never answered (Pending.wait raises ServerTimeout "module forgot it");
 with auto_ack the module answers observes itself and still accepts AT+QLWOBSRSP.
 
 Faults (sim.faults). once=True fires once; p=<prob> with seed=<n> fires randomly and

@@ -28,12 +28,19 @@ def main(argv=None):
     ap.add_argument("--response-timeout-s", type=float, default=30.0)
     ap.add_argument("--pins", metavar="FILE",
                     help="control-line file the firmware writes (PSM_EINT, RESET, PWRKEY)")
+    ap.add_argument("--readings", default="strict", metavar="R",
+                    help="strict (default) or lenient, then name=strict|lenient,... to set "
+                    "single readings (see docs/simulator.md)")
     ap.add_argument("--quiet", action="store_true", help="do not print the transcript")
     a = ap.parse_args(argv)
+    readings = {}
+    for item in a.readings.split(","):
+        name, _, value = item.partition("=")
+        readings.update({"base": name} if not value else {name: value})
     sim = Simulator(nvram=a.nvram, transcript=a.transcript, attach_s=a.attach_s,
                     time_scale=a.time_scale, seed=a.seed, sleep_after_s=a.sleep_after_s,
                     latency_ms=a.latency_ms, echo=a.echo, baud=a.baud, imei=a.imei, ip=a.ip,
-                    response_timeout_s=a.response_timeout_s)
+                    response_timeout_s=a.response_timeout_s, readings=readings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *x: stop.set())
     signal.signal(signal.SIGINT, lambda *x: stop.set())

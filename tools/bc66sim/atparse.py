@@ -33,8 +33,9 @@ READ_RESULTS = (1, 11, 12, 13, 14, 15)
 WRITE_RESULTS = (2, 11, 12, 13, 14)
 EXEC_RESULTS = (2, 11, 12, 13, 14)
 
-_CMD_RE = re.compile(r"^AT(\+[A-Za-z][A-Za-z0-9]*)(=\?|\?|=)?(.*)$", re.S)
-_BASIC_RE = re.compile(r"^AT([A-Za-z&])(\d*)$")
+# 4.1.2: "The AT or at prefix must be added at the beginning of each command line."
+_CMD_RE = re.compile(r"^(?:AT|at)(\+[A-Za-z][A-Za-z0-9]*)(=\?|\?|=)?(.*)$", re.S)
+_BASIC_RE = re.compile(r"^(?:AT|at)([A-Za-z&])(\d*)$")
 
 
 class Arg(str):
@@ -76,7 +77,7 @@ def split_args(s):
 
 def parse_command(line):
     """-> (name, kind, args). name like "+QLWREG" or "E"; kind set/read/test/exec/basic."""
-    if line[:2].upper() != "AT":
+    if line[:2] not in ("AT", "at"):
         raise AtError()
     if len(line) == 2:
         return "", "exec", []
@@ -112,8 +113,12 @@ def to_int(a, lo=None, hi=None):
     return v
 
 
-def decode_value(vtype, length, raw):
-    """Check <value_type>,<len>,<value> of an MCU command; -> Python value."""
+def decode_value(vtype, length, raw, float_len=True):
+    """Check <value_type>,<len>,<value> of an MCU command; -> Python value.
+
+    4.2.8/4.2.12: "When <value_type> is Integer, <len> is the number of characters." (always
+    checked) "When <value_type> is Float, <len> is the number of characters." (checked
+    when float_len: the examples of 5.8 send 88.88 with <len> 4, reading float_len)."""
     if vtype == T_STRING:
         if length != len(raw) or length > 1024:
             raise CmeError(E_VALUE)
@@ -128,14 +133,16 @@ def decode_value(vtype, length, raw):
         if length != len(b) or length > 512:
             raise CmeError(E_VALUE)
         return b
-    # Integer/Float: the note's own transcripts send "88.88" with <len> 4 (5.8) and the
-    # module accepts it, so <len> is not checked against the characters for numbers.
     if vtype == T_INTEGER:
+        if length != len(raw):
+            raise CmeError(E_VALUE)
         try:
             return int(raw, 10)
         except ValueError:
             raise CmeError(E_VALUE)
     if vtype == T_FLOAT:
+        if float_len and length != len(raw):
+            raise CmeError(E_VALUE)
         try:
             return float(raw)
         except ValueError:

@@ -117,7 +117,7 @@ class ATClient:
             if s is None:
                 raise TimeoutError("%s: no final result; got %r" % (line, out))
             out.append(s)
-            if s == "OK" or s == "ERROR" or s.startswith("+CME ERROR"):
+            if s == "OK" or s == "ERROR" or s.startswith(("+CME ERROR", "+CMEE ERROR")):
                 return out
 
     def expect(self, lines, timeout=2.0):

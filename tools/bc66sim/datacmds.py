@@ -29,23 +29,32 @@ class Notification:
 
 
 class DataCommands:
+    def id_arg(self, a, lo=0):
+        """An object/instance/resource id: lo..65535, or lo..65534 under the id_65535
+        reading (LwM2M reserves 65535)."""
+        return to_int(a, lo, 65534 if self.strict("id_65535") else 65535)
+
+    def _check_index(self, index, parts):
+        # reading index_gap: "the order number of <index> is N-1 to 0 in descending order"
+        if parts and (index >= parts[-1] if not self.strict("index_gap")
+                      else index != parts[-1] - 1):
+            raise CmeError(P.E_VALUE)
+
     def _content_rsp(self, kind, a, name):
+        # 4.2.8 / 4.2.11: all nine parameters, none optional (the error answers included)
         if kind != "set":
             raise AtError()
-        if len(a) < 2:
+        if len(a) != 9:
             raise CmeError(P.E_NPARAM)
         mid, result = to_int(a[0], 0, 65535), to_int(a[1])
         if result not in P.READ_RESULTS:
             raise CmeError(P.E_VALUE)
-        part, index = None, 0
-        if result == 1 or len(a) == 9:
-            if len(a) != 9:
-                raise CmeError(P.E_NPARAM)
-            obj, inst, res = to_int(a[2]), to_int(a[3]), to_int(a[4])
-            index = to_int(a[8], 0)
-            if result == 1:
-                vtype, ln = to_int(a[5], 1, 5), to_int(a[6], 0)
-                part = (obj, inst, res, vtype, P.decode_value(vtype, ln, a[7]))
+        obj, inst, res = self.id_arg(a[2]), self.id_arg(a[3], -1), self.id_arg(a[4], -1)
+        vtype, ln, index = to_int(a[5], 1, 5), to_int(a[6], 0), to_int(a[8], 0)
+        part = None
+        if result == 1:
+            value = P.decode_value(vtype, ln, a[7], self.strict("float_len"))
+            part = (obj, inst, res, vtype, value)
         self.sim.server.respond(kind_of[name], mid, result, part, index)
         self.defer(self.short_s, "+%s: 0" % name)
 
@@ -67,7 +76,8 @@ class DataCommands:
         self.defer(self.short_s, "+%s: 0" % name)
 
     def c_qlwwrrsp(self, kind, a):
-        if self.sim.faults.wrrsp_error:
+        # reading wrrsp_name: 4.2.9 names the command AT+QLWRRSP, example 5.4 AT+QLWWRRSP
+        if self.sim.faults.wrrsp_error or self.strict("wrrsp_name"):
             raise AtError()
         self._result_rsp(kind, a, "QLWWRRSP", "write")
 
@@ -82,14 +92,16 @@ class DataCommands:
             raise AtError()
         if not 7 <= len(a) <= 9:
             raise CmeError(P.E_NPARAM)
-        obj, inst, res = to_int(a[0]), to_int(a[1]), to_int(a[2], -1)
+        # 4.2.12: only <resourceID> has a documented -1 ("all resources")
+        obj, inst, res = self.id_arg(a[0]), self.id_arg(a[1]), self.id_arg(a[2], -1)
         vtype, ln = to_int(a[3], 1, 5), to_int(a[4], 0)
-        value = P.decode_value(vtype, ln, a[5])
+        value = P.decode_value(vtype, ln, a[5], self.strict("float_len"))
         index = to_int(a[6], 0)
         con = to_int(a[7], 0, 1) if len(a) > 7 else 0
         rai = to_int(a[8], 0, 2) if len(a) > 8 else 0
         if self.state != 2:
             raise CmeError(P.E_NOTREG)
+        self._check_index(index, [p.index for p in self._parts])
         n = Notification(obj, inst, res, vtype, value, index, bool(con), rai)
         self.sim.notifications.append(n)
         self._parts.append(n)

@@ -65,6 +65,7 @@ class LwM2M(DataCommands):
         self._parts = []
         self.buffer = []
         self._reg_waiting = False
+        self.sim.server.forget("module rebooted")
         if cold:
             self.state = 0
             self.network_ok = True
@@ -112,7 +113,9 @@ class LwM2M(DataCommands):
             self._start_register()
 
     def lw_detached(self):
-        if self.state in (1, 2, 3, 6, 7):
+        # AT+CFUN=0 drops the LwM2M context (3.4 case 3 configures after it)
+        self.sim.server.forget("detached (AT+CFUN=0)")
+        if self.state in (1, 2, 3, 4, 6, 7):
             self.state = 0
             self._cancel_update()
 
@@ -130,8 +133,9 @@ class LwM2M(DataCommands):
     def _register_done(self):
         if self.state != 1:
             return
-        if self.sim.faults.take_reg_failure() or not self.network_ok:
+        if self.sim.faults.take_reg_failure() or not self.network_ok or self.cfun != 1:
             self.state = 0
+            self.sim.server.forget("registration failed")
             self.emit("+QLWREG: 1")
             self._save_ctx(False)
             return
@@ -238,6 +242,18 @@ class LwM2M(DataCommands):
         if self.state in (2, 7):
             raise CmeError(P.E_ALREADY)
 
+    def _config_allowed(self):
+        # 4.2.1 note 2: "can be configured only when the LwM2M client status is
+        # 'Not Registered'"; the code is a reading (config_busy_code), so is status 4
+        if self.state == 2:
+            raise CmeError(P.E_ALREADY)
+        if self.state in (1, 3, 6, 7):
+            if self.strict("config_busy_code"):
+                raise CmeError(P.E_OTHER)
+            raise CmeError(P.E_ALREADY if self.state == 7 else P.E_CONNECTING)
+        if self.state == 4 and self.strict("config_in_4"):
+            raise CmeError(P.E_OTHER)
+
     def c_qlwconfig(self, kind, a):
         if kind == "read":
             cfg = self.nv["config"]
@@ -256,7 +272,7 @@ class LwM2M(DataCommands):
             raise AtError()
         if len(a) not in (6, 8):
             raise CmeError(P.E_NPARAM)
-        self._need_idle()
+        self._config_allowed()
         bs = to_int(a[0], 0, 1)
         host = str(a[1])
         port = to_int(a[2], 0, 65535)
@@ -318,11 +334,17 @@ class LwM2M(DataCommands):
             return
         if kind != "exec":
             raise AtError()
-        self._need_idle()
+        if not (self.state == 7 and not self.strict("reg_in_7")):
+            self._need_idle()
         if not self.nv["config"]:
             raise CmeError(P.E_OTHER)
         if self.cfun != 1:
-            raise CmeError(P.E_NOTREADY)
+            if not self.strict("reg_cfun0"):
+                raise CmeError(P.E_NOTREADY)
+            self.state = 1            # accepted; fails like a timeout (no radio)
+            self.defer(self.reg_s, self._register_done)
+            return
+        self._cancel_update()
         self.state = 1
         if self.attached:
             self.defer(self.reg_s, self._register_done)
@@ -353,10 +375,17 @@ class LwM2M(DataCommands):
             if mode == 0:
                 self.lifetime = v
                 self._save_ctx(True)
+                if self.strict("config_after_update") and self.nv["config"]:
+                    cfg = list(self.nv["config"])
+                    cfg[4] = v
+                    self.nv["config"] = cfg
             else:
                 self.binding = "UQ" if v else "U"
             self._schedule_update()
             self.emit("+QLWUPDATE: 0,%d" % mid)
+            if self.strict("update_urcs"):
+                self.emit('+QLWURC: "lifetime_changed",%d' % v if mode == 0
+                          else '+QLWURC: "binding_changed","%s"' % self.binding)
         self.defer(self.update_s, done)
 
     def c_qlwdereg(self, kind, a):
@@ -371,7 +400,12 @@ class LwM2M(DataCommands):
             self._cancel_update()
             self._save_ctx(False)
             self.bs_connected = False
+            self.sim.server.forget("deregistered")
             self.emit("+QLWDEREG: 0")
+            if not self.strict("dereg_status"):
+                gen = self.boots
+                self.sim.later(1.0, lambda: gen == self.boots and self.state == 4
+                               and setattr(self, "state", 0))
         self.defer(self.update_s, done)
 
     def _objects_changed(self, line):
@@ -389,16 +423,23 @@ class LwM2M(DataCommands):
             raise AtError()
         if len(a) < 4:
             raise CmeError(P.E_NPARAM)
-        obj, inst, n = to_int(a[0], 0, 65535), to_int(a[1], 0, 65535), to_int(a[2])
+        obj, inst, n = self.id_arg(a[0]), self.id_arg(a[1]), to_int(a[2])
         if len(a) != 3 + n:
             raise CmeError(P.E_NPARAM)
-        res = [to_int(x, 0, 65535) for x in a[3:]]
+        res = [self.id_arg(x) for x in a[3:]]
         ids = {o for o, _, _ in objs}
         insts = [i for o, i, _ in objs if o == obj]
-        if (not 1 <= n <= MAX_RESOURCES or len(set(res)) != n or obj in BUILTIN_OBJECTS
-                or inst in insts or len(insts) >= MAX_INSTANCES
+        exists = inst in insts
+        if exists and self.strict("addobj_exists"):
+            raise CmeError(P.E_VALUE)
+        if obj in BUILTIN_OBJECTS and self.strict("addobj_builtin"):
+            raise CmeError(P.E_VALUE)
+        if (not 1 <= n <= MAX_RESOURCES or len(set(res)) != n
+                or (not exists and len(insts) >= MAX_INSTANCES)
                 or (obj not in ids and len(ids) >= MAX_OBJECTS)):
             raise CmeError(P.E_VALUE)
+        if exists:           # reading addobj_exists, lenient: the new definition replaces it
+            objs[:] = [x for x in objs if (x[0], x[1]) != (obj, inst)]
         objs.append([obj, inst, res])
         self.nv.save()
         self._objects_changed("+QLWADDOBJ: 0")
@@ -408,7 +449,7 @@ class LwM2M(DataCommands):
             raise AtError()
         if len(a) != 1:
             raise CmeError(P.E_NPARAM)
-        obj = to_int(a[0], 0, 65535)
+        obj = self.id_arg(a[0])
         objs = self.nv["objects"]
         keep = [x for x in objs if x[0] != obj]
         if len(keep) == len(objs):
@@ -428,7 +469,10 @@ class LwM2M(DataCommands):
         if kind != "exec":
             raise AtError()
         if self.state in (0, 4, 5):
-            raise CmeError(P.E_NOTREG)
+            if not self.strict("recover_idle"):
+                raise CmeError(P.E_NOTREG)
+            self.defer(self.update_s, '+QLWURC: "recovered",3')   # 3 Recovered failed
+            return
         if self.state != 7:
             raise CmeError(P.E_OTHER)
         self.state = 6

@@ -59,6 +59,17 @@ class Modem(LwM2M):
         self.lw_init(msgid_start)
         self._volatile_reset()
 
+    def strict(self, name):
+        """True when the reading `name` (readings.READINGS) is at its strict value."""
+        return self.sim.readings[name]
+
+    def error_line(self, code):
+        """The final line for <err> `code`: ERROR with AT+CMEE=0, else the error_prefix
+        reading's form."""
+        if not self.cmee or code is None:
+            return "ERROR"
+        return ("+CMEE ERROR: %d" if self.strict("error_prefix") else "+CME ERROR: %d") % code
+
     # ---- output ----------------------------------------------------------------------
     def emit(self, line):
         self.sim._emit(frame(line))
@@ -108,7 +119,7 @@ class Modem(LwM2M):
             self._lose_next = False
             self.sim.event("first command after wake lost: %s" % line)
             return
-        if line[:2].upper() != "AT":
+        if line[:2] not in ("AT", "at"):      # 4.1.2: "The AT or at prefix"
             return
         rule = self.sim.faults.match_command(line)
         extra = 0.0
@@ -119,7 +130,7 @@ class Modem(LwM2M):
                 return
             if rule.kind == "error":
                 code = rule.kw.get("code")
-                self.emit("ERROR" if code is None or not self.cmee else "+CME ERROR: %d" % code)
+                self.emit(self.error_line(code))
                 return
             if rule.kind == "delay":
                 extra = rule.kw["ms"] / 1000.0
@@ -129,7 +140,7 @@ class Modem(LwM2M):
             self.dispatch(line)
             final = "OK"
         except CmeError as e:
-            final = "+CME ERROR: %d" % e.code if self.cmee else "ERROR"
+            final = self.error_line(e.code)
             self._resp, self._deferred = [], []
         except AtError:
             final = "ERROR"
@@ -324,7 +335,7 @@ class Modem(LwM2M):
 
     # ---- boot, sleep, wake ---------------------------------------------------------------
     def _volatile_reset(self):
-        self.echo = self.echo_default
+        self.echo = self.echo_default or self.strict("boot_echo")
         self.cmee = self.cmee_default
         self.cereg_n = 0
         self.qatwakeup = 0

@@ -61,6 +61,8 @@ class Pending:
         self.values = []
         self.delivered = False
         self.cancel = False
+        self.indexes = []      # <index> of each part received so far
+        self.lost = None       # why the module forgot this request (it is never answered)
 
     @property
     def done(self):
@@ -72,8 +74,10 @@ class Pending:
         with sim.cond:
             if not sim.cond.wait_for(lambda: self.response is not None, timeout):
                 self.server.pending.pop(self.msgid, None)
-                raise ServerTimeout("%s %s (msgid %d): no response from the MCU within %.3f s"
-                                    % (self.kind, self.path, self.msgid, timeout))
+                raise ServerTimeout("%s %s (msgid %d): no response from the MCU within %.3f s%s"
+                                    % (self.kind, self.path, self.msgid, timeout,
+                                       " (module forgot it: %s)" % self.lost
+                                       if self.lost else ""))
             return self.response
 
 
@@ -140,13 +144,30 @@ class Server:
         for fn in q:
             fn()
 
+    def forget(self, reason):
+        """The module lost its LwM2M context (reboot, wake, AT+CFUN=0, deregistration):
+        the requests it had delivered can no longer be answered; the server sees no
+        answer (their `wait` ends in ServerTimeout)."""
+        for mid, p in list(self.pending.items()):
+            if p.delivered:
+                p.lost = reason
+                del self.pending[mid]
+        self.auto_acked.clear()
+
     def respond(self, kind, msgid, result, part, index):
-        """Called by the modem (under the lock) for an MCU response command."""
+        """Called by the modem (under the lock) for an MCU response command. Chapter 6:
+        not registered (a module that rebooted, detached or deregistered knows no
+        message id) is error 4; an unknown message id error 3."""
+        m = self.sim.modem
+        if m.state != 2:
+            raise CmeError(P.E_NOTREG)
         if kind == "observe" and msgid in self.auto_acked:
             return
         p = self.pending.get(msgid)
         if p is None or p.kind != kind:
             raise CmeError(P.E_VALUE)
+        m._check_index(index, p.indexes)
+        p.indexes.append(index)
         if part is not None:
             p.values.append(part)
         if index == 0:
@@ -214,6 +235,7 @@ class Server:
         again after timeout_s module-seconds."""
         def act(m):
             m.emit('+QLWURC: "disable",%d' % timeout_s)
+            self.forget("disabled")
             m.state = 4
             m._cancel_update()
             sim_later(m, timeout_s, lambda: m.state == 4 and m._start_register())
@@ -223,6 +245,7 @@ class Server:
         """Execute 3/0/5: deregister, URC "factory_reset",0 then reboot (access_mode 0), or
         buffer the URC without rebooting (access_mode 1)."""
         def act(m):
+            self.forget("factory reset")
             m.state = 4
             m._cancel_update()
             m._save_ctx(False)
@@ -237,6 +260,7 @@ class Server:
         """Execute 1/0/9: URC "bootstrap_request_trigger",0 then a new registration."""
         def act(m):
             m.emit('+QLWURC: "bootstrap_request_trigger",0')
+            self.forget("bootstrap requested")
             m._cancel_update()
             m.state = 1
             sim_later(m, m.reg_s, m._register_done)

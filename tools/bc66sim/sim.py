@@ -9,6 +9,7 @@ import time
 from .faults import Faults
 from .modem import Modem
 from .nvram import NVRAM
+from .readings import resolve
 from .server import Server
 from .transcript import Transcript
 from .transport import PtyTransport, TcpTransport
@@ -32,7 +33,8 @@ class Simulator:
                  sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                  imei="867997030052996", ip="100.88.40.249", rssi=24,
                  response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                 cmee=1, boot_s=0.05, tmobile=False):
+                 cmee=1, boot_s=0.05, tmobile=False, readings="strict"):
+        self.readings = resolve(readings)
         self.time_scale = float(time_scale)
         self.seed = seed
         self.baud = baud
