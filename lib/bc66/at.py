@@ -86,8 +86,8 @@ class ATEngine(Lines):
         w.pfx = None
         w.dfr = None
         w.heard = False
-        self._dw = {}  # armed deferred waiters: prefix -> Waiter
-        self._pool = {}  # one reusable Waiter per deferred prefix
+        w.dwait = None
+        self._dw = {}  # armed deferred waiters: prefix -> the Waiter of the call that armed it
         wn = getattr(port, "write_now", None)  # non-blocking write -> bytes written
         if wn is not None:  # (transport.Port; set only then: a small instance dict)
             self._wn = wn
@@ -135,7 +135,7 @@ class ATEngine(Lines):
             raise BC66Error("engine not running")
         if prefix and prefix[-1] != ":":
             prefix += ":"
-        # one writer; one waiter per deferred prefix; no info prefix equal to a pending
+        # one writer; one armed deferred result per prefix; no info prefix equal to a pending
         # deferred one (its result would be taken for an info line)
         while not held and (self.locked or deferred in self._dw or prefix in self._dw):
             self._waiting = True  # re-set on every poll; taking the flag clears it
@@ -152,6 +152,7 @@ class ATEngine(Lines):
                     if d > 0:
                         await asyncio.sleep_ms(d)  # late lines of a timed-out command die
                 p = self._send(cmd, prefix, deferred, capture, secret)
+                dw = w.dwait  # this call's own deferred waiter (None without deferred=)
                 try:
                     if p is not None:
                         await self._write(cmd, p)
@@ -180,7 +181,7 @@ class ATEngine(Lines):
                 # others (they poll every 2 ms): give them the engine before returning
                 await asyncio.sleep_ms(3)
             return info
-        w = self._pool[deferred]
+        w = dw
         if not w.got:  # sleep until the reader wakes us or the deadline (no allocation)
             w.task = core.cur_task
             try:
@@ -231,12 +232,9 @@ class ATEngine(Lines):
         w.pfx = pfx
         w.dfr = dfr
         w.heard = False
-        if dfr is not None:
-            dw = self._pool.get(dfr)
-            if dw is None:
-                dw = self._pool[dfr] = Waiter()
-            dw.got = False
-            dw.res = None
+        w.dwait = None
+        if dfr is not None:  # a new Waiter per call: the result belongs to this call alone
+            dw = w.dwait = Waiter()
             dw.cap = cap
             dw.info = w.info
         if debug():
@@ -302,7 +300,7 @@ class ATEngine(Lines):
         w.got = True
         w.busy = False  # the very next line (same read) is no longer this command's
         if exc is None and w.dfr is not None:
-            self._dw[w.dfr] = self._pool[w.dfr]  # armed only now: after OK
+            self._dw[w.dfr] = w.dwait  # armed only now: after OK
         w.res = exc
         wake(w)
 
