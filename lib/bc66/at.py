@@ -92,7 +92,7 @@ class ATEngine(Lines):
         if wn is not None:  # (transport.Port; set only then: a small instance dict)
             self._wn = wn
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
-                      "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0}
+                      "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0, "glitches": 0}
 
     def start(self):
         if self._task is None:
@@ -320,6 +320,10 @@ class ATEngine(Lines):
     def line(self, buf, k):
         st = self.stats
         st["lines"] += 1
+        if not 32 <= buf[0] < 127:  # glitch bytes before the line (a UART waking up)
+            k = self._drop_glitch(buf, k)
+            if not k:
+                return
         if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating
             return self._final(None)
         f = self.fast
@@ -362,6 +366,16 @@ class ATEngine(Lines):
             if w.cap is not None and line.startswith(w.cap):
                 w.info.append(line)
         self._dispatch(line)
+
+    def _drop_glitch(self, buf, k):
+        # move the line past its leading non-printable bytes -> its new length (counted)
+        s = 0
+        while s < k and not 32 <= buf[s] < 127:
+            s += 1
+        self.stats["glitches"] += 1
+        for i in range(k - s):
+            buf[i] = buf[s + i]
+        return k - s
 
     def _dispatch(self, line):
         if debug():

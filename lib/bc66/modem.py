@@ -4,7 +4,7 @@ Simple commands live in the table ``API`` (reached through ``__getattr__``: one 
 table entry instead of one method each); commands with richer arguments are methods.
 """
 from micropython import const
-from .at import ATEngine, debug
+from .at import ATEngine
 from .errors import ATTimeout, CommandError, StatusError, check_int
 from .urc import fields, from_fields, parse
 
@@ -116,15 +116,16 @@ class BC66:
         self.timeouts = [300, 5000, 60000, 90000]
         self._wr = 3  # AT+QLWWRRSP (answer._RSP), 4 once the module refused it
         self._reinit = False
-        self.unknown = 0
+        self.unknown = 0  # lines that are neither answers nor URCs we know
+        self.unanswerable = 0  # requests whose message id could not be read
         self.at.fast = self._fast  # request URCs parsed from the line buffer
 
     def _fast(self, buf, k):
         # A read/write/execute/observe URC straight from the line buffer (no str, no
         # field list): True if delivered; anything unusual goes the str way (same result).
         # '+QLWURC: "' and r(ead), w(rite), e(xecute), o(bserve), else the str way
-        c = buf[10] if k > 20 and buf[4] == 85 and buf[9] == 34 else 0
-        if not (c in (101, 111, 119) or (c == 114 and buf[12] == 97)) or debug():
+        c = buf[10] if k > 12 and buf[4] == 85 and buf[9] == 34 else 0
+        if not (c in (101, 111, 119) or (c == 114 and buf[12] == 97)):
             return False
         f = self._rq
         if f is None:  # the parser: loaded on the first one

@@ -3,7 +3,7 @@ buffer into ``urc.URC`` records: no str, no field list. Loaded by the modem on t
 request URC."""
 from binascii import unhexlify
 from .urc import URC
-from .at import log
+from .at import debug, log
 
 # '+QLWURC: "<kind>",' and
 # how many int fields follow (a write: 6 ints, the quoted hex value, the index).
@@ -12,6 +12,7 @@ _FK = (b'read",', "read", 4, b'execute",', "execute", 4, b'observe",', "observe"
        b'write",', "write", 6)
 _V = [0] * 6  # scratch for the int fields (the reader task is the only caller)
 _R = [None] * 11  # scratch for a record's fields: URC(_R) is the one allocation
+UNREADABLE = "unreadable"  # parse(): a request whose message id cannot be read
 
 
 def _at(b, i, k, p):
@@ -73,10 +74,25 @@ def _rec(kind, msgid, flag, obj, inst, res, vtype, ln, value, index):
     return rec
 
 
+def _in(v, lo, hi):
+    return lo <= v <= hi
+
+
+def _malformed(kind, b, i, k):
+    # a request whose fields after the message id are malformed: a "malformed" record
+    # (value: the request's kind) if the message id can be read, else None
+    v = _V
+    j = ints(b, i, k, 1, v)
+    if j < 0 or not _in(v[0], 0, 65535) or (j < k and b[j] != 44):
+        return UNREADABLE
+    return URC(("malformed", v[0], None, None, None, None, None, None, kind, None, None))
+
+
 def parse(b, k):
     """A read/write/execute/observe ``URC`` parsed from the bytes ``b[:k]`` (no str, no
-    field list), or None: not one of these, or anything ``parse`` might see otherwise
-    (the caller then goes the ``parse`` way: same records, same rejections)."""
+    field list); a ``"malformed"`` record (``.msgid``, ``.value`` the request's kind) if
+    the message id can be read but another field cannot; ``UNREADABLE`` if it cannot;
+    None if the line is not a request."""
     if not _at(b, 0, k, _HEAD):
         return None
     t = 0
@@ -86,33 +102,39 @@ def parse(b, k):
         t += 3
     else:
         return None
-    i = ints(b, 10 + len(_FK[t]), k, _FK[t + 2], _V)
-    if i < 0:
-        return None
+    kind = _FK[t + 1]
+    s = 10 + len(_FK[t])
+    i = ints(b, s, k, _FK[t + 2], _V)
     v = _V
+    if i < 0 or not _in(v[0], 0, 65535):
+        return _malformed(kind, b, s, k)
     if t < 6:  # read, execute: msgid, obj, inst, res
-        if i != k:
-            return None
-        return _rec(_FK[t + 1], v[0], None, v[1], v[2], v[3], None, None, None, None)
+        if i != k or not (_in(v[1], 0, 65535) and _in(v[2], -1, 65535)
+                          and _in(v[3], -1, 65535)):
+            return _malformed(kind, b, s, k)
+        return _rec(kind, v[0], None, v[1], v[2], v[3], None, None, None, None)
     if t == 6:  # observe: msgid, flag, obj, inst, res
-        if i != k:
-            return None
-        return _rec("observe", v[0], v[1], v[2], v[3], v[4], None, None, None, None)
-    if i >= k or b[i] != 44 or i + 1 >= k or b[i + 1] != 34:  # write: ,"hex",index
-        return None
+        if i != k or not (_in(v[1], 0, 1) and _in(v[2], 0, 65535) and _in(v[3], -1, 65535)
+                          and _in(v[4], -1, 65535)):
+            return _malformed(kind, b, s, k)
+        return _rec(kind, v[0], v[1], v[2], v[3], v[4], None, None, None, None)
+    # write: msgid, obj, inst, res, vtype, len, "hex", index
+    if not (_in(v[1], 0, 65535) and _in(v[2], 0, 65535) and _in(v[3], 0, 65535)
+            and _in(v[4], 1, 5) and v[5] >= 0) or i + 1 >= k or b[i] != 44 or b[i + 1] != 34:
+        return _malformed(kind, b, s, k)
     j = i + 2
     while j < k and b[j] != 34:
         j += 1
-    if j >= k or j + 1 >= k or b[j + 1] != 44:
-        return None
+    if j + 1 >= k or b[j + 1] != 44:
+        return _malformed(kind, b, s, k)
     try:
         h = unhexlify(memoryview(b)[i + 2:j])
-    except Exception:  # not hex: parse() rejects it the same way
-        return None
+    except Exception:  # odd length or not hex
+        return _malformed(kind, b, s, k)
     m, o, n, r, vt, ln = v  # before the index overwrites v[0]
-    if ints(b, j + 2, k, 1, v) != k:
-        return None
-    return _rec("write", m, None, o, n, r, vt, ln, h, v[0])
+    if ints(b, j + 2, k, 1, v) != k or not _in(v[0], 0, 65535):
+        return _malformed(kind, b, s, k)
+    return _rec(kind, m, None, o, n, r, vt, ln, h, v[0])
 
 
 def take(m, b, k):
@@ -121,6 +143,15 @@ def take(m, b, k):
     u = parse(b, k)
     if u is None:
         return False
+    if u is UNREADABLE:  # nothing to answer it with: logged and counted
+        m.unanswerable += 1
+        log(30, "bc66", "unanswerable request: %r", bytes(memoryview(b)[:min(k, 60)]))
+        return True
+    if debug():
+        try:
+            log(10, "bc66", "urc %s", str(memoryview(b)[:k], "utf-8"))
+        except UnicodeError:
+            log(10, "bc66", "urc %r", bytes(memoryview(b)[:k]))
     try:
         m.on_urc(u)
     except Exception as e:  # no listener (None) or a listener's bug: count, go on

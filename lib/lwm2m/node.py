@@ -17,8 +17,7 @@ from bc66.modem import (STATUS_DEREGISTERED as DEREGISTERED, STATUS_NEED_RECOVER
                         STATUS_REGISTERED as REGISTERED, STATUS_REGISTERING as REGISTERING)
 
 _TAG = "node"
-_REQUESTS = ("read", "write", "execute", "observe")
-_RING = 16  # pending server requests; the module serves one message id at a time
+_REQUESTS = ("read", "write", "execute", "observe", "malformed")
 
 
 _ERR_ALREADY_REGISTERED = 33
@@ -44,22 +43,19 @@ class Node:
         self.online = True
         self.registered = asyncio.Event()
         self._wake = asyncio.Event()
-        self._req = [None] * _RING
-        self._head = 0
-        self._n = 0
-        self._req_evt = asyncio.Event()
         self._need_setup = True
         self._need_register = True
         self._disabled_until = None
         self._running = False
         self._buffered = False
-        self._busy = False
         self._reg_failed = False
         self._mod_reg = False
         self._tasks = []
-        self.counters = {"requests": 0, "dropped_requests": 0, "registrations": 0,
-                         "reg_failures": 0, "reboots": 0, "pings": 0, "ping_failures": 0,
-                         "resets": 0, "timeouts": 0}
+        # one set of counters: the request queue's (requests answered, dropped_requests,
+        # duplicates, malformed) and the node's own
+        self.counters = model.requests.stats
+        self.counters.update({"registrations": 0, "reg_failures": 0, "reboots": 0, "pings": 0,
+                              "ping_failures": 0, "resets": 0, "timeouts": 0})
         self.heartbeat_s = 30  # how often an idle node checks the module (AT+QLWSTATUS?)
         self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
         modem.on_urc = self._on_urc
@@ -67,14 +63,8 @@ class Node:
     # ---- URC intake (runs inside the reader task: must not block) ----
     def _on_urc(self, urc):
         k = urc.kind
-        if k in _REQUESTS:
-            if self._n == _RING:
-                self.counters["dropped_requests"] += 1
-                log.log(log.WARN, _TAG, "request ring full, dropped %s %d", k, urc.msgid)
-                return
-            self._req[(self._head + self._n) % _RING] = urc
-            self._n += 1
-            self._req_evt.set()
+        if k in _REQUESTS:  # queued for the model's serving task (never dropped silently)
+            self.model.take(urc)
             return
         if k == "report_ack" or k == "report":
             self.model.on_urc(urc)
@@ -319,27 +309,6 @@ class Node:
         self.registered.clear()
 
     # ---- tasks ----
-    async def _serve(self):
-        while self._running:
-            if not self._n:
-                self._req_evt.clear()
-                await self._req_evt.wait()
-                continue
-            urc = self._req[self._head]
-            self._req[self._head] = None
-            self._head = (self._head + 1) % _RING
-            self._n -= 1
-            self.counters["requests"] += 1
-            self._busy = True
-            try:
-                await self.model.handle(urc)
-            except (BC66Error, MemoryError) as e:  # the serving task never dies
-                if isinstance(e, MemoryError):
-                    gc.collect()
-                log.log(log.WARN, _TAG, "answer to %s %d failed: %r", urc.kind, urc.msgid, e)
-            finally:
-                self._busy = False
-
     async def drain_buffer(self):
         """Buffer access mode: fetch every cached request with AT+QLWRD and answer it."""
         self._buffered = False
@@ -408,7 +377,7 @@ class Node:
         """Start answering requests and sending notifications (``run`` does it too)."""
         if not self._tasks:
             self._running = True
-            self._tasks = [asyncio.create_task(self._serve()),
+            self._tasks = [asyncio.create_task(self.model.serve(self.modem)),
                            asyncio.create_task(self.model.run(self.modem))]
 
     async def serve_pending(self, idle_ms=200):
@@ -416,7 +385,7 @@ class Node:
         quiet = 0
         while quiet < idle_ms:
             await asyncio.sleep_ms(20)
-            quiet = 0 if (self._n or self._busy) else quiet + 20
+            quiet = 0 if self.model.requests.busy() else quiet + 20
 
     async def run(self):
         """Run until ``stop()``: serve requests, send notifications, keep registered."""
@@ -435,4 +404,3 @@ class Node:
             t.cancel()
         self._tasks = []
         self._wake.set()
-        self._req_evt.set()

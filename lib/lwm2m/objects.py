@@ -12,6 +12,7 @@ import asyncio
 import sys
 import time
 from micropython import const
+from lwm2m.requests import Requests
 
 R = const(1)
 W = const(2)
@@ -130,7 +131,8 @@ class Model:
         self._sc = self._si = self._se = ()  # one answer's values, instance ids, table
         # entries: sized once to the largest object read (at most 4 x 14)
         self._pv = [None] * 5
-        self._busy = False
+        self._answering = asyncio.Lock()  # one answer at a time (it uses the scratch lists)
+        self.requests = Requests()  # server requests waiting for ``serve``
         self._ev = asyncio.Event()
         self._part = None
         self._pe = [None, None]  # _path's object and table entry
@@ -202,9 +204,7 @@ class Model:
         if kind not in ("read", "write", "execute", "observe"):
             return self.on_urc(urc)
         self.stats["requests"] += 1
-        while self._busy:  # one answer at a time (shared scratch); no Lock: it allocates
-            await asyncio.sleep_ms(2)
-        self._busy = True
+        await self._answering.acquire()
         m = self.modem
         try:  # few locals, a shallow stack: this frame is allocated per request
             if kind[0] in "we":
@@ -224,8 +224,43 @@ class Model:
             self.stats["answer_errors"] += 1
             _warn("%s %d unanswered: %r", kind, urc.msgid, e)
         finally:
-            self._busy = False
+            self._answering.release()
         return True
+
+    def take(self, urc):
+        """Queue a read/write/execute/observe (or ``"malformed"``) URC for ``serve``;
+        non-blocking (the reader task calls it). False if it was dropped (counted)."""
+        return self.requests.put_urc(urc)
+
+    async def serve(self, modem=None):
+        """The serving task: answers the queued requests in order, each exactly once."""
+        self.modem = modem or self.modem
+        q = self.requests
+        while True:
+            r = await q.take()
+            try:
+                if r.malformed:
+                    await self._refuse(r)
+                else:
+                    await self.handle(r)
+            finally:
+                q.done()
+
+    async def _refuse(self, r):
+        # a request that cannot be served (malformed, or a write whose value could not be
+        # kept): 4.00 Bad Request
+        m = self.modem
+        self.stats["requests"] += 1
+        try:
+            if r.kind == "read":
+                await m.read_rsp(r.msgid, BAD_REQUEST, r.obj, r.inst, r.res)
+            elif r.kind == "observe":
+                await m.obs_rsp(r.msgid, BAD_REQUEST, r.obj, r.inst, r.res)
+            else:
+                await (m.write_rsp if r.kind == "write" else m.exec_rsp)(r.msgid, BAD_REQUEST)
+        except Exception as e:
+            self.stats["answer_errors"] += 1
+            _warn("%s %d unanswered: %r", r.kind, r.msgid, e)
 
     async def _adone(self, r):
         try:

@@ -1,0 +1,45 @@
+"""Issue 8 item 3: a burst of 400 mixed server requests, all in flight at once, is
+answered in full by the firmware through the simulated BC66: each exactly once, with the
+right result, nothing dropped."""
+import collections
+import re
+
+CONTENT, CHANGED, NOT_FOUND = 1, 2, 13
+T_STRING = 1
+
+
+def test_burst_of_400_mixed_requests_answered_in_full(node):
+    sim, fw = node
+    s = sim.server
+    want = []
+    for i in range(400):
+        k = i % 5
+        if k == 0:
+            p, r = s.read("3303/0/5700", block=False), CONTENT
+        elif k == 1:
+            p, r = s.write("3303/0/5750", T_STRING, "room %d" % i, block=False), CHANGED
+        elif k == 2:
+            p, r = s.execute("3303/0/5605", block=False), CHANGED
+        elif k == 3:
+            p, r = s.observe("3316/0/5700", block=False), CONTENT
+        else:
+            p, r = s.read("3303/0/5699", block=False), NOT_FOUND
+        want.append((p, r))
+    for p, r in want:
+        try:
+            got = p.wait(timeout=30)
+        except Exception:
+            t = list(sim.transcript.lines)
+            raise AssertionError("%s\n%s\n%s" % (p.msgid, "\n".join(x for x in t if str(p.msgid) in x),
+                                                "\n".join(fw.lines[-30:])))
+        assert got.result == r, (got, fw.lines[-20:])
+    # exactly once: one final answer command per message id
+    answers = collections.Counter()
+    for c in sim.commands:
+        m = re.match(r"AT\+QLW(RDRSP|WRRSP|EXERSP|OBSRSP)=(\d+),", c)
+        if m:
+            answers[int(m.group(2))] += 1
+    assert all(answers[p.msgid] == 1 for p, _ in want), \
+        [(p.msgid, answers[p.msgid]) for p, _ in want if answers[p.msgid] != 1][:10]
+    assert s.read("3303/0/5750", timeout=10).value == "room 396"
+    assert not [x for x in fw.lines if "unanswer" in x or "queue full" in x], fw.lines[-20:]
