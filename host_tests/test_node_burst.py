@@ -4,7 +4,7 @@ right result, nothing dropped."""
 import collections
 import re
 
-CONTENT, CHANGED, NOT_FOUND = 1, 2, 13
+CONTENT, CHANGED, NOT_ALLOWED = 1, 2, 14
 T_STRING = 1
 
 
@@ -23,7 +23,7 @@ def test_burst_of_400_mixed_requests_answered_in_full(node):
         elif k == 3:
             p, r = s.observe("3316/0/5700", block=False), CONTENT
         else:
-            p, r = s.read("3303/0/5699", block=False), NOT_FOUND
+            p, r = s.read("3303/0/5605", block=False), NOT_ALLOWED  # execute-only
         want.append((p, r))
     for p, r in want:
         try:
