@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 MP      := $(BIN)/micropython
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: all setup test demo lint mpy bench sim clean
+.PHONY: all setup test demo lint mpy bench sim mcu qemu clean
 
 all: test
 
@@ -31,6 +31,13 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench
+
+# the Cortex-M3 board in QEMU: build (cached) from ../shared/vendor, or start it (REPL pty)
+mcu: $(STAMP)
+	$(BIN)/python -m tools.mcu
+
+qemu: mcu
+	$(BIN)/python -m tools.qemu --repl
 
 sim: $(STAMP)
 	$(BIN)/python -m tools.bc66sim

@@ -1,0 +1,157 @@
+"""QEMU MPS2-AN385 (Cortex-M3, ``qemu-system-arm -machine mps2-an385``) as a board.
+
+| BC66        | MPS2-AN385                                                       |
+|-------------|------------------------------------------------------------------|
+| MAIN_TXD/RXD | UART1 (CMSDK APB UART at 0x40005000): QEMU's second ``-serial`` |
+| PWRKEY, RESET, PSM_EINT | stand-ins: each pulse is a word on UART2 (0x40006000), QEMU's third ``-serial`` (``tools.qemu`` points it at the simulator's pins file) |
+
+The firmware built by ``tools/mcu.py`` freezes this file; its ``_boot.py`` calls
+``mount()``, so ``/`` is a littlefs on a RAM disk (like a board's flash; empty at power-on).
+The port has no ``machine.UART``: ``CmsdkUart`` is the UART driver, a stream over
+``machine.mem32`` whose ``ioctl`` answers asyncio's poller. No RTC: ``time.time()``
+counts seconds since boot.
+"""
+import io
+
+NAME = "qemu"
+BAUD = 115200
+CONFIG = "/config.json"
+STATE_DIR = "/state"
+HAS_DEEPSLEEP = False
+
+CPU_HZ = 25_000_000          # the MPS2-AN385 core clock (SysTick and the UARTs)
+UART1 = 0x40005000           # BC66
+UART2 = 0x40006000           # control-line stand-ins
+RAMDISK = 0x20000000         # SSRAM2, not used by the firmware image
+RAMDISK_BLOCKS = 256
+RAMDISK_BLOCK_SIZE = 512
+
+_DATA = 0x0
+_STATE = 0x4
+_CTRL = 0x8
+_BAUDDIV = 0x10
+_TX_FULL = 1
+_RX_FULL = 2
+_POLL = 3                    # MP_STREAM_POLL
+_CLOSE = 4                   # MP_STREAM_CLOSE
+_POLL_RD = 1
+_POLL_WR = 4
+
+
+class CmsdkUart(io.IOBase):
+    """An Arm CMSDK APB UART as a non-blocking stream: ``readinto`` -> n or None,
+    ``write`` -> bytes taken, ``ioctl`` answers MP_STREAM_POLL for asyncio."""
+
+    def __init__(self, base, baud=BAUD):
+        from machine import mem32
+        self._mem = mem32
+        self.base = base
+        mem32[base + _BAUDDIV] = max(16, CPU_HZ // baud)
+        mem32[base + _CTRL] = 3  # TX and RX enabled
+
+    def readinto(self, buf):
+        mem = self._mem
+        state = self.base + _STATE
+        data = self.base + _DATA
+        n = 0
+        k = len(buf)
+        while n < k and mem[state] & _RX_FULL:
+            buf[n] = mem[data] & 0xFF
+            n += 1
+        return n or None
+
+    def write(self, buf):
+        mem = self._mem
+        state = self.base + _STATE
+        data = self.base + _DATA
+        if isinstance(buf, str):
+            buf = buf.encode()
+        n = 0
+        for b in buf:
+            if mem[state] & _TX_FULL:
+                break
+            mem[data] = b
+            n += 1
+        return n
+
+    def ioctl(self, req, arg):
+        if req == _POLL:
+            st = self._mem[self.base + _STATE]
+            r = 0
+            if arg & _POLL_RD and st & _RX_FULL:
+                r |= _POLL_RD
+            if arg & _POLL_WR and not st & _TX_FULL:
+                r |= _POLL_WR
+            return r
+        if req == _CLOSE:
+            self._mem[self.base + _CTRL] = 0
+            return 0
+        return -22  # EINVAL
+
+    def close(self):
+        self.ioctl(_CLOSE, 0)
+
+
+def open_port(dev=None, baud=BAUD):
+    """Open UART1 towards the BC66 as a bc66 Port (``dev`` is ignored: one UART)."""
+    from bc66 import transport
+    return transport.open_uart(CmsdkUart(UART1, baud))
+
+
+class Pins:
+    """Stand-ins for PWRKEY, RESET and PSM_EINT: ``pulse`` writes the line's name as a word
+    on UART2, holds it for ``ms``; the host turns the words into the simulator's pin events
+    (the unix board's pins file, through QEMU's third serial port)."""
+
+    def __init__(self, path=None):
+        self._uart = CmsdkUart(UART2)
+
+    async def pulse(self, name, ms):
+        """Pull ``name`` (PWRKEY, RESET, PSM_EINT) low for ``ms`` milliseconds."""
+        import asyncio
+        word = name + "\n"
+        n = 0
+        while n < len(word):
+            n += self._uart.write(word[n:])
+        await asyncio.sleep_ms(ms)
+
+
+class RamDisk:
+    """A block device over RAM outside the heap (the image's flash stand-in) for VfsLfs2."""
+
+    def __init__(self, addr=RAMDISK, blocks=RAMDISK_BLOCKS, block_size=RAMDISK_BLOCK_SIZE):
+        import uctypes
+        self.mem = memoryview(uctypes.bytearray_at(addr, blocks * block_size))
+        self.blocks = blocks
+        self.block_size = block_size
+
+    def readblocks(self, block, buf, off=0):
+        a = block * self.block_size + off
+        buf[:] = self.mem[a:a + len(buf)]
+
+    def writeblocks(self, block, buf, off=0):
+        a = block * self.block_size + off
+        self.mem[a:a + len(buf)] = buf
+
+    def ioctl(self, op, arg):
+        if op == 4:  # block count
+            return self.blocks
+        if op == 5:  # block size
+            return self.block_size
+        if op == 6:  # erase: RAM needs none
+            return 0
+        return None
+
+
+def mount(path="/"):
+    """Mount the RAM disk's littlefs at ``path`` (formatted when it holds none) -> the VFS."""
+    import os
+    bdev = RamDisk()
+    try:
+        vfs = os.VfsLfs2(bdev)
+    except OSError:
+        os.VfsLfs2.mkfs(bdev)
+        vfs = os.VfsLfs2(bdev)
+    os.mount(vfs, path)
+    os.chdir(path)
+    return vfs
