@@ -6,6 +6,14 @@ BAUD = 115200
 CONFIG = "config.json"
 STATE_DIR = "state"
 HAS_DEEPSLEEP = False
+MAX_SLEEP_MS = None  # the supervisor's "sleep" has no hardware limit
+
+
+def woke_from_sleep():
+    """True if the supervisor restarted us after our ``SLEEP`` (it sets BC66_WOKE=1): the
+    unix stand-in for ``machine.reset_cause() == machine.DEEPSLEEP_RESET``."""
+    import os
+    return os.getenv("BC66_WOKE") == "1"
 
 
 def open_port(dev, baud=BAUD):

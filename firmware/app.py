@@ -176,19 +176,21 @@ class App:
         until the next report, planned against the module's own update interval."""
         from lwm2m import power
 
+        power.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
+        woke = getattr(self.board, "woke_from_sleep", None)
+        self.age = power.UpdateAge(self.state, woke is not None and woke())
         self.modem.at.start()
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         self.take_reading()
         await power.duty_step(power.Awake(self.modem, self.pins), self._cycle, self._last_packet,
-                              power.deepsleep_fn(self.board), state=self.state,
+                              power.deepsleep_fn(self.board, self.state, self.age), state=self.state,
                               ack_ms=int(self.cfg.register_timeout_s * 1000),
                               sleep_s=self._plan_sleep)
 
     async def _cycle(self):
         # -> a done "note" whose wait() tells if every queued reading was acknowledged
         from bc66.errors import BC66Error
-        import time
         cfg, node, st = self.cfg, self.node, self.state
         try:
             await self.modem.start(tries=2)
@@ -203,7 +205,7 @@ class App:
             await node.ensure_registered()
             if not node.registered.is_set():
                 return None
-            st.set("reg_t", time.time())
+            self.age.mark()
             if node._buffered or cfg.qlwcfg_access_mode:
                 await node.drain_buffer()
             await node.serve_pending(200)
@@ -220,9 +222,8 @@ class App:
     def _plan_sleep(self, acked):
         # seconds to sleep; persists everything first (the MCU may never come back)
         from lwm2m import power
-        import time
         cfg, st = self.cfg, self.state
-        s = power.plan_sleep_s(cfg.lifetime, time.time() - (st.get("reg_t") or 0),
+        s = power.plan_sleep_s(cfg.lifetime, self.age.seconds(cfg.lifetime),
                                cfg.duty_cycle_sleep_s, recovery_mode=cfg.qlwcfg_recovery_mode)
         if not acked and self.backoff.failures:
             s = min(cfg.duty_cycle_sleep_s, max(1, self.backoff.remaining_s()))

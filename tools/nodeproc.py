@@ -44,7 +44,7 @@ class Firmware:
     """One firmware process; its log lines are collected in ``lines``."""
 
     def __init__(self, device, workdir, config=None, heap="256K", log="info", pins=None,
-                 echo=None):
+                 echo=None, env=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
         self.cfg_path = os.path.join(workdir, "config.json")
@@ -58,12 +58,14 @@ class Firmware:
             self.cmd += ["--pins", pins]
         self.lines = []
         self.echo = echo
+        self.env = env or {}  # extra environment (BC66_WOKE=1: a wake from deep sleep)
         self.proc = None
         self._cv = threading.Condition()
 
     def start(self):
         build()
         env = dict(os.environ)
+        env.update(self.env)
         env["MICROPYPATH"] = ":".join([".frozen", os.path.join(MPY, "lib"),
                                        os.path.join(MPY, "firmware"), MPY])
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -36,8 +36,10 @@ class Supervisor:
 
     def cycle(self, timeout=60.0):
         """One MCU wake: run the firmware until it sleeps -> (exit code, sleep ms)."""
+        # after our SLEEP the restart is a wake from deep sleep; else a power-on
+        slept = bool(self.cycles) and self.cycles[-1][0] == EXIT_SLEEP
         fw = Firmware(self.sim.device, self.workdir, config=self.config, heap=self.heap,
-                      pins=self.pins, echo=self.echo)
+                      pins=self.pins, echo=self.echo, env={"BC66_WOKE": "1" if slept else "0"})
         t0 = time.time()
         fw.start()
         try:
