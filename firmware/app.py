@@ -174,17 +174,17 @@ class App:
         left, and delivers the queued readings in order (each CON followed to its
         report_ack); the battery voltage goes last with RAI 1; AT+QSCLK=1; persist; sleep
         until the next report, planned against the module's own update interval."""
-        from lwm2m import power
+        from lwm2m import power, sleep
 
-        power.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
+        sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
         woke = getattr(self.board, "woke_from_sleep", None)
-        self.age = power.UpdateAge(self.state, woke is not None and woke())
+        self.age = sleep.UpdateAge(self.state, woke is not None and woke())
         self.modem.at.start()
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         self.take_reading()
         await power.duty_step(power.Awake(self.modem, self.pins), self._cycle, self._last_packet,
-                              power.deepsleep_fn(self.board, self.state, self.age), state=self.state,
+                              sleep.deepsleep_fn(self.board, self.state, self.age), state=self.state,
                               ack_ms=int(self.cfg.register_timeout_s * 1000),
                               sleep_s=self._plan_sleep)
 

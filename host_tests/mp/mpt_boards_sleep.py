@@ -41,19 +41,19 @@ class _State:
 
 
 def _sleep_through(name, total_ms):
-    # deep-sleep total_ms on the stand-in; every wake runs power.resume_sleep, as app.duty
+    # deep-sleep total_ms on the stand-in; every wake runs sleep.resume_sleep, as app.duty
     # does first -> (hardware sleeps, machine log of the wakes)
-    from lwm2m import power
+    from lwm2m import sleep
     m, b = _board(name)
     st = _State()
-    age = power.UpdateAge(st, False)
+    age = sleep.UpdateAge(st, False)
     age.mark()
-    _raises(FM.DeepSleep, power.deepsleep_fn(b, st, age), total_ms)
+    _raises(FM.DeepSleep, sleep.deepsleep_fn(b, st, age), total_ms)
     mark = len(m.log)
     for _ in range(1000):
         gc.collect()
         try:
-            if not power.resume_sleep(b, st):
+            if not sleep.resume_sleep(b, st):
                 break
         except FM.DeepSleep:
             pass
@@ -61,7 +61,7 @@ def _sleep_through(name, total_ms):
 
 
 def test_a_year_of_sleep_in_hardware_sleeps_defect3():
-    from lwm2m import power
+    from lwm2m import sleep
     for name, limit in (("pyboard_v11", 131072000), ("esp32_devkitc", 2147483647)):
         m, st, wakes = _sleep_through(name, YEAR_MS)
         assert sum(m.sleeps) == YEAR_MS and max(m.sleeps) <= limit, name
@@ -69,21 +69,21 @@ def test_a_year_of_sleep_in_hardware_sleeps_defect3():
         # the wakes in between touch nothing but the RTC: no pin edge, no UART
         assert not wakes, wakes[:3]
         # and the time since the last update counts every part of the sleep
-        age = power.UpdateAge(st, True)
+        age = sleep.UpdateAge(st, True)
         assert abs(age.seconds(None) - YEAR_MS / 1000) < 2, age.seconds(None)
 
 
 def test_power_cut_ends_a_long_sleep_and_age_is_unknown_defect5():
-    from lwm2m import power
+    from lwm2m import power, sleep
     m, b = _board("nucleo_l476rg")
     st = _State({"nap": [131072000, 5000000], "age": [100, 131072000]})
     m.cause = FM.PWRON_RESET  # power came back: not our wake
-    assert power.resume_sleep(b, st) == 0 and st.get("nap") == [0, 0]
-    age = power.UpdateAge(st, b.woke_from_sleep())
+    assert sleep.resume_sleep(b, st) == 0 and st.get("nap") == [0, 0]
+    age = sleep.UpdateAge(st, b.woke_from_sleep())
     assert age.seconds(900) == 900  # unknown: as if due now, never negative
     assert power.plan_sleep_s(900, age.seconds(900), 3600) == 0
     m.cause = FM.DEEPSLEEP_RESET
-    age = power.UpdateAge(st, b.woke_from_sleep())
+    age = sleep.UpdateAge(st, b.woke_from_sleep())
     assert 131171 < age.seconds(None) < 131174
     age.mark()
     assert 0 <= age.seconds(None) < 1

@@ -208,85 +208,15 @@ def _exit_sleep(ms):
     sys.exit(EXIT_SLEEP)
 
 
-# State keys of the long sleep: "nap" = [ms of the hardware sleep under way, ms still to
-# sleep after it]; "age" = [seconds since the last registration update when the MCU went
-# to sleep, ms slept since] (see UpdateAge).
-def deepsleep_fn(board, state=None, age=None):
-    """A function(ms) that deep-sleeps ``ms`` in as many hardware sleeps as the board
-    allows (``board.MAX_SLEEP_MS`` each; ``resume_sleep`` at the next start continues
-    the rest without touching the module). ``board.deepsleep`` (``machine.deepsleep``
-    behind the board's range check) on boards with ``HAS_DEEPSLEEP``; else a function
-    printing ``SLEEP <ms>`` and exiting with EXIT_SLEEP (75) so a supervisor restarts the
-    process after ``ms``. ``state`` (saved here) keeps the rest of the sleep and, with
-    ``age`` (an UpdateAge), the time since the last update."""
-    hw = board.deepsleep if getattr(board, "HAS_DEEPSLEEP", False) else _exit_sleep
-    limit = getattr(board, "MAX_SLEEP_MS", None)
-
-    def sleep(ms):
-        ms = max(0, int(ms))
-        nap = min(ms, limit) if limit else ms
-        if state is not None:
-            state.set("nap", [nap, ms - nap])
-            if age is not None:
-                age.sleeping(nap)
-            else:  # a later part of a long sleep (resume_sleep)
-                a = state.get("age")
-                if a:
-                    state.set("age", [a[0], nap])
-            state.save()
-        hw(nap)
-    return sleep
-
-
-def resume_sleep(board, state, sleep_fn=None):
-    """At start, before anything touches the module: if this is a wake from a deep sleep
-    that is not over yet, go back to sleep for the next part of it (never returns, except
-    in tests: -> ms). -> 0 if there is nothing left to sleep (a power-on or reset ends a
-    long sleep too: the node then runs a cycle)."""
-    nap, left = state.get("nap") or (0, 0)
-    woke = getattr(board, "woke_from_sleep", None)
-    if not left or woke is None or not woke():
-        if nap or left:
-            state.set("nap", [0, 0])
-        return 0
-    a = state.get("age")
-    if a:  # that part of the sleep has passed
-        state.set("age", [a[0] + a[1] / 1000, 0])
-    log.log(log.INFO, _TAG, "woke after %d ms, %d ms of sleep left", nap, left)
-    (sleep_fn or deepsleep_fn(board, state))(left)
-    return left
-
-
-class UpdateAge:
-    """Seconds since the last registration update, from persisted state and ticks only.
-
-    The wall clock (``time.time()``) restarts after a power cut, so time since an event
-    is carried over a sleep as "age when the MCU slept" + "time slept" (what it asked
-    for: a deep sleep ends no later than that). After a start that is not a wake from
-    our sleep (power-on, reset button, watchdog) the time spent off is unknown and
-    ``seconds()`` returns ``unknown`` until the next ``mark()``: never negative, never a
-    guess that would let the node sleep past its lifetime."""
-
-    def __init__(self, state, woke):
-        self._state = state
-        self._t0 = time.ticks_ms()
-        a = state.get("age")
-        self._base = a[0] + a[1] / 1000 if a and woke else None
-
-    def mark(self):
-        """The registration was updated (registered, updated, recovered) just now."""
-        self._base = 0
-        self._t0 = time.ticks_ms()
-
-    def seconds(self, unknown):
-        """Seconds since the last update, or ``unknown`` if this start cannot know."""
-        if self._base is None:
-            return unknown
-        return self._base + time.ticks_diff(time.ticks_ms(), self._t0) / 1000
-
-    def sleeping(self, ms):
-        """Persist (in ``state``, saved by the caller) before a deep sleep of ``ms``."""
-        if self._base is None:
-            self._state.delete("age")
-        else:
-            self._state.set("age", [self.seconds(0), ms])
+def deepsleep_fn(board):
+    """One hardware sleep: ``board.deepsleep`` (or ``machine.deepsleep``) on boards with
+    ``HAS_DEEPSLEEP``; else a function printing ``SLEEP <ms>`` and exiting with
+    EXIT_SLEEP (75) so a supervisor restarts the process after ``ms`` (state must be
+    saved first: ``duty_step`` does). Longer sleeps than one: ``lwm2m.sleep``."""
+    if getattr(board, "HAS_DEEPSLEEP", False):
+        fn = getattr(board, "deepsleep", None)
+        if fn is None:
+            import machine
+            fn = machine.deepsleep
+        return fn
+    return _exit_sleep
