@@ -209,14 +209,8 @@ def _exit_sleep(ms):
 
 
 def deepsleep_fn(board):
-    """One hardware sleep: ``board.deepsleep`` (or ``machine.deepsleep``) on boards with
-    ``HAS_DEEPSLEEP``; else a function printing ``SLEEP <ms>`` and exiting with
-    EXIT_SLEEP (75) so a supervisor restarts the process after ``ms`` (state must be
-    saved first: ``duty_step`` does). Longer sleeps than one: ``lwm2m.sleep``."""
-    if getattr(board, "HAS_DEEPSLEEP", False):
-        fn = getattr(board, "deepsleep", None)
-        if fn is None:
-            import machine
-            fn = machine.deepsleep
-        return fn
-    return _exit_sleep
+    """One hardware sleep: ``board.deepsleep`` (``machine.deepsleep`` behind the board's
+    range check) on boards with ``HAS_DEEPSLEEP``; else a function printing ``SLEEP <ms>``
+    and exiting with EXIT_SLEEP (75) so a supervisor restarts the process after ``ms``
+    (state saved first: ``duty_step`` does). Longer sleeps: ``lwm2m.sleep``."""
+    return board.deepsleep if getattr(board, "HAS_DEEPSLEEP", False) else _exit_sleep
