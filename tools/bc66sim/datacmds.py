@@ -55,7 +55,7 @@ class DataCommands:
         if result == 1:
             value = P.decode_value(vtype, ln, a[7], self.strict("float_len"))
             part = (obj, inst, res, vtype, value)
-        self.sim.server.respond(kind_of[name], mid, result, part, index)
+        self.sim.network.respond(kind_of[name], mid, result, part, index)
         self.defer(self.short_s, "+%s: 0" % name)
 
     def c_qlwrdrsp(self, kind, a):
@@ -72,7 +72,7 @@ class DataCommands:
         mid, result = to_int(a[0], 0, 65535), to_int(a[1])
         if result not in P.WRITE_RESULTS:
             raise CmeError(P.E_VALUE)
-        self.sim.server.respond(req, mid, result, None, 0)
+        self.sim.network.respond(req, mid, result, None, 0)
         self.defer(self.short_s, "+%s: 0" % name)
 
     def c_qlwwrrsp(self, kind, a):
@@ -111,24 +111,22 @@ class DataCommands:
         parts, self._parts = self._parts, []
         if not con:
             self.defer(self.short_s, "+QLWNOTIFY: 0")
+            self.defer(self.short_s, lambda: self.sim.network.notify(parts, False, None))
             return
         mid = self.next_msgid()
         for p in parts:
             p.msgid = mid
         self.defer(self.short_s, '+QLWURC: "report",%d' % mid)
         self.defer(self.short_s, "+QLWNOTIFY: 0")
-        lost = not self.network_ok or self.sim.faults.take_ack_loss()
-        if lost:
-            t, m = self.cfg("retransmit")
-            wait = P.retransmit_total(t, m, self.cfg("retransmit_mode")[0])
-        else:
-            wait = self.ack_s
+        gen = self.boots
 
-        def ack():
+        def ack(status):
+            if gen != self.boots:
+                return
             for p in parts:
-                p.acked = not lost
-            self.emit('+QLWURC: "report_ack",%d,%d' % (1 if lost else 0, mid))
-        self.defer(self.short_s + wait, ack)
+                p.acked = status == 0
+            self.emit('+QLWURC: "report_ack",%d,%d' % (status, mid))
+        self.defer(self.short_s, lambda: self.sim.network.notify(parts, True, ack))
 
     def c_qlwrd(self, kind, a):
         if kind == "read":

@@ -97,7 +97,7 @@ class LwM2M(DataCommands):
     def lw_attached(self):
         if self._reg_waiting:
             self._reg_waiting = False
-            self.sim.later(self.reg_s, self._register_done)
+            self._send_register()
             return
         if self.tmobile_usim and not self.nv["config"] and self.state == 0:
             self._tmobile_first_boot()
@@ -128,12 +128,17 @@ class LwM2M(DataCommands):
         if not self.attached:
             self._reg_waiting = True
             return
-        self.sim.later(self.reg_s, self._register_done)
+        self._send_register()
 
-    def _register_done(self):
+    def _send_register(self):
+        gen = self.boots
+        self.sim.network.register(lambda status: gen == self.boots
+                                  and self._register_done(status))
+
+    def _register_done(self, status=0):
         if self.state != 1:
             return
-        if self.sim.faults.take_reg_failure() or not self.network_ok or self.cfun != 1:
+        if status or self.sim.faults.take_reg_failure() or not self.network_ok or self.cfun != 1:
             self.state = 0
             self.sim.server.forget("registration failed")
             self.emit("+QLWREG: 1")
@@ -181,13 +186,23 @@ class LwM2M(DataCommands):
         if self.state == 2:
             self._ping(automatic=True)
 
-    def _ping(self, automatic=True):
+    def _ping(self, automatic=True, objects=False):
         if self.state != 2:
             return
-        failed = self.sim.faults.take_update_failure()
-        self.emit('+QLWURC: "ping",%d' % (4 if failed else 0 if self.network_ok else 1))
+        gen = self.boots
+        self.sim.network.update(lambda status: gen == self.boots
+                                and self._ping_done(status), objects=objects)
+
+    def _ping_done(self, status):
+        if self.state != 2:
+            return
+        if status == 0 and self.sim.faults.take_update_failure():
+            status = 4
+        if status == 0 and not self.network_ok:
+            status = 1
+        self.emit('+QLWURC: "ping",%d' % status)
         self.sim.update_count += 1
-        if failed:
+        if status not in (0, 1):
             # note 3.3 case 3: a failed update makes the module register again by itself;
             # if that fails too it reports +QLWREG: 1
             self._cancel_update()
@@ -347,7 +362,7 @@ class LwM2M(DataCommands):
         self._cancel_update()
         self.state = 1
         if self.attached:
-            self.defer(self.reg_s, self._register_done)
+            self.defer(0, self._send_register)
         else:
             self._reg_waiting = True
 
@@ -373,19 +388,28 @@ class LwM2M(DataCommands):
                 self.emit("+QLWUPDATE: 1,%d" % mid)
                 return
             if mode == 0:
+                self.sim.network.update(applied, lifetime=v)
+            else:
+                self.sim.network.update(applied, binding="UQ" if v else "U")
+
+        def applied(status):
+            if self.state != 2 or gen != self.boots:
+                return
+            if status == 0 and mode == 0:
                 self.lifetime = v
                 self._save_ctx(True)
                 if self.strict("config_after_update") and self.nv["config"]:
                     cfg = list(self.nv["config"])
                     cfg[4] = v
                     self.nv["config"] = cfg
-            else:
+            elif status == 0:
                 self.binding = "UQ" if v else "U"
             self._schedule_update()
-            self.emit("+QLWUPDATE: 0,%d" % mid)
-            if self.strict("update_urcs"):
+            self.emit("+QLWUPDATE: %d,%d" % (status, mid))
+            if status == 0 and self.strict("update_urcs"):
                 self.emit('+QLWURC: "lifetime_changed",%d' % v if mode == 0
                           else '+QLWURC: "binding_changed","%s"' % self.binding)
+        gen = self.boots
         self.defer(self.update_s, done)
 
     def c_qlwdereg(self, kind, a):
@@ -395,23 +419,25 @@ class LwM2M(DataCommands):
             raise CmeError(P.E_NOTREG)
         self.state = 3
 
-        def done():
+        def done(status):
+            if gen != self.boots:
+                return
             self.state = 4
             self._cancel_update()
             self._save_ctx(False)
             self.bs_connected = False
             self.sim.server.forget("deregistered")
-            self.emit("+QLWDEREG: 0")
+            self.emit("+QLWDEREG: %d" % status)
             if not self.strict("dereg_status"):
-                gen = self.boots
                 self.sim.later(1.0, lambda: gen == self.boots and self.state == 4
                                and setattr(self, "state", 0))
-        self.defer(self.update_s, done)
+        gen = self.boots
+        self.defer(self.update_s, lambda: self.sim.network.deregister(done))
 
     def _objects_changed(self, line):
         self.defer(self.short_s, line)
         if self.state == 2:
-            self.defer(self.update_s, lambda: self._ping(automatic=False))
+            self.defer(self.update_s, lambda: self._ping(automatic=False, objects=True))
 
     def c_qlwaddobj(self, kind, a):
         objs = self.nv["objects"]

@@ -383,7 +383,7 @@ class Modem(LwM2M):
 
     def busy(self):
         return (self._inflight > 0 or self.lw_busy() or bool(self._linebuf)
-                or self.sim.server.has_pending())
+                or self.sim.network.has_pending())
 
     def _sleep_check(self):
         self._sleep_h = None

@@ -6,6 +6,7 @@ announcement in access_mode 1), waits for the MCU's response command and returns
 """
 from . import atparse as P
 from .atparse import CmeError
+from .network import InProcessNetwork
 
 
 class ServerTimeout(TimeoutError):
@@ -85,7 +86,9 @@ _RSP_CMD = {"read": "AT+QLWRDRSP", "write": "AT+QLWWRRSP", "execute": "AT+QLWEXE
             "observe": "AT+QLWOBSRSP"}
 
 
-class Server:
+class Server(InProcessNetwork):
+    """The in-process LwM2M server model (the default ``sim.network``)."""
+
     def __init__(self, sim, deadline_s=5.0):
         self.sim = sim
         self.deadline_s = deadline_s

@@ -33,7 +33,7 @@ class Simulator:
                  sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                  imei="867997030052996", ip="100.88.40.249", rssi=24,
                  response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                 cmee=1, boot_s=0.05, tmobile=False, readings="strict"):
+                 cmee=1, boot_s=0.05, tmobile=False, readings="strict", coap=False):
         self.readings = resolve(readings)
         self.time_scale = float(time_scale)
         self.seed = seed
@@ -46,6 +46,10 @@ class Simulator:
         self.transcript = Transcript(transcript)
         self.faults = Faults(self, seed)
         self.server = Server(self, response_timeout_s)
+        self.network = self.server      # the seam (network.py): in-process model by default
+        if coap:                        # or a real LwM2M 1.0 client over CoAP/UDP
+            from .coapclient import CoapLink
+            self.network = CoapLink(self)
         self.notifications = []
         self.commands = []
         self.update_count = 0
@@ -78,6 +82,8 @@ class Simulator:
             self.tcp_port = self.transport.port
         self.device = self.transport.device
         self._running = True
+        if self.network is not self.server:
+            self.network.start()
         self._thread = threading.Thread(target=self._loop, name="bc66sim", daemon=True)
         self._thread.start()
         with self.lock:
@@ -100,6 +106,8 @@ class Simulator:
         self._kick()
         if self._thread:
             self._thread.join(2)
+        if self.network is not self.server:
+            self.network.stop()
         if self.transport:
             self.transport.close()
         self.transcript.close()

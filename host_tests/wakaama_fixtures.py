@@ -1,0 +1,80 @@
+"""Fixtures for the tests against Eclipse Wakaama's ``lwm2mserver`` (tools/wakaama.py):
+the firmware on the unix port behind the simulated BC66 in CoAP mode, Wakaama in front,
+all on 127.0.0.1. Skip where the vendored sources are absent; required in CI."""
+
+import pytest
+
+from tools import vendor, wakaama
+from tools.bc66sim import Simulator
+from tools.nodeproc import Firmware, default_config
+
+REGISTERED = r"New client #(\d+) registered"
+
+
+def need_wakaama():
+    """Build lwm2mserver once -> its path; skip (fail in CI) when it cannot be built."""
+    why = wakaama.available()
+    if why:
+        vendor.missing(why)
+    return wakaama.build()
+
+
+@pytest.fixture
+def waka_factory(tmp_path):
+    """make(port=None) -> a started Wakaama on a free UDP port (or ``port``)."""
+    need_wakaama()
+    made = []
+
+    def make(port=None):
+        w = wakaama.Wakaama(port or wakaama.free_udp_port()).start()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.stop()
+
+
+@pytest.fixture
+def coap_node(tmp_path):
+    """start(port, sim_opts=None, **config) -> (sim, fw): the firmware against a simulated
+    BC66 whose LwM2M client talks CoAP to 127.0.0.1:port."""
+    made = []
+
+    def start(port, sim_opts=None, **over):
+        opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=5.0, coap=True,
+                    transcript=str(tmp_path / "bc66.log"))
+        opts.update(sim_opts or {})
+        sim = Simulator(**opts).start()
+        made.append(sim)
+        over.setdefault("server", {"host": "127.0.0.1", "port": port})
+        over.setdefault("report_interval_s", 1)
+        cfg = default_config(str(tmp_path / "state"), **over)
+        fw = Firmware(sim.device, str(tmp_path / "node"), config=cfg).start()
+        made.append(fw)
+        return sim, fw
+
+    yield start
+    for x in reversed(made):
+        x.stop()
+
+
+def client_id(w, start=0, timeout=30):
+    """Wait for Wakaama's registration line -> the client number it gave."""
+    return int(w.wait_line(REGISTERED, timeout=timeout, start=start).group(1))
+
+
+def ask(w, command, pattern, timeout=10):
+    """Send one Wakaama command, wait for an output line matching ``pattern`` after it ->
+    (match, the output since the command)."""
+    mark = w.mark()
+    w.command(command)
+    m = w.wait_line(pattern, timeout=timeout, start=mark)
+    return m, w.text(mark)
+
+
+def node_log_tail(fw, n=30):
+    return "\n".join(fw.lines[-n:])
+
+
+
