@@ -120,13 +120,18 @@ class DataCommands:
         self.defer(self.short_s, "+QLWNOTIFY: 0")
         gen = self.boots
 
+        def send():
+            self._inflight += 1         # busy (no deep sleep) until the ACK or give-up
+            self.sim.network.notify(parts, True, ack)
+
         def ack(status):
             if gen != self.boots:
                 return
+            self._inflight -= 1
             for p in parts:
                 p.acked = status == 0
             self.emit('+QLWURC: "report_ack",%d,%d' % (status, mid))
-        self.defer(self.short_s, lambda: self.sim.network.notify(parts, True, ack))
+        self.defer(self.short_s, send)
 
     def c_qlwrd(self, kind, a):
         if kind == "read":
