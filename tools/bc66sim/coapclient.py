@@ -140,6 +140,15 @@ class CoapLink:
             self.loop.call_soon_threadsafe(
                 lambda: fut.done() or fut.set_result((result, rq.parts)))
 
+    def forget(self, reason):
+        for rq in self.requests.values():        # the server gets no answer to these
+            fut = rq.future
+            self.loop.call_soon_threadsafe(lambda f=fut: f.done() or f.set_result((None, [])))
+        if self.requests:
+            self._event("%d request(s) unanswered: %s" % (len(self.requests), reason))
+        self.requests.clear()
+        self.sim.server.forget(reason)
+
     def has_pending(self):
         return bool(self.requests) or self.sim.server.has_pending()
 

@@ -65,7 +65,7 @@ class LwM2M(DataCommands):
         self._parts = []
         self.buffer = []
         self._reg_waiting = False
-        self.sim.server.forget("module rebooted")
+        self.sim.network.forget("module rebooted")
         if cold:
             self.state = 0
             self.network_ok = True
@@ -114,7 +114,7 @@ class LwM2M(DataCommands):
 
     def lw_detached(self):
         # AT+CFUN=0 drops the LwM2M context (3.4 case 3 configures after it)
-        self.sim.server.forget("detached (AT+CFUN=0)")
+        self.sim.network.forget("detached (AT+CFUN=0)")
         if self.state in (1, 2, 3, 4, 6, 7):
             self.state = 0
             self._cancel_update()
@@ -140,7 +140,7 @@ class LwM2M(DataCommands):
             return
         if status or self.sim.faults.take_reg_failure() or not self.network_ok or self.cfun != 1:
             self.state = 0
-            self.sim.server.forget("registration failed")
+            self.sim.network.forget("registration failed")
             self.emit("+QLWREG: 1")
             self._save_ctx(False)
             return
@@ -426,7 +426,7 @@ class LwM2M(DataCommands):
             self._cancel_update()
             self._save_ctx(False)
             self.bs_connected = False
-            self.sim.server.forget("deregistered")
+            self.sim.network.forget("deregistered")
             self.emit("+QLWDEREG: %d" % status)
             if not self.strict("dereg_status"):
                 self.sim.later(1.0, lambda: gen == self.boots and self.state == 4

@@ -15,6 +15,8 @@ Both implement:
                                            an MCU response command; raises CmeError(3)
                                            for a message id it does not know
     has_pending()                          requests delivered and not answered yet
+    forget(reason)                         the module lost its LwM2M context: requests
+                                           it had delivered can no longer be answered
 
 ``status`` is the note's <status_code> (chapter 6): 0 success, 1 timeout, 4 update
 failed, 9 reset, ... Every call and callback runs under ``sim.lock``.
