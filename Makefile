@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 MP      := $(BIN)/micropython
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: all setup test demo lint mpy bench sim mcu qemu clean
+.PHONY: all setup test demo lint mpy bench sim mcu qemu deploy run size pretend clean
 
 all: test
 
@@ -41,6 +41,21 @@ qemu: mcu
 
 sim: $(STAMP)
 	$(BIN)/python -m tools.bc66sim
+
+# make deploy BOARD=esp32_devkitc PORT=/dev/ttyUSB0 [CONFIG=my.json]: .mpy to the board
+# (only what changed), its board.py and config, then a reset. make run: the same tree
+# mounted from the PC (mpremote mount), run without touching the flash; ARGS for main.py.
+deploy: $(STAMP)
+	$(BIN)/python -m tools.deploy deploy --board $(BOARD) --port $(PORT) $(if $(CONFIG),--config $(CONFIG))
+
+run: $(STAMP)
+	$(BIN)/python -m tools.deploy run --board $(BOARD) --port $(PORT) $(if $(CONFIG),--config $(CONFIG)) -- $(ARGS)
+
+size: $(STAMP)
+	$(BIN)/python -m tools.deploy size
+
+pretend: $(STAMP)
+	$(BIN)/python -m tools.pretendboard build/pretendboard
 
 clean:
 	rm -rf build .pytest_cache

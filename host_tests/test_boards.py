@@ -4,13 +4,13 @@ The facts below were read in micropython/micropython at 1c3c201 (files named per
 ``host_tests/mp/mpt_boards*.py`` runs the same descriptions on the unix port against a
 stand-in ``machine`` that refuses what those ports refuse.
 """
-import ast
 import os
 import subprocess
 
 import pytest
 
 from tools.build_mpy import mpy_cross
+from tools.deploy import description
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VARIANTS = ("esp32_devkitc", "esp32_wrover", "esp32_c3", "pyboard_v11", "nucleo_l476rg")
@@ -46,17 +46,7 @@ FACTS = {
 
 
 def _board(name):
-    """The BOARD dict of boards/<name>.py, read without importing MicroPython code."""
-    env = {}
-    src = open(os.path.join(ROOT, "boards", name + ".py")).read()
-    tree = ast.parse(src)
-    for node in tree.body:  # the description modules are data (and one derived dict)
-        if isinstance(node, ast.ImportFrom):
-            base = _board(node.module.split(".")[-1])
-            env["_B"] = base
-        elif isinstance(node, (ast.Assign, ast.Expr)):
-            exec(compile(ast.Module([node], []), name, "exec"), env)
-    return env["BOARD"]
+    return description(name)["BOARD"]
 
 
 @pytest.mark.parametrize("name", VARIANTS)

@@ -1,0 +1,146 @@
+"""`make deploy` / `make run` / mip against a pretend board, `make size`.
+
+The pretend board is the unix port on a pty (tools/pretendboard.py): mpremote drives it as
+it drives a board (raw REPL, filesystem, mount, reset). Deployed or mounted, the firmware
+runs on it against the simulated BC66 and must register.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+
+import pytest
+
+from tools import build_mpy, deploy
+from tools.nodeproc import default_config
+from tools.pretendboard import PretendBoard
+
+ROOT = deploy.ROOT
+MAKE = ["make", "--no-print-directory", "-C", ROOT]
+
+
+@pytest.fixture
+def board(tmp_path):
+    b = PretendBoard(str(tmp_path / "board")).start()
+    yield b
+    b.stop()
+
+
+def _config(path, state_dir):
+    with open(path, "w") as f:
+        json.dump(default_config(state_dir), f)
+    return str(path)
+
+
+class _Proc:
+    """A command whose output lines are collected; ``wait_line(regex)``."""
+
+    def __init__(self, cmd):
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, cwd=ROOT, start_new_session=True)
+        self.lines = []
+        self._cv = threading.Condition()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for line in self.p.stdout:
+            with self._cv:
+                self.lines.append(line.rstrip("\n"))
+                self._cv.notify_all()
+        with self._cv:
+            self._cv.notify_all()
+
+    def wait_line(self, rx, timeout=60):
+        with self._cv:
+            ok = self._cv.wait_for(lambda: any(re.search(rx, x) for x in self.lines)
+                                   or self.p.poll() is not None, timeout)
+        assert ok and any(re.search(rx, x) for x in self.lines), "\n".join(self.lines[-30:])
+
+    def stop(self):
+        try:  # make and the mpremote it started
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.p.wait()
+
+
+def test_deploy_then_start_registers(board, sim, tmp_path):
+    cfg = _config(tmp_path / "cfg.json", "state")
+    r = subprocess.run(MAKE + ["deploy", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    files = set()
+    for d, _, fs in os.walk(board.workdir):
+        files.update(os.path.relpath(os.path.join(d, f), board.workdir) for f in fs)
+    assert {"lib/bc66/at.mpy", "lib/lwm2m/node.mpy", "lib/app.mpy", "lib/boards/unix.mpy",
+            "main.py", "board.py", "config.json"} <= files, sorted(files)
+    assert board.wait_resets(2)  # mpremote's soft reset on connect, then the deploy's reset
+    # a second deploy copies nothing that is already there
+    r = subprocess.run(MAKE + ["deploy", "BOARD=unix", "PORT=" + board.link],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    same = {x.split("./", 1)[1] for x in r.stdout.splitlines() if x.startswith("Up to date: ")}
+    assert {f for f in files if f.startswith("lib/")} | {"main.py", "board.py"} <= same, r.stdout
+    # the deployed firmware (main.py, board.py -> boards.unix, config.json) on the board
+    fw = _Proc([deploy.mpremote(), "connect", board.link, "exec",
+                "import sys; sys.argv[:] = ['main.py', '--port', %r]; import main" % sim.device])
+    try:
+        sim.wait_status(2, timeout=60)
+        fw.wait_line(r"registered")
+    finally:
+        fw.stop()
+
+
+def test_run_mounts_the_working_tree_and_registers(board, sim, tmp_path):
+    cfg = _config(tmp_path / "cfg.json", str(tmp_path / "state"))
+    fw = _Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
+                       "ARGS=--port " + sim.device])
+    try:
+        sim.wait_status(2, timeout=60)
+        fw.wait_line(r"registered")
+    finally:
+        fw.stop()
+    assert not os.path.exists(os.path.join(board.workdir, "lib"))  # the flash untouched
+
+
+def test_mip_installs_the_library_from_package_json(board):
+    assert open(deploy.PACKAGE).read() == deploy.package_json(), \
+        "package.json is stale: python -m tools.deploy package"
+    r = subprocess.run([deploy.mpremote(), "connect", board.link, "mip", "install",
+                        "--target", "lib", deploy.PACKAGE], capture_output=True, text=True,
+                       timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for _, rel in build_mpy.modules(deploy.PACKAGE_TOPS):
+        assert os.path.exists(os.path.join(board.workdir, rel)), rel
+    r = subprocess.run([deploy.mpremote(), "connect", board.link, "exec",
+                        "from lwm2m.node import Node; from bc66.modem import BC66; print('ok')"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().endswith("ok"), r.stdout + r.stderr
+
+
+def test_stage_per_board():
+    for name in ("esp32_devkitc", "esp32_wrover", "esp32_c3", "pyboard_v11", "nucleo_l476rg"):
+        out = deploy.stage(name)
+        assert open(os.path.join(out, "board.py")).read().startswith(
+            "from boards.%s import *" % name)
+        assert os.path.exists(os.path.join(out, "lib", "boards", name + ".mpy"))
+        assert not os.path.exists(os.path.join(out, "lib", "main.mpy"))
+    assert deploy.config_path("pyboard_v11") == "/flash/config.json"
+    assert deploy.config_path("esp32_c3") == "/config.json"
+    assert deploy.config_path("unix") == "config.json"
+    with pytest.raises(SystemExit, match="no board 'esp33'"):
+        deploy.stage("esp33")
+
+
+def test_size_limit():
+    sz = deploy.sizes()
+    assert "lib/bc66/at.py" in sz and "firmware/app.py" in sz
+    total = deploy.check_size(sz)
+    assert 0 < total <= deploy.SIZE_LIMIT
+    grown = dict(sz, **{"lib/lwm2m/huge.py": deploy.SIZE_LIMIT - total + 1})
+    with pytest.raises(SystemExit, match="past the limit of %d B" % deploy.SIZE_LIMIT):
+        deploy.check_size(grown)
+    r = subprocess.run(MAKE + ["size"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "lib/bc66/at.py" in r.stdout and "total" in r.stdout, r.stdout
