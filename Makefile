@@ -26,8 +26,9 @@ mpy: $(STAMP)
 test: $(STAMP) lint mpy
 	$(BIN)/python -m pytest host_tests -q
 
-demo: $(STAMP)
-	$(BIN)/python -m tools.demo
+# make demo BOARD=qemu: the same session with the firmware on the QEMU Cortex-M3 board
+demo: $(STAMP) $(if $(filter qemu,$(BOARD)),mcu)
+	$(BIN)/python -m tools.demo $(if $(BOARD),--board $(BOARD))
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench

@@ -43,4 +43,5 @@ class BoardSensor:
 
 def open(board):
     """The sensor source for ``board``."""
-    return SimSensor() if board.NAME == "unix" else BoardSensor(board)
+    # boards without sensors of their own (the unix port, QEMU) get the simulated one
+    return SimSensor() if board.NAME in ("unix", "qemu") else BoardSensor(board)

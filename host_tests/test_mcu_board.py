@@ -2,15 +2,12 @@
 the vendored tarball, boots, and the board file gives firmware/main.py what it needs."""
 import pytest
 
-from tools import mcu
+from mcu_fixtures import need_mcu
 
 
 @pytest.fixture(scope="module")
 def board():
-    why = mcu.tools_missing()
-    if why:
-        from tools import vendor
-        vendor.missing(why)
+    need_mcu()
     from tools import qemu
     b = qemu.Board()
     yield b

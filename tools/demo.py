@@ -44,13 +44,13 @@ class Session:
         return RESULT[result]
 
 
-def run(workdir, quiet=False, readings="strict"):
+def run(workdir, quiet=False, readings="strict", board="unix"):
     sim = Simulator(attach_s=1.0, seed=7, transcript=os.path.join(workdir, "bc66.log"),
                     readings=readings,
                     response_timeout_s=5.0)
     sim.start()
     node_log = (lambda line: print("      node | " + line)) if not quiet else None
-    fw = Firmware(sim.device, workdir, echo=node_log).start()
+    fw = Firmware(sim.device, workdir, echo=node_log, board=board).start()
     s = Session(sim, fw)
     srv = sim.server
     print("bc66 demo: simulated BC66 on %s, firmware pid %d" % (sim.device, fw.proc.pid))
@@ -135,7 +135,9 @@ def main():
     workdir = os.path.join(os.getcwd(), "build", "demo")
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
-    sys.exit(0 if run(workdir, "--quiet" in sys.argv) else 1)
+    a = sys.argv
+    board = a[a.index("--board") + 1] if "--board" in a[:-1] else "unix"  # unix or qemu
+    sys.exit(0 if run(workdir, "--quiet" in a, board=board) else 1)
 
 
 if __name__ == "__main__":

@@ -44,18 +44,25 @@ class Firmware:
     """One firmware process; its log lines are collected in ``lines``."""
 
     def __init__(self, device, workdir, config=None, heap="256K", log="info", pins=None,
-                 echo=None, env=None):
+                 echo=None, env=None, board="unix"):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
         self.cfg_path = os.path.join(workdir, "config.json")
-        cfg = config or default_config(os.path.join(workdir, "state"))
+        # board "qemu": the Cortex-M3 board in QEMU (tools/qemu.py), state on its own flash
+        cfg = config or default_config("/state" if board == "qemu" else
+                                       os.path.join(workdir, "state"))
         with open(self.cfg_path, "w") as f:
             json.dump(cfg, f)
-        self.cmd = [micropython(), "-X", "heapsize=" + heap,
-                    os.path.join(ROOT, "firmware", "main.py"),
-                    "--port", device, "--config", self.cfg_path, "--log", log]
+        if board == "qemu":
+            self.cmd = [sys.executable, "-m", "tools.qemu", "--uart", device,
+                        "--config", self.cfg_path, "--log", log]
+        else:
+            self.cmd = [micropython(), "-X", "heapsize=" + heap,
+                        os.path.join(ROOT, "firmware", "main.py"),
+                        "--port", device, "--config", self.cfg_path, "--log", log]
         if pins:
             self.cmd += ["--pins", pins]
+        self.board = board
         self.lines = []
         self.echo = echo
         self.env = env or {}  # extra environment (BC66_WOKE=1: a wake from deep sleep)
@@ -68,6 +75,7 @@ class Firmware:
         env.update(self.env)
         env["MICROPYPATH"] = ":".join([".frozen", os.path.join(MPY, "lib"),
                                        os.path.join(MPY, "firmware"), MPY])
+        env["PYTHONPATH"] = ROOT  # tools.qemu
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, env=env, cwd=self.workdir, bufsize=1)
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)

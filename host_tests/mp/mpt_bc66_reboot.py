@@ -48,6 +48,18 @@ async def test_wake_sync_then_retry_once():
     await e.stop()
 
 
+async def test_sync_through_boot_banner():
+    # the module boots while the MCU syncs (powered up together): the banner fails that AT,
+    # sync tries again
+    fm, e, urcs = _eng()
+    fm.expect("AT", "F1: 0000 0000", "Leaving the BROM")
+    fm.expect("AT", "OK")
+    assert await e.sync(3) is True
+    assert e.stats["reboots"] == 1 and urcs == ["REBOOT"], urcs
+    fm.check()
+    await e.stop()
+
+
 async def test_echo_ignored():
     fm, e, urcs = _eng()
     fm.expect("AT+CSQ", b"AT+CSQ\r", "+CSQ: 3,4", "OK")  # echoed as a module in ATE1 does

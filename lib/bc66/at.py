@@ -206,12 +206,13 @@ class ATEngine(Lines):
             raise CommandError(r, err)
 
     async def sync(self, tries=5, held=False):
-        """Plain ``AT`` until ``OK``; True if the module answered."""
+        """Plain ``AT`` until ``OK``; True if the module answered. A boot banner in the
+        middle (module and MCU powered up together) is one more try, not an error."""
         for _ in range(tries):
             try:
                 return await self.cmd("AT", None, self.sync_ms, wake=False,
                                       held=held) is not None
-            except ATTimeout:
+            except (ATTimeout, Rebooted):
                 pass
         return False
 
