@@ -8,8 +8,8 @@
 The firmware built by ``tools/mcu.py`` freezes this file; its ``_boot.py`` calls
 ``mount()``, so ``/`` is a littlefs on a RAM disk (like a board's flash; empty at power-on).
 The port has no ``machine.UART``: ``CmsdkUart`` is the UART driver, a stream over
-``machine.mem32`` whose ``ioctl`` answers asyncio's poller. No RTC: ``time.time()``
-counts seconds since boot.
+``machine.mem32`` whose ``ioctl`` answers asyncio's poller. Clock: an RTC stand-in in the
+firmware (tools/qemu_port) reads the host's clock at first use, then runs on the ticks.
 """
 import io
 
@@ -17,7 +17,8 @@ NAME = "qemu"
 BAUD = 115200
 CONFIG = "/config.json"
 STATE_DIR = "/state"
-HAS_DEEPSLEEP = False
+HAS_DEEPSLEEP = False        # a duty cycle ends as on unix: "SLEEP <ms>" and exit
+MAX_SLEEP_MS = None
 
 CPU_HZ = 25_000_000          # the MPS2-AN385 core clock (SysTick and the UARTs)
 UART1 = 0x40005000           # BC66
@@ -90,6 +91,11 @@ class CmsdkUart(io.IOBase):
 
     def close(self):
         self.ioctl(_CLOSE, 0)
+
+
+def woke_from_sleep():
+    """False: every start of the QEMU board is a power-on (it has no deep sleep)."""
+    return False
 
 
 def open_port(dev=None, baud=BAUD):

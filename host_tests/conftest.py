@@ -47,9 +47,9 @@ def mp_env(extra_path=()):
     return env
 
 
-def run_mp(args, timeout=MP_TIMEOUT, heap=HEAP, **kw):
-    """Run the MicroPython unix port with a small heap; returns CompletedProcess (text)."""
-    cmd = [MICROPYTHON, "-X", "heapsize=" + heap] + list(args)
+def run_mp(args, timeout=MP_TIMEOUT, heap=HEAP, exe=MICROPYTHON, **kw):
+    """Run the MicroPython unix port (``exe``) with a small heap; returns CompletedProcess."""
+    cmd = [exe, "-X", "heapsize=" + heap] + list(args)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           env=kw.pop("env", mp_env()), cwd=kw.pop("cwd", ROOT), **kw)
 
@@ -96,17 +96,33 @@ class MPFile(pytest.File):
                 out, err = p.stdout, p.stderr
             except subprocess.TimeoutExpired as e:
                 out, err = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or ""), "TIMEOUT"
-            res = {}
-            cur = None
-            for line in out.splitlines():
-                if line.startswith("@@ "):
-                    parts = line.split(" ", 3)
-                    cur = parts[1]
-                    res[cur] = [parts[2], parts[3] if len(parts) > 3 else "", []]
-                elif cur is not None and res[cur][0] == "FAIL":
-                    res[cur][2].append(line)
-            self._results = (res, out, err)
+            self._results = (parse_results(out), out, err)
         return self._results
+
+
+def parse_results(out):
+    """mprunner's output -> {test name: [PASS|FAIL, message, traceback lines]}."""
+    res = {}
+    cur = None
+    for line in out.splitlines():
+        if line.startswith("@@ "):
+            parts = line.split(" ", 3)
+            cur = parts[1]
+            res[cur] = [parts[2], parts[3] if len(parts) > 3 else "", []]
+        elif cur is not None and res[cur][0] == "FAIL":
+            res[cur][2].append(line)
+    return res
+
+
+def mp_cases():
+    """[(module, test name)] of every MicroPython test under host_tests/mp/."""
+    cases = []
+    for f in sorted(os.listdir(MP_DIR)):
+        if f.startswith("mpt_") and f.endswith(".py"):
+            with open(os.path.join(MP_DIR, f)) as fh:
+                names = sorted(set(_TEST_RE.findall(fh.read())))
+            cases.extend((f[:-3], n) for n in names)
+    return cases
 
 
 class MPItem(pytest.Item):

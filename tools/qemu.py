@@ -96,10 +96,14 @@ class Board:
         return data.decode(errors="replace").replace("\r\n", "\n")
 
     def put(self, path, data):
-        """Write ``data`` (bytes) to ``path`` on the board's filesystem."""
+        """Write ``data`` (bytes) to ``path`` on the board's filesystem (folders made)."""
         t = self.transport()
         if not t.in_raw_repl:
             t.enter_raw_repl(soft_reset=False)
+        parts = path.strip("/").split("/")[:-1]
+        for i in range(len(parts)):
+            d = "/" + "/".join(parts[:i + 1])
+            t.exec("import os\ntry:\n    os.mkdir(%r)\nexcept OSError:\n    pass\n" % d)
         t.fs_writefile(path, data)
 
     def interrupt(self):
@@ -136,6 +140,15 @@ def run_script(script, heap=mcu.DEFAULT_HEAP, icount=True, timeout=120, tests=Fa
     through the raw REPL -> its output."""
     with Board(heap=heap, icount=icount, tests=tests, uart=uart) as b:
         return b.run(script, timeout=timeout)
+
+
+def mp_test_script(module):
+    """The raw-REPL script that runs one host_tests/mp module (frozen into the test
+    firmware) with host_tests/mp/mprunner.py: prints its ``@@ name PASS|FAIL`` lines."""
+    return ("import os, sys\n"
+            "try:\n    os.mkdir('/tmp')\nexcept OSError:\n    pass\n"
+            "sys.argv[:] = ['mprunner', %r]\n"
+            "import mprunner\n" % module)
 
 
 class _Lines:

@@ -65,7 +65,9 @@ class Backoff:
             self.last_error = (err if isinstance(err, str) else
                                "%s: %s" % (type(err).__name__, err))[:_ERR_LEN]
         now = wall_time()
-        self.not_before = now + d if now is not None else None
+        # whole seconds, rounded up: today's time as a single-precision float (the float
+        # of most MCU ports) has 64 s steps
+        self.not_before = now + int(d) + (d > int(d)) if now is not None else None
         self._deadline = time.ticks_add(time.ticks_ms(), int(d * 1000))
         self._persist()
         return d

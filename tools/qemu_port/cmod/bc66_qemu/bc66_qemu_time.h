@@ -1,12 +1,14 @@
-// time.time()/gmtime()/localtime() for the QEMU board: seconds since boot (no RTC), so
-// the clock reads as "not set" (year 2000) just as a board whose RTC was never set.
+// time.time()/gmtime()/localtime() for the QEMU board: the RTC stand-in of bc66_qemu.c
+// (seconds since 2000, set from the host's clock at first use, then on the board's ticks).
 #include "py/mphal.h"
 #include "shared/timeutils/timeutils.h"
 
+uint32_t bc66_qemu_rtc_s(void);
+
 static mp_obj_t mp_time_time_get(void) {
-    return mp_obj_new_int_from_uint(mp_hal_ticks_ms() / 1000);
+    return mp_obj_new_int_from_uint(bc66_qemu_rtc_s());
 }
 
 static void mp_time_localtime_get(timeutils_struct_time_t *tm) {
-    timeutils_seconds_since_epoch_to_struct_time(mp_hal_ticks_ms() / 1000, tm);
+    timeutils_seconds_since_epoch_to_struct_time(bc66_qemu_rtc_s(), tm);
 }

@@ -1,0 +1,88 @@
+"""Every MicroPython test under host_tests/mp/ on the Cortex-M3 board in QEMU, with the
+project and the tests frozen into the firmware (tools/mcu.py, tests=True), at the smallest
+heap they pass in (QEMU_HEAP); and on the 32-bit unix port built from the same tarball,
+loading the project as .mpy from build/mpy like the 64-bit run.
+
+One QEMU boot for the whole file: each test module runs after a soft reset (a fresh heap)
+through the raw REPL, with the same runner (mprunner.py) and report lines as on unix.
+"""
+import os
+
+import pytest
+
+from conftest import ROOT, mp_cases, parse_results, run_mp
+from mcu_fixtures import need_mcu
+
+QEMU_HEAP = 64 * 1024     # the smallest (in 4 KB steps) at which every module passes
+UNIX32_HEAP = "128K"      # as the 64-bit run (conftest.HEAP)
+CASES = mp_cases()
+# files the tests read from the repository (run in it on unix): copied to the board's
+# filesystem at the same relative paths (its current folder is /)
+DATA = ("host_tests/mp/mpt_config.py", "firmware/config.example.json")
+# tests of the unix runner's own set-up (MICROPYPATH into build/mpy, .mpy source names)
+UNIX_RUNNER_ONLY = {
+    ("mpt_selfcheck", "test_paths_are_relative"): "checks the unix runner's build/mpy path",
+    ("mpt_selfcheck", "test_errors_name_the_source"): "checks .mpy names from build/mpy "
+                                                      "(frozen code is named bc66/..., lwm2m/...)",
+}
+
+
+class _Runs:
+    # one result dict per module, run on first use
+    def __init__(self, run):
+        self.run = run
+        self.done = {}
+
+    def check(self, mod, name):
+        if mod not in self.done:
+            self.done[mod] = self.run(mod)
+        res, out = self.done[mod]
+        r = res.get(name)
+        if r is None:
+            pytest.fail("%s did not run\n--- output tail\n%s" % (name, out[-3000:]),
+                        pytrace=False)
+        if r[0] != "PASS":
+            pytest.fail("%s\n%s" % (r[1], "\n".join(r[2])), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def qemu_runs():
+    need_mcu()
+    from tools import qemu
+    board = qemu.Board(heap=QEMU_HEAP, tests=True)
+    for rel in DATA:
+        with open(os.path.join(ROOT, rel), "rb") as f:
+            board.put("/" + rel, f.read())
+
+    def run(mod):
+        try:
+            out = board.run(qemu.mp_test_script(mod), timeout=120)
+        except qemu.BoardError as e:
+            out = str(e)
+        return parse_results(out), out
+    yield _Runs(run)
+    board.stop()
+
+
+@pytest.fixture(scope="module")
+def unix32_runs():
+    need_mcu()
+    from tools import mcu
+    exe = mcu.unix32()
+
+    def run(mod):
+        p = run_mp(["-m", "mprunner", mod], heap=UNIX32_HEAP, exe=exe)
+        return parse_results(p.stdout), p.stdout + p.stderr
+    return _Runs(run)
+
+
+@pytest.mark.parametrize("mod,name", CASES, ids=["%s::%s" % c for c in CASES])
+def test_mp_on_qemu_cortex_m3(qemu_runs, mod, name):
+    if (mod, name) in UNIX_RUNNER_ONLY:
+        pytest.skip(UNIX_RUNNER_ONLY[mod, name])
+    qemu_runs.check(mod, name)
+
+
+@pytest.mark.parametrize("mod,name", CASES, ids=["%s::%s" % c for c in CASES])
+def test_mp_on_unix_32bit(unix32_runs, mod, name):
+    unix32_runs.check(mod, name)
