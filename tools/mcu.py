@@ -118,9 +118,15 @@ def firmware(heap=DEFAULT_HEAP, tests=False):
     build = os.path.join(OUT, "qemu-" + variant)
     elf = os.path.join(OUT, "firmware-%s-%dK.elf" % (variant, heap // 1024))
     dirs = FROZEN_DIRS + ((TEST_DIR,) if tests else ())
-    key = _hash("qemu", BOARD, heap, variant, vendor.tarball("micropython"), dirs=dirs)
+    tree = _hash("qemu", BOARD, variant, vendor.tarball("micropython"), dirs=dirs)
+    key = "%s heap %d" % (tree, heap)
 
     def run():
+        # a new configuration starts from a clean tree (make does not track the qstrs a
+        # config header enables); a new heap recompiles main.c only
+        stamp = os.path.join(build, ".tree")
+        if not os.path.exists(stamp) or open(stamp).read() != tree:
+            shutil.rmtree(build, ignore_errors=True)
         main_o = os.path.join(build, "main.o")
         if os.path.exists(main_o):
             os.remove(main_o)  # MICROPY_HEAP_SIZE is compiled into main.c only
@@ -133,6 +139,8 @@ def firmware(heap=DEFAULT_HEAP, tests=False):
                "MICROPY_VFS_LFS2=1", "MICROPY_HEAP_SIZE=%d" % heap],
               os.path.join(OUT, "qemu-%s.log" % variant))
         shutil.copyfile(os.path.join(build, "firmware.elf"), elf)
+        with open(stamp, "w") as f:
+            f.write(tree)
     return _cached(elf, key, run)
 
 

@@ -12,6 +12,9 @@
 // not newlib's (ETIMEDOUT 116): the driver's OSErrors read the same on every board.
 #define MICROPY_USE_INTERNAL_ERRNO (1)
 
+// os.uname(), as the real ports have it (boards.Board checks the machine name).
+#define MICROPY_PY_OS_UNAME (1)
+
 // A clock: time.time(), gmtime, localtime from an RTC stand-in (bc66_qemu.c).
 #define MICROPY_PY_TIME_GMTIME_LOCALTIME_MKTIME (1)
 #define MICROPY_PY_TIME_TIME_TIME_NS (1)
