@@ -75,6 +75,7 @@ def test_full_session(waka_factory, coap_node):
     assert not [x for x in sim.network.sent[n:] if x[1].startswith("3303/0/5700")]
 
     # uplink on 19/0/0: the server observes it, the node's queued readings arrive
+    sim.wait_for(lambda: any(n.path == "19/0/0" for n in sim.notifications), timeout=20)
     mark = w.mark()
     w.command("observe %d /19/0/0" % c)
     w.wait_line(r"Notify from client #%d /19/0/0 number 1" % c, start=mark, timeout=20)

@@ -78,3 +78,65 @@ def node_log_tail(fw, n=30):
 
 
 
+
+
+class UdpProxy:
+    """A UDP relay on 127.0.0.1 between the simulated module and the server that can lose
+    datagrams: ``drop_up`` (module -> server) and ``drop_down`` (server -> module).
+    ``up`` / ``down`` list every datagram seen, with ``True`` where it was dropped."""
+
+    def __init__(self, server_port):
+        import socket
+        import threading
+        self.server = ("127.0.0.1", server_port)
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.bind(("127.0.0.1", 0))
+        self.port = self.front.getsockname()[1]
+        self.client = None
+        self.drop_up = self.drop_down = False
+        self.up, self.down = [], []
+        self._running = True
+        for fn in (self._pump_up, self._pump_down):
+            threading.Thread(target=fn, daemon=True).start()
+
+    def _pump_up(self):
+        while self._running:
+            try:
+                data, addr = self.front.recvfrom(65536)
+            except OSError:
+                return
+            self.client = addr
+            self.up.append((data, self.drop_up))
+            if not self.drop_up:
+                self.back.sendto(data, self.server)
+
+    def _pump_down(self):
+        while self._running:
+            try:
+                data, _ = self.back.recvfrom(65536)
+            except OSError:
+                return
+            self.down.append((data, self.drop_down))
+            if not self.drop_down and self.client:
+                self.front.sendto(data, self.client)
+
+    def close(self):
+        self._running = False
+        self.front.close()
+        self.back.close()
+
+
+@pytest.fixture
+def udp_proxy():
+    made = []
+
+    def make(server_port):
+        p = UdpProxy(server_port)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.close()

@@ -308,7 +308,9 @@ class CoapLink:
         code, cf, payload = _encode(obs.accept, obs.path, values)
         obs.seq = (obs.seq + 1) & 0xFFFFFF
         msg = Message(code=code, payload=payload)
-        msg.mtype, msg.mid, msg.token = (CON if con else NON), self._next_mid(), obs.token
+        # a CON goes out with the message id the MCU got in +QLWURC: "report"
+        mid = p0.msgid if con and p0.msgid is not None else self._next_mid()
+        msg.mtype, msg.mid, msg.token = (CON if con else NON), mid, obs.token
         msg.opt.observe = obs.seq
         if cf is not None:
             msg.opt.content_format = cf
