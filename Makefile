@@ -27,8 +27,9 @@ test: $(STAMP) lint mpy
 	$(BIN)/python -m pytest host_tests -q
 
 # make demo BOARD=qemu: the same session with the firmware on the QEMU Cortex-M3 board
+# make demo SERVER=wakaama | coap://HOST:PORT: against a real LwM2M server (README)
 demo: $(STAMP) $(if $(filter qemu,$(BOARD)),mcu)
-	$(BIN)/python -m tools.demo $(if $(BOARD),--board $(BOARD))
+	$(BIN)/python -m tools.demo $(if $(BOARD),--board $(BOARD)) $(if $(SERVER),--server $(SERVER))
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench

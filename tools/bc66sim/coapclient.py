@@ -70,7 +70,10 @@ class CoapLink:
         self._acks = {}               # message id of our CON -> future of the ACK/RST
         self._answered = {}           # (remote, mid) of server requests -> encoded answer
         self._tok = int.from_bytes(os.urandom(2), "big")
+        self._reg_done = asyncio.Event()   # clear while a registration is in flight
+        self._reg_done.set()
         self.sent = []                # (kind, detail) of what went out, for tests/demo
+        self.log = None               # callable(text): every exchange, as it happens
         self._thread = threading.Thread(target=self._run, name="bc66sim-coap", daemon=True)
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -101,6 +104,8 @@ class CoapLink:
 
     def _event(self, text):
         self.sim.event("coap: " + text)
+        if self.log:
+            self.log(text)
 
     # ---- the seam (called under sim.lock) ------------------------------------------------
     def register(self, done):
@@ -252,6 +257,7 @@ class CoapLink:
         with self.sim.lock:
             binding = self.sim.modem.binding
         self.observations.clear()          # a new registration: the server observes anew
+        self._reg_done.clear()
         query = ("ep=%s" % endpoint, "lt=%d" % lt, "lwm2m=1.0", "b=%s" % binding)
         body = self._link_format()
         self.sent.append(("register", "/rd?" + "&".join(query) + " " + body.decode()))
@@ -263,6 +269,7 @@ class CoapLink:
         else:
             self._event("registration failed: %s" % (resp.code if resp else "no answer"))
         self._call(done, status)
+        self._reg_done.set()
 
     async def _update(self, done, lifetime, binding, objects):
         if self.location is None:
@@ -279,6 +286,9 @@ class CoapLink:
         resp = await self._exchange(Code.POST, self.location, tuple(query), body,
                                     LINK if objects else None)
         status = self._status(resp, Code.CHANGED)
+        self._event("update /%s%s -> %s" % ("/".join(self.location),
+                                            "?" + "&".join(query) if query else "",
+                                            resp.code if resp else "no answer"))
         if status not in (0, TIMEOUT):
             self._event("update refused (%s): the registration is gone" % resp.code)
             self.location = None
@@ -290,6 +300,8 @@ class CoapLink:
             return
         self.sent.append(("deregister", "/" + "/".join(self.location)))
         resp = await self._exchange(Code.DELETE, self.location)
+        self._event("de-register /%s -> %s" % ("/".join(self.location),
+                                               resp.code if resp else "no answer"))
         self.location = None
         self.observations.clear()
         self._call(done, self._status(resp, Code.DELETED))
@@ -315,6 +327,7 @@ class CoapLink:
         if cf is not None:
             msg.opt.content_format = cf
         self.sent.append(("notify", "%s %s #%d" % (p0.path, "CON" if con else "NON", obs.seq)))
+        self._event("notify %s %s #%d" % (p0.path, "CON" if con else "NON", obs.seq))
         if not con:
             self.transport.sendto(msg.encode(), obs.remote)
             return
@@ -380,6 +393,9 @@ class CoapLink:
         data = r.encode()
         self._answered[key] = data
         self.transport.sendto(data, remote)
+        self._event("%s /%s%s -> %s%s" % (
+            req.code, "/".join(req.opt.uri_path), " (observe)" if observe is not None else "",
+            code, " %s" % _show(payload, cf) if payload else ""))
 
     # ---- serving server requests --------------------------------------------------------------
     async def _serve(self, req, remote, key):
@@ -438,6 +454,12 @@ class CoapLink:
     async def _ask(self, kind, urc):
         """Hand one request to the MCU as its URC -> (result, parts), (None, []) on timeout."""
         fut = self.loop.create_future()
+        if not self._reg_done.is_set():
+            # the server may ask as soon as it sent 2.01, before our registration finished
+            try:
+                await asyncio.wait_for(self._reg_done.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
         with self.sim.lock:
             m = self.sim.modem
             if m.state not in (2, 6, 7):
@@ -550,6 +572,18 @@ class _Proto(asyncio.DatagramProtocol):
 
     def error_received(self, exc):      # ICMP errors (server down): retransmission handles it
         pass
+
+
+def _show(payload, cf):
+    """A short printable form of an answer's payload."""
+    if cf == TLV_CF:
+        try:
+            return "TLV " + ", ".join("%d=%s" % (t.id, bytes(t.value).hex())
+                                      for t in tlv.decode(payload) if t.kind == tlv.RESOURCE)
+        except tlv.TLVError:
+            pass
+    text = bytes(payload)[:60]
+    return repr(text.decode("utf-8", "replace")) if cf in (TEXT, JSON_CF) else text.hex()
 
 
 def _kind_of(req, depth):

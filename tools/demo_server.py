@@ -1,0 +1,174 @@
+"""``make demo SERVER=...``: the simulated node against a real LwM2M server over CoAP/UDP.
+
+``SERVER=wakaama`` builds the vendored Eclipse Wakaama ``lwm2mserver`` (tools/wakaama.py),
+runs it on 127.0.0.1 and plays the demo's server session through its command line; each
+step's verdict comes from what Wakaama printed. ``SERVER=coap://HOST:PORT`` registers the
+simulated node with any LwM2M 1.0 server (a Leshan on your PC, your platform) and prints
+every exchange until Ctrl-C, then de-registers.
+"""
+import os
+import re
+import struct
+import sys
+import time
+from urllib.parse import urlparse
+
+from tools.bc66sim import Simulator
+from tools.demo import Session
+from tools.nodeproc import Firmware, default_config
+
+
+def start_node(workdir, host, port, quiet, lifetime=60):
+    """The simulator in CoAP mode and the firmware configured for host:port -> (sim, fw)."""
+    sim = Simulator(attach_s=1.0, seed=7, coap=True, time_scale=0.1,
+                    transcript=os.path.join(workdir, "bc66.log"), response_timeout_s=5.0)
+    sim.start()
+    cfg = default_config(os.path.join(workdir, "state"), lifetime=lifetime,
+                         server={"host": host, "port": port}, report_interval_s=2)
+    echo = None if quiet else (lambda line: print("      node | " + line))
+    fw = Firmware(sim.device, workdir, config=cfg, echo=echo).start()
+    return sim, fw
+
+
+def run_wakaama(workdir, quiet=False):
+    """The server session against Wakaama -> True when every step passed."""
+    from tools import wakaama
+    w = wakaama.Wakaama(wakaama.free_udp_port()).start()
+    sim, fw = start_node(workdir, "127.0.0.1", w.port, quiet)
+    s = Session(sim, fw)
+    print("bc66 demo against Eclipse Wakaama lwm2mserver on udp://127.0.0.1:%d" % w.port)
+    c = [0]
+
+    def ask(cmd, pattern, timeout=10):
+        mark = w.mark()
+        w.command(cmd % c[0])
+        w.wait_line(pattern, timeout=timeout, start=mark)
+        return mark
+
+    try:
+        def register():
+            m = w.wait_line(r"New client #(\d+) registered", timeout=40)
+            c[0] = int(m.group(1))
+            objs = w.wait_line(r"objects: (.*)", start=0).group(1)
+            return "client #%d, objects %s" % (c[0], objs.strip(", "))
+        s.step("node registers with Wakaama", register)
+
+        def read_temp():
+            mark = ask("read %d /3303/0/5700", r"/3303/0/5700 : 2\.05")
+            w.wait_line(r"ID: 5700 type: Resource Value", start=mark)
+            i = w.lines.index(w.wait_line(r"data \(\d+ bytes\):", start=mark).string, mark)
+            raw = bytes.fromhex(re.split(r"\s{3,}", w.lines[i + 1].strip())[0])
+            value = struct.unpack(">d" if len(raw) == 8 else ">f", raw)[0]
+            return "2.05 Content, TLV float %.2f degC" % value
+        s.step("read temperature 3303/0/5700", read_temp)
+
+        def read_instance():
+            mark = ask("read %d /3303/0", r"/3303/0 : 2\.05")
+            w.wait_line(r"ID: 5750 type", start=mark)
+            return "2.05 Content, TLV with %d resources" % w.text(mark).count("type: Resource")
+        s.step("read the instance 3303/0 (TLV)", read_instance)
+
+        def write_text():
+            ask("write %d /3303/0/5750 greenhouse-3", r"/3303/0/5750 : 2\.04")
+            mark = ask("read %d /3303/0/5750", r"/3303/0/5750 : 2\.05")
+            w.wait_line(r"greenhouse-3", start=mark)
+            return "2.04 Changed, reads back 'greenhouse-3'"
+        s.step("write application type (text)", write_text)
+
+        def write_tlv():
+            ask('write %d /3303/0 {"bn":"/3303/0/","e":[{"n":"5750","sv":"by-tlv"}]}',
+                r"/3303/0 : 2\.04")
+            mark = ask("read %d /3303/0/5750", r"/3303/0/5750 : 2\.05")
+            w.wait_line(r"by-tlv", start=mark)
+            return "2.04 Changed, reads back 'by-tlv'"
+        s.step("write the instance 3303/0 (TLV)", write_tlv)
+
+        s.step("execute reset min/max 3303/0/5605",
+               lambda: ask("exec %d /3303/0/5605", r"/3303/0/5605 : 2\.04") and "2.04 Changed")
+
+        def observe():
+            mark = w.mark()
+            w.command("observe %d /3303/0/5700" % c[0])
+            w.wait_line(r"Notify from client #%d /3303/0/5700 number 2" % c[0], start=mark,
+                        timeout=30)
+            return "answer and 2 notifications printed by Wakaama"
+        s.step("observe temperature, receive notifications", observe)
+
+        s.step("cancel the observation",
+               lambda: ask("cancel %d /3303/0/5700", r"/3303/0/5700 : ") and "cancelled")
+
+        def uplink():
+            sim.wait_for(lambda: any(n.path == "19/0/0" for n in sim.notifications), 30)
+            mark = w.mark()
+            w.command("observe %d /19/0/0" % c[0])
+            w.wait_line(r"Notify from client #%d /19/0/0 number 1" % c[0], start=mark,
+                        timeout=30)
+            return "readings arrive as notifications of 19/0/0"
+        s.step("uplink data on 19/0/0", uplink)
+
+        def downlink():
+            ask("write %d /19/1/0 abc", r"/19/1/0 : 2\.04")
+            fw.wait_log(r"downlink 3 bytes: 616263", timeout=5)
+            return "2.04 Changed; application got 616263"
+        s.step("downlink write on 19/1/0", downlink)
+
+        def lifetime():
+            mark = ask("write %d /1/0/1 120", r"/1/0/1 : 2\.04")
+            w.wait_line(r"lifetime: 120 sec", start=mark)
+            return "the module updated its registration with lt=120"
+        s.step("lifetime update (server writes 1/0/1)", lifetime)
+
+        def deregister():
+            mark = w.mark()
+            if fw.interrupt(timeout=20) != 0:
+                raise AssertionError("firmware did not exit cleanly")
+            w.wait_line(r"Client #%d unregistered" % c[0], start=mark)
+            return "Wakaama: client #%d unregistered" % c[0]
+        s.step("orderly shutdown deregisters", deregister)
+    finally:
+        fw.kill()
+        sim.stop()
+        w.stop()
+    print("transcript of every byte: %s" % os.path.join(workdir, "bc66.log"))
+    print("demo against Wakaama %s: %d steps" % ("PASSED" if s.ok else "FAILED", s.n))
+    return s.ok
+
+
+def serve(workdir, url, stop=None, quiet=True):
+    """Register with the server at ``url`` (coap://host:port) and print every exchange until
+    Ctrl-C (or ``stop``, a threading.Event, is set); de-register -> True if registered."""
+    u = urlparse(url)
+    if u.scheme != "coap" or not u.hostname:
+        raise SystemExit("SERVER must be wakaama or coap://HOST[:PORT] (coaps:// needs "
+                         "DTLS, which the simulator does not have), not %r" % url)
+    sim, fw = start_node(workdir, u.hostname, u.port or 5683, quiet, lifetime=120)
+    sim.network.log = lambda text: print("  coap | " + text)
+    print("bc66 demo: simulated node registering with %s (Ctrl-C to de-register and stop)"
+          % url)
+    registered = False
+    try:
+        sim.wait_status(2, timeout=60)
+        registered = True
+        print("  registered; waiting for the server's requests")
+        while not (stop and stop.wait(0.2)):
+            if stop is None:
+                time.sleep(0.2)
+    except TimeoutError:
+        print("  not registered within 60 s: is an LwM2M server listening on %s?" % url)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fw.interrupt(timeout=20)
+        fw.kill()
+        sim.stop()
+    return registered
+
+
+def main(server, workdir, quiet=False):
+    if server == "wakaama":
+        return run_wakaama(workdir, quiet)
+    return serve(workdir, server)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(sys.argv[1], os.path.join(os.getcwd(), "build", "demo")) else 1)
