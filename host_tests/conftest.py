@@ -157,4 +157,4 @@ E2E = ("test_demo", "test_node_lifecycle", "test_node_note_cases")
 def pytest_generate_tests(metafunc):
     if metafunc.module.__name__ in E2E and "reading" in metafunc.fixturenames:
         metafunc.parametrize("reading", ["strict", "lenient"], indirect=True)
-from wakaama_fixtures import coap_node, udp_proxy, waka_factory  # noqa: E402,F401
+from coap_fixtures import coap_node, udp_proxy, waka_factory  # noqa: E402,F401

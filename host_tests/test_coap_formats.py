@@ -3,69 +3,13 @@ datagrams built with aiocoap's Message): what a registration carries, content fo
 chosen by Accept / Content-Format, 4.06 / 4.15, write-attributes, built-in objects,
 duplicate requests answered once, PSK mode refused. The firmware answers behind it."""
 import json
-import socket
 
-from aiocoap import ACK, CON, Message
+from aiocoap import CON, Message
 from aiocoap.numbers.codes import Code
 
+from coap_fixtures import ScriptedServer
+
 ENDPOINT = "urn:imei:867997030052996"
-
-
-class ScriptedServer:
-    """A UDP socket on 127.0.0.1 playing an LwM2M server, one datagram at a time."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.client = None
-        self.mid = 1000
-        self.updates = []
-
-    def recv(self, timeout=10.0):
-        self.sock.settimeout(timeout)
-        data, self.client = self.sock.recvfrom(65536)
-        return Message.decode(data, self.client)
-
-    def send(self, msg):
-        self.sock.sendto(msg.encode(), self.client)
-
-    def accept_registration(self, timeout=30.0):
-        """Wait for POST /rd, answer 2.01 with Location-Path rd/5 -> the request."""
-        while True:
-            m = self.recv(timeout)
-            if m.code == Code.POST and tuple(m.opt.uri_path) == ("rd",):
-                r = Message(code=Code.CREATED, location_path=("rd", "5"))
-                r.mtype, r.mid, r.token = ACK, m.mid, m.token
-                self.send(r)
-                return m
-
-    def request(self, code, path, payload=b"", accept=None, cf=None, query=(), raw=None):
-        """One CON request -> its piggybacked answer (updates meanwhile are answered)."""
-        if raw is None:
-            self.mid += 1
-            msg = Message(code=code, uri_path=tuple(path.strip("/").split("/")),
-                          uri_query=query, payload=payload)
-            msg.mtype, msg.mid, msg.token = CON, self.mid, self.mid.to_bytes(2, "big")
-            if accept is not None:
-                msg.opt.accept = accept
-            if cf is not None:
-                msg.opt.content_format = cf
-            raw = msg.encode()
-        self.sock.sendto(raw, self.client)
-        want = Message.decode(raw).mid
-        while True:
-            m = self.recv()
-            if m.mtype == ACK and m.mid == want:
-                return m
-            if m.code == Code.POST and tuple(m.opt.uri_path) == ("rd", "5"):
-                self.updates.append(m)
-                r = Message(code=Code.CHANGED)
-                r.mtype, r.mid, r.token = ACK, m.mid, m.token
-                self.send(r)
-
-    def close(self):
-        self.sock.close()
 
 
 def test_formats_codes_and_builtins(coap_node):

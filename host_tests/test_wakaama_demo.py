@@ -2,7 +2,7 @@
 import threading
 
 from tools import demo_server
-from wakaama_fixtures import ask, client_id, need_wakaama
+from coap_fixtures import ask, client_id, need_wakaama
 
 
 def test_demo_against_wakaama_passes(tmp_path):

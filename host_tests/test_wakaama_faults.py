@@ -4,7 +4,7 @@ restart. Waits are on printed lines and logged events, never on guessed times.""
 from aiocoap import Message
 
 from tools import wakaama
-from wakaama_fixtures import ask, client_id
+from coap_fixtures import ask, client_id
 
 
 def test_server_down_at_registration_then_up(waka_factory, coap_node):

@@ -1,7 +1,7 @@
 """End to end against Eclipse Wakaama: Wakaama (lwm2mserver) -> the simulated BC66's CoAP
 client -> the firmware on the MicroPython unix port, and back. Every assertion reads what
 Wakaama printed."""
-from wakaama_fixtures import ask, client_id
+from coap_fixtures import ask, client_id
 
 ENDPOINT = "urn:imei:867997030052996"
 
@@ -60,6 +60,9 @@ def test_full_session(waka_factory, coap_node):
 
     # execute
     ask(w, "exec %d /3303/0/5605" % c, r"/3303/0/5605 : 2\.04")
+
+    # write-attributes (PUT with pmin/pmax) are accepted
+    ask(w, "time %d /3303/0/5700 1 5" % c, r"/3303/0/5700 : 2\.04")
 
     # observe: the first answer, then at least two notifications, then cancel
     mark = w.mark()

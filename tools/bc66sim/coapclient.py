@@ -87,6 +87,11 @@ class CoapLink:
     def _run(self):
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
+        tasks = asyncio.all_tasks(self.loop)       # stopped: end what is in flight
+        for t in tasks:
+            t.cancel()
+        self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        self.loop.close()
 
     def stop(self):
         if not self._thread.is_alive():

@@ -1,8 +1,13 @@
-"""Fixtures for the tests against Eclipse Wakaama's ``lwm2mserver`` (tools/wakaama.py):
-the firmware on the unix port behind the simulated BC66 in CoAP mode, Wakaama in front,
-all on 127.0.0.1. Skip where the vendored sources are absent; required in CI."""
+"""Fixtures for the CoAP tests: a scripted LwM2M server (``ScriptedServer``), a lossy UDP
+relay (``udp_proxy``), and for the tests against Eclipse Wakaama's ``lwm2mserver``
+(tools/wakaama.py) the firmware on the unix port behind the simulated BC66 in CoAP mode
+(``coap_node``, ``waka_factory``). All on 127.0.0.1. The Wakaama tests skip where the
+vendored sources are absent; required in CI."""
+import socket
 
 import pytest
+from aiocoap import ACK, CON, Message
+from aiocoap.numbers.codes import Code
 
 from tools import vendor, wakaama
 from tools.bc66sim import Simulator
@@ -140,3 +145,66 @@ def udp_proxy():
     yield make
     for p in made:
         p.close()
+
+
+class ScriptedServer:
+    """A UDP socket on 127.0.0.1 playing an LwM2M server, one datagram at a time."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.client = None
+        self.mid = 1000
+        self.updates = []
+
+    def recv(self, timeout=10.0):
+        self.sock.settimeout(timeout)
+        data, self.client = self.sock.recvfrom(65536)
+        return Message.decode(data, self.client)
+
+    def send(self, msg):
+        self.sock.sendto(msg.encode(), self.client)
+
+    def accept_registration(self, timeout=30.0):
+        """Wait for POST /rd, answer 2.01 with Location-Path rd/5 -> the request."""
+        while True:
+            m = self.recv(timeout)
+            if m.code == Code.POST and tuple(m.opt.uri_path) == ("rd",):
+                r = Message(code=Code.CREATED, location_path=("rd", "5"))
+                r.mtype, r.mid, r.token = ACK, m.mid, m.token
+                self.send(r)
+                return m
+
+    def request(self, code, path, payload=b"", accept=None, cf=None, query=(), raw=None):
+        """One CON request -> its piggybacked answer (updates meanwhile are answered)."""
+        if raw is None:
+            self.mid += 1
+            msg = Message(code=code, uri_path=tuple(path.strip("/").split("/")),
+                          uri_query=query, payload=payload)
+            msg.mtype, msg.mid, msg.token = CON, self.mid, self.mid.to_bytes(2, "big")
+            if accept is not None:
+                msg.opt.accept = accept
+            if cf is not None:
+                msg.opt.content_format = cf
+            raw = msg.encode()
+        self.sock.sendto(raw, self.client)
+        want = Message.decode(raw).mid
+        while True:
+            m = self.recv()
+            if m.mtype == ACK and m.mid == want:
+                return m
+            if m.code == Code.POST and tuple(m.opt.uri_path) == ("rd", "5"):
+                self.updates.append(m)
+                r = Message(code=Code.CHANGED)
+                r.mtype, r.mid, r.token = ACK, m.mid, m.token
+                self.send(r)
+
+    def close(self):
+        self.sock.close()
+
+    def reply(self, req, code, **options):
+        """Answer ``req`` (piggybacked on the ACK) with ``code`` and options."""
+        r = Message(code=code, **options)
+        r.mtype, r.mid, r.token = ACK, req.mid, req.token
+        self.send(r)
