@@ -31,6 +31,8 @@ def main(argv=None):
     ap.add_argument("--readings", default="strict", metavar="R",
                     help="strict (default) or lenient, then name=strict|lenient,... to set "
                     "single readings (see docs/simulator.md)")
+    ap.add_argument("--coap", action="store_true",
+                    help="a real LwM2M 1.0 client over CoAP/UDP to the AT+QLWCONFIG server")
     ap.add_argument("--quiet", action="store_true", help="do not print the transcript")
     a = ap.parse_args(argv)
     readings = {}
@@ -40,7 +42,7 @@ def main(argv=None):
     sim = Simulator(nvram=a.nvram, transcript=a.transcript, attach_s=a.attach_s,
                     time_scale=a.time_scale, seed=a.seed, sleep_after_s=a.sleep_after_s,
                     latency_ms=a.latency_ms, echo=a.echo, baud=a.baud, imei=a.imei, ip=a.ip,
-                    response_timeout_s=a.response_timeout_s, readings=readings)
+                    response_timeout_s=a.response_timeout_s, readings=readings, coap=a.coap)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *x: stop.set())
     signal.signal(signal.SIGINT, lambda *x: stop.set())
