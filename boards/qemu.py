@@ -41,19 +41,24 @@ _POLL_WR = 4
 
 class CmsdkUart(io.IOBase):
     """An Arm CMSDK APB UART as a non-blocking stream: ``readinto`` -> n or None,
-    ``write`` -> bytes taken, ``ioctl`` answers MP_STREAM_POLL for asyncio."""
+    ``write`` -> bytes taken, ``ioctl`` answers MP_STREAM_POLL for asyncio.
+
+    Register addresses are above 2**30, so they are long ints on a 32-bit port: computed
+    once here, not per access (each ``base + offset`` would allocate)."""
 
     def __init__(self, base, baud=BAUD):
         from machine import mem32
         self._mem = mem32
-        self.base = base
+        self._data = base + _DATA
+        self._state = base + _STATE
+        self._ctrl = base + _CTRL
         mem32[base + _BAUDDIV] = max(16, CPU_HZ // baud)
-        mem32[base + _CTRL] = 3  # TX and RX enabled
+        mem32[self._ctrl] = 3  # TX and RX enabled
 
     def readinto(self, buf):
         mem = self._mem
-        state = self.base + _STATE
-        data = self.base + _DATA
+        state = self._state
+        data = self._data
         n = 0
         k = len(buf)
         while n < k and mem[state] & _RX_FULL:
@@ -63,8 +68,8 @@ class CmsdkUart(io.IOBase):
 
     def write(self, buf):
         mem = self._mem
-        state = self.base + _STATE
-        data = self.base + _DATA
+        state = self._state
+        data = self._data
         if isinstance(buf, str):
             buf = buf.encode()
         n = 0
@@ -77,7 +82,7 @@ class CmsdkUart(io.IOBase):
 
     def ioctl(self, req, arg):
         if req == _POLL:
-            st = self._mem[self.base + _STATE]
+            st = self._mem[self._state]
             r = 0
             if arg & _POLL_RD and st & _RX_FULL:
                 r |= _POLL_RD
@@ -85,7 +90,7 @@ class CmsdkUart(io.IOBase):
                 r |= _POLL_WR
             return r
         if req == _CLOSE:
-            self._mem[self.base + _CTRL] = 0
+            self._mem[self._ctrl] = 0
             return 0
         return -22  # EINVAL
 

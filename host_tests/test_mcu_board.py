@@ -39,3 +39,17 @@ def test_uart_stream_answers_poll_and_writes(board):
         "p = select.poll(); p.register(u, select.POLLIN | select.POLLOUT)\n"
         "print(u.write(b'AT\\r\\n'), u.readinto(bytearray(8)), p.poll(0)[0][1])\n")
     assert out.strip() == "4 None 4"
+
+
+def test_uart_poll_and_empty_read_allocate_nothing(board):
+    # asyncio polls the stream (through its ioctl) on every idle turn: on a 32-bit port
+    # the register addresses are long ints, so they must not be computed per call
+    out = board.run(
+        "import gc, boards.qemu as q\n"
+        "u = q.CmsdkUart(q.UART1)\n"
+        "b = bytearray(16)\n"
+        "gc.collect(); a = gc.mem_alloc()\n"
+        "for i in range(200):\n"
+        "    u.ioctl(3, 5); u.readinto(b)\n"
+        "print(gc.mem_alloc() - a)\n")
+    assert int(out) < 64, out  # the loop's range object only; 32 B per call before

@@ -171,6 +171,8 @@ def main():
         ("duty cycle: AT commands / notifications per cycle", "%.1f / %.1f" % (d["cmds"], d["notifies"]), ""),
         ("duty cycle: module deep sleeps in %d cycles" % d["cycles"], "%d" % d["sleeps"], ""),
     ]
+    from tools import bench_mcu  # the Cortex-M (QEMU) and 32-bit figures
+    rows += bench_mcu.rows()
     table = "\n".join("| %s | %s | %s |" % row for row in rows)
     print(table)
     doc = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -179,6 +181,7 @@ def main():
                 % (time.strftime("%Y-%m-%d"), platform.machine(), platform.python_version()))
         f.write("| measure | value | target |\n|---|---|---|\n%s\n\n" % table)
         f.write("## How it was measured\n\n%s\n" % __doc__.split("\n", 2)[2])
+        f.write("\nCortex-M rows (tools/bench_mcu.py): %s\n" % bench_mcu.__doc__.split("\n", 2)[2])
         f.write("\n%d warm-up requests, then %d measured of each kind: read 3303/0/5700, "
                 "read 3303/0/-1, write 3303/0/5750, execute 3303/0/5605.\n" % (WARMUP, N))
     print("written to", doc)

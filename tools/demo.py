@@ -44,13 +44,13 @@ class Session:
         return RESULT[result]
 
 
-def run(workdir, quiet=False, readings="strict", board="unix"):
+def run(workdir, quiet=False, readings="strict", board="unix", qemu_heap=None):
     sim = Simulator(attach_s=1.0, seed=7, transcript=os.path.join(workdir, "bc66.log"),
                     readings=readings,
                     response_timeout_s=5.0)
     sim.start()
     node_log = (lambda line: print("      node | " + line)) if not quiet else None
-    fw = Firmware(sim.device, workdir, echo=node_log, board=board).start()
+    fw = Firmware(sim.device, workdir, echo=node_log, board=board, qemu_heap=qemu_heap).start()
     s = Session(sim, fw)
     srv = sim.server
     print("bc66 demo: simulated BC66 on %s, firmware pid %d" % (sim.device, fw.proc.pid))

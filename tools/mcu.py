@@ -105,19 +105,23 @@ def mpy_cross():
                                            os.path.join(OUT, "mpy-cross.log")))
 
 
-def firmware(heap=DEFAULT_HEAP, tests=False):
+MANIFESTS = {"node": "manifest.py", "test": "manifest_test.py", "base": "manifest_base.py"}
+
+
+def firmware(heap=DEFAULT_HEAP, tests=False, variant=None):
     """Build the QEMU MPS2-AN385 firmware with the project frozen -> path of the .elf.
 
     ``heap`` is the MicroPython heap in bytes (the port's static array); ``tests`` also
-    freezes host_tests/mp (the MicroPython tests and their helpers). One build tree per
-    variant; a heap change recompiles only main.c.
+    freezes host_tests/mp (the MicroPython tests and their helpers); ``variant="base"`` is
+    the firmware without the project (for its flash size). One build tree per variant; a
+    heap change recompiles only main.c.
     """
     top = source()
     mpy_cross()
-    variant = "test" if tests else "node"
+    variant = variant or ("test" if tests else "node")
     build = os.path.join(OUT, "qemu-" + variant)
     elf = os.path.join(OUT, "firmware-%s-%dK.elf" % (variant, heap // 1024))
-    dirs = FROZEN_DIRS + ((TEST_DIR,) if tests else ())
+    dirs = FROZEN_DIRS + ((TEST_DIR,) if variant == "test" else ())
     tree = _hash("qemu", BOARD, variant, vendor.tarball("micropython"), dirs=dirs)
     key = "%s heap %d" % (tree, heap)
 
@@ -130,7 +134,7 @@ def firmware(heap=DEFAULT_HEAP, tests=False):
         main_o = os.path.join(build, "main.o")
         if os.path.exists(main_o):
             os.remove(main_o)  # MICROPY_HEAP_SIZE is compiled into main.c only
-        manifest = os.path.join(PORT_DIR, "manifest_test.py" if tests else "manifest.py")
+        manifest = os.path.join(PORT_DIR, MANIFESTS[variant])
         _make(["-C", os.path.join(top, "ports", "qemu"), "BOARD=" + BOARD, "BUILD=" + build,
                "FROZEN_MANIFEST=" + manifest,
                "USER_C_MODULES=" + os.path.join(PORT_DIR, "cmod"),

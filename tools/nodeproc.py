@@ -44,7 +44,7 @@ class Firmware:
     """One firmware process; its log lines are collected in ``lines``."""
 
     def __init__(self, device, workdir, config=None, heap="256K", log="info", pins=None,
-                 echo=None, env=None, board="unix"):
+                 echo=None, env=None, board="unix", qemu_heap=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
         self.cfg_path = os.path.join(workdir, "config.json")
@@ -56,6 +56,8 @@ class Firmware:
         if board == "qemu":
             self.cmd = [sys.executable, "-m", "tools.qemu", "--uart", device,
                         "--config", self.cfg_path, "--log", log]
+            if qemu_heap:  # the board's heap is built into its firmware (tools/mcu.py)
+                self.cmd += ["--heap", qemu_heap]
         else:
             self.cmd = [micropython(), "-X", "heapsize=" + heap,
                         os.path.join(ROOT, "firmware", "main.py"),

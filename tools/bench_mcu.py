@@ -1,0 +1,226 @@
+"""The Cortex-M section of ``make bench``: the node on the QEMU MPS2-AN385 (Cortex-M3) with
+the project frozen, and the 32-bit unix port, both built from ../shared/vendor.
+
+- heap taken by the driver + node code: imported frozen on the Cortex-M, imported as .mpy
+  on the 32-bit and 64-bit unix ports (the same module list as the 64-bit row);
+- flash added by the frozen project: ``.text + .data`` of the firmware minus the same
+  firmware built with asyncio and the board's _boot.py only;
+- a busy run (tools/bench_mcu_node.py on the board, ``-icount shift=0,align=off,
+  sleep=off``: the clock counts executed instructions; ticks_us comes from SysTick at the
+  board's 25 MHz, so 1 us of ticks is 1,000 instructions): the real Node against the
+  simulator over UART1, WARMUP requests, then windows of N read/read-instance/write/
+  execute requests. CPU per request = time not spent blocked in asyncio's poll (the
+  instructions the node executes, the byte-by-byte UART reads included), working data =
+  heap in use after a collection at the end minus the code;
+- smallest heap: the firmware built with each heap (4 KB steps, down from 64 KB) runs the
+  whole ``make demo`` session and, in another run, registers and answers 1,000 mixed
+  requests; the smallest heap where both pass.
+"""
+import os
+import subprocess
+
+from tools import mcu, qemu
+from tools.bc66sim import Simulator
+from tools.nodeproc import MPY, ROOT, micropython
+
+WARMUP = 100
+N = 50
+KINDS = 4
+WIRE_MS = 14.08           # a read round trip on the wire at 115200 baud (64-bit bench)
+MCU_HZ = 80_000_000
+IMPORT = ("asyncio", "bc66.modem", "lwm2m.objects", "lwm2m.ipso", "lwm2m.config",
+          "lwm2m.node", "bc66.lwsetup", "bc66.answer", "bc66.requrc", "bc66.urc",
+          "bc66.values")
+IMPORT_SCRIPT = ("import gc\ngc.collect()\na = gc.mem_alloc()\n"
+                 "for m in %r:\n    __import__(m)\n"
+                 "gc.collect()\nprint('CODE', gc.mem_alloc() - a)\n" % (IMPORT,))
+
+
+def _ops(sim):
+    s = sim.server
+    return [lambda: s.read("3303/0/5700", timeout=10), lambda: s.read("3303/0/-1", timeout=10),
+            lambda: s.write("3303/0/5750", 1, "bench", timeout=10),
+            lambda: s.execute("3303/0/5605", timeout=10)]
+
+
+def code_heap_unix(exe):
+    """Heap taken by importing the driver + node as .mpy on a unix port."""
+    from tools import build_mpy
+    build_mpy.build(MPY)
+    env = dict(os.environ, MICROPYPATH=":".join([".frozen", "build/mpy/lib", "build/mpy"]))
+    r = subprocess.run([exe, "-X", "heapsize=4M", "-c", IMPORT_SCRIPT], capture_output=True,
+                       text=True, env=env, cwd=ROOT, timeout=60)
+    return int(r.stdout.split()[-1])
+
+
+def flash_sizes():
+    """(.text+.data of the node firmware, of the same firmware without the project)."""
+    def size(elf):
+        out = subprocess.run(["arm-none-eabi-size", elf], capture_output=True, text=True,
+                             check=True).stdout.split("\n")[1].split()
+        return int(out[0]) + int(out[1])
+    return size(mcu.firmware()), size(mcu.firmware(variant="base"))
+
+
+def code_heap_frozen():
+    """Heap taken by importing the driver + node frozen, on the QEMU board."""
+    return int(qemu.run_script(IMPORT_SCRIPT, icount=False).split()[-1])
+
+
+def busy_run(heap=256 * 1024):
+    """tools/bench_mcu_node.py on the board (icount on) against the simulator -> figures."""
+    import threading
+    sim = Simulator(attach_s=0.2, seed=11, response_timeout_s=10.0)
+    sim.start()
+    got = {"BUSY": [], "log": []}
+    cond = threading.Condition()
+    buf = [b""]
+
+    def feed(data):
+        buf[0] += data
+        while b"\n" in buf[0]:
+            line, buf[0] = buf[0].split(b"\n", 1)
+            p = line.decode(errors="replace").split()
+            with cond:
+                if p and p[0] == "BUSY":
+                    got["BUSY"].append([int(x) for x in p[2:]])
+                elif p and p[0] in ("CODE", "READY", "HEAP", "PEAK"):
+                    got[p[0]] = int(p[1]) if len(p) > 1 else True
+                else:
+                    got["log"].append(" ".join(p))
+                cond.notify_all()
+    board = qemu.Board(uart=sim.device, icount=True, heap=heap)
+    with open(os.path.join(ROOT, "tools", "bench_mcu_node.py")) as f:
+        script = "import sys\nsys.argv[:] = ['bench', %d, %d]\n" % (N, KINDS) + f.read()
+    err = []
+
+    def run():
+        try:
+            board.run(script, timeout=600, out=feed)
+        except Exception as e:  # reported below
+            err.append(e)
+        with cond:
+            got["END"] = True
+            cond.notify_all()
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        with cond:
+            if not cond.wait_for(lambda: "READY" in got or "END" in got, 300) or "END" in got:
+                raise RuntimeError("the node did not register")
+        ops = _ops(sim)
+        for i in range(WARMUP):
+            ops[i % KINDS]()
+        for k in range(KINDS):  # one window of N requests per kind
+            while True:
+                ops[k]()
+                with cond:
+                    if len(got["BUSY"]) > k or "END" in got:
+                        break
+        with cond:
+            cond.wait_for(lambda: "PEAK" in got or "END" in got, 120)
+        if "PEAK" not in got:
+            raise RuntimeError("no figures")
+    except Exception as e:
+        raise SystemExit("bench_mcu: busy run: %s %s; the board's last lines:\n%s"
+                         % (e, err, "\n".join(got["log"][-15:])))
+    finally:
+        board.stop()
+        sim.stop()
+    return got
+
+
+def _requests_run(heap, n=1000):
+    # the node firmware (app) at this heap registers and answers n mixed requests, then
+    # deregisters on Ctrl-C -> (passed, most heap in use from its "stats heap=" lines)
+    import re
+    import tempfile
+    from tools.nodeproc import Firmware
+    sim = Simulator(attach_s=0.2, seed=5, response_timeout_s=10.0)
+    sim.start()
+    fw = Firmware(sim.device, tempfile.mkdtemp(prefix="bench-mcu-"), board="qemu",
+                  qemu_heap="%dK" % (heap // 1024)).start()
+    try:
+        sim.wait_status(2, timeout=60)
+        ops = _ops(sim)
+        for i in range(n):
+            if ops[i % KINDS]().result not in (1, 2):
+                return False, None
+        ok = fw.interrupt(timeout=60) == 0
+        used = [int(m.group(1)) for m in (re.search(r"stats heap=(\d+)", x) for x in fw.lines)
+                if m]
+        return ok, max(used) if used else None
+    except Exception:
+        return False, None
+    finally:
+        fw.kill()
+        sim.stop()
+
+
+def smallest_heap(top=64 * 1024, step=4 * 1024):
+    """Smallest heap (in ``step``s, below ``top``) for the demo session and 1,000 requests."""
+    import tempfile
+    from tools import demo
+
+    used = {}
+
+    def ok(heap):
+        with open(os.devnull, "w") as null:
+            import contextlib
+            with contextlib.redirect_stdout(null):
+                d = demo.run(tempfile.mkdtemp(prefix="bench-demo-"), quiet=True,
+                             board="qemu", qemu_heap="%dK" % (heap // 1024))
+        passed, used[heap] = _requests_run(heap) if d else (False, None)
+        return passed
+    lo, hi = 8 * 1024, top  # hi passes (checked), lo assumed to fail
+    if not ok(hi):
+        return None, used
+    while hi - lo > step:
+        mid = (lo + hi) // 2 // step * step
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi, used
+
+
+def rows():
+    """Table rows (measure, value, note) for docs/benchmarks.md."""
+    why = mcu.tools_missing()
+    if why:
+        return [("Cortex-M (QEMU) figures", "not measured", why)]
+    frozen = code_heap_frozen()
+    code32 = code_heap_unix(mcu.unix32())
+    code64 = code_heap_unix(micropython())
+    fw, base = flash_sizes()
+    small, used = smallest_heap()
+    busy = used.get(64 * 1024)
+    g = busy_run()
+    out = [
+        ("Cortex-M: heap taken by driver + node code, frozen (QEMU MPS2-AN385)",
+         "%d B" % frozen, "code in flash: only module objects take heap"),
+        ("32-bit unix: heap taken by driver + node code as .mpy", "%d B" % code32,
+         "64-bit unix, same modules: %d B" % code64),
+        ("Cortex-M: flash added by the frozen project", "%d B" % (fw - base),
+         "firmware %d B, without the project %d B" % (fw, base)),
+        ("Cortex-M: heap in use during 1,000 mixed requests (most, after a collection)",
+         "%s" % ("%d B" % busy if busy else "-"),
+         "working data (minus the node's frozen imports): %s"
+         % ("%d B" % (busy - frozen) if busy else "-")),
+        ("Cortex-M: smallest heap for the demo session + 1,000 mixed requests",
+         "%s" % ("%d KB" % (small // 1024) if small else "over 64 KB"), "4 KB steps"),
+        ("Cortex-M: working data during a busy run (heap in use after it - code)",
+         "%d B" % (g["HEAP"] - g["CODE"]), "most in use before a collection: %d B" % g["PEAK"]),
+    ]
+    names = ("read one resource", "read an instance (6 parts)", "write", "execute")
+    for i, k in enumerate(names):
+        instr = g["BUSY"][i][0] * 1000
+        ms80 = instr / MCU_HZ * 1000
+        out.append(("Cortex-M: CPU per request, %s" % k, "%.2f M instructions" % (instr / 1e6),
+                    "%.1f ms at 80 MHz = %.0f %% of the %.2f ms on the wire; %d wakes"
+                    % (ms80, 100 * ms80 / WIRE_MS, WIRE_MS, g["BUSY"][i][1])))
+    return out
+
+
+if __name__ == "__main__":
+    for r in rows():
+        print("| %s | %s | %s |" % r)
