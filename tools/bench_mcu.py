@@ -67,7 +67,7 @@ def code_heap_frozen():
     return int(qemu.run_script(IMPORT_SCRIPT, icount=False).split()[-1])
 
 
-def busy_run(heap=256 * 1024):
+def busy_run(heap=mcu.DEFAULT_HEAP):
     """tools/bench_mcu_node.py on the board (icount on) against the simulator -> figures."""
     import threading
     sim = Simulator(attach_s=0.2, seed=11, response_timeout_s=10.0)
