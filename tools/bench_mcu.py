@@ -5,13 +5,17 @@ the project frozen, and the 32-bit unix port, both built from ../shared/vendor.
   on the 32-bit and 64-bit unix ports (the same module list as the 64-bit row);
 - flash added by the frozen project: ``.text + .data`` of the firmware minus the same
   firmware built with asyncio and the board's _boot.py only;
-- a busy run (tools/bench_mcu_node.py on the board, ``-icount shift=0,align=off,
-  sleep=off``: the clock counts executed instructions; ticks_us comes from SysTick at the
+- a busy run (tools/bench_mcu_node.py sent to the board, 64 KB heap, QEMU with
+  ``-icount shift=0,align=off,sleep=off``: one executed instruction is 1 ns of the virtual
+  clock; the port's ticks_us is SysTick's millisecond count plus its down-counter at the
   board's 25 MHz, so 1 us of ticks is 1,000 instructions): the real Node against the
-  simulator over UART1, WARMUP requests, then windows of N read/read-instance/write/
-  execute requests. CPU per request = time not spent blocked in asyncio's poll (the
-  instructions the node executes, the byte-by-byte UART reads included), working data =
-  heap in use after a collection at the end minus the code;
+  simulator over UART1, WARMUP requests, then one window of N requests per kind (read
+  3303/0/5700, read 3303/0/-1, write, execute). CPU per request = ticks over the window
+  minus the ticks spent blocked in asyncio's poll, per request: everything the MCU
+  executes for it (the byte-by-byte UART reads of this board's Python driver, the garbage
+  collections, the bench's own 20 ms wakes) except waiting. Wakes = blocking polls per
+  request (the UART delivers a request in several pieces). Working data = heap in use after
+  a collection at the end minus the imported code;
 - smallest heap: the firmware built with each heap (4 KB steps, down from 64 KB) runs the
   whole ``make demo`` session and, in another run, registers and answers 1,000 mixed
   requests; the smallest heap where both pass.
