@@ -47,6 +47,17 @@ def test_formats_codes_and_builtins(coap_node):
         body = b'{"bn":"/3303/0/","e":[{"n":"5750","sv":"by-json"}]}'
         assert srv.request(Code.PUT, "3303/0", body, cf=11543).code == Code.CHANGED
         assert srv.request(Code.GET, "3303/0/5750").payload == b"by-json"
+        # a TLV write of an instance: one write URC per resource, in order; the first
+        # refusal is the answer (5700 is read-only: 4.05), 5750 was written before it
+        from tools.bc66sim import tlv
+        body = tlv.encode([tlv.TLV(tlv.RESOURCE, 5750, b"two-urcs"),
+                           tlv.TLV(tlv.RESOURCE, 5700, tlv.encode_float(1.5))])
+        n = sum(1 for c in sim.transcript.lines if '+QLWURC: "write"' in c)
+        r = srv.request(Code.PUT, "3303/0", body, cf=11542)
+        assert r.code == Code.METHOD_NOT_ALLOWED
+        writes = [c for c in sim.transcript.lines if '+QLWURC: "write"' in c][n:]
+        assert [w.split(",")[4] for w in writes] == ["5750", "5700"], writes
+        assert srv.request(Code.GET, "3303/0/5750").payload == b"two-urcs"
         # write-attributes are accepted
         r = srv.request(Code.PUT, "3303/0/5700", query=("pmin=1", "pmax=5"))
         assert r.code == Code.CHANGED

@@ -29,3 +29,11 @@ def test_demo_serves_any_coap_server(tmp_path, waka_factory, capsys):
     assert "coap | GET /3303/0/5701 -> 2.05 Content TLV 5701=43656c" in out
     assert "coap | de-register /rd/%d -> 2.02 Deleted" % c in out
     assert result == [True]
+
+
+def test_demo_against_wakaama_on_the_qemu_board(tmp_path):
+    # `make demo SERVER=wakaama BOARD=qemu`: the frozen firmware on the Cortex-M3 in QEMU
+    from mcu_fixtures import need_mcu
+    need_wakaama()
+    need_mcu()
+    assert demo_server.run_wakaama(str(tmp_path), quiet=True, board="qemu")

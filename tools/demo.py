@@ -136,11 +136,11 @@ def main():
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
     a = sys.argv
+    board = a[a.index("--board") + 1] if "--board" in a[:-1] else "unix"  # unix or qemu
     if "--server" in a[:-1]:            # make demo SERVER=wakaama | coap://host:port
         from tools import demo_server
-        sys.exit(0 if demo_server.main(a[a.index("--server") + 1], workdir, "--quiet" in a)
-                 else 1)
-    board = a[a.index("--board") + 1] if "--board" in a[:-1] else "unix"  # unix or qemu
+        sys.exit(0 if demo_server.main(a[a.index("--server") + 1], workdir, "--quiet" in a,
+                                       board) else 1)
     sys.exit(0 if run(workdir, "--quiet" in a, board=board) else 1)
 
 

@@ -18,25 +18,28 @@ from tools.demo import Session
 from tools.nodeproc import Firmware, default_config
 
 
-def start_node(workdir, host, port, quiet, lifetime=60):
-    """The simulator in CoAP mode and the firmware configured for host:port -> (sim, fw)."""
+def start_node(workdir, host, port, quiet, lifetime=60, board="unix"):
+    """The simulator in CoAP mode and the firmware (on ``board``: unix or qemu) configured
+    for host:port -> (sim, fw)."""
     sim = Simulator(attach_s=1.0, seed=7, coap=True, time_scale=0.1,
                     transcript=os.path.join(workdir, "bc66.log"), response_timeout_s=5.0)
     sim.start()
-    cfg = default_config(os.path.join(workdir, "state"), lifetime=lifetime,
+    state = "/state" if board == "qemu" else os.path.join(workdir, "state")
+    cfg = default_config(state, lifetime=lifetime,
                          server={"host": host, "port": port}, report_interval_s=2)
     echo = None if quiet else (lambda line: print("      node | " + line))
-    fw = Firmware(sim.device, workdir, config=cfg, echo=echo).start()
+    fw = Firmware(sim.device, workdir, config=cfg, echo=echo, board=board).start()
     return sim, fw
 
 
-def run_wakaama(workdir, quiet=False):
+def run_wakaama(workdir, quiet=False, board="unix"):
     """The server session against Wakaama -> True when every step passed."""
     from tools import wakaama
     w = wakaama.Wakaama(wakaama.free_udp_port()).start()
-    sim, fw = start_node(workdir, "127.0.0.1", w.port, quiet)
+    sim, fw = start_node(workdir, "127.0.0.1", w.port, quiet, board=board)
     s = Session(sim, fw)
-    print("bc66 demo against Eclipse Wakaama lwm2mserver on udp://127.0.0.1:%d" % w.port)
+    print("bc66 demo against Eclipse Wakaama lwm2mserver on udp://127.0.0.1:%d, firmware on %s"
+          % (w.port, board))
     c = [0]
 
     def ask(cmd, pattern, timeout=10):
@@ -134,14 +137,14 @@ def run_wakaama(workdir, quiet=False):
     return s.ok
 
 
-def serve(workdir, url, stop=None, quiet=True):
+def serve(workdir, url, stop=None, quiet=True, board="unix"):
     """Register with the server at ``url`` (coap://host:port) and print every exchange until
     Ctrl-C (or ``stop``, a threading.Event, is set); de-register -> True if registered."""
     u = urlparse(url)
     if u.scheme != "coap" or not u.hostname:
         raise SystemExit("SERVER must be wakaama or coap://HOST[:PORT] (coaps:// needs "
                          "DTLS, which the simulator does not have), not %r" % url)
-    sim, fw = start_node(workdir, u.hostname, u.port or 5683, quiet, lifetime=120)
+    sim, fw = start_node(workdir, u.hostname, u.port or 5683, quiet, lifetime=120, board=board)
     sim.network.log = lambda text: print("  coap | " + text)
     print("bc66 demo: simulated node registering with %s (Ctrl-C to de-register and stop)"
           % url)
@@ -164,10 +167,10 @@ def serve(workdir, url, stop=None, quiet=True):
     return registered
 
 
-def main(server, workdir, quiet=False):
+def main(server, workdir, quiet=False, board="unix"):
     if server == "wakaama":
-        return run_wakaama(workdir, quiet)
-    return serve(workdir, server)
+        return run_wakaama(workdir, quiet, board)
+    return serve(workdir, server, board=board)
 
 
 if __name__ == "__main__":
