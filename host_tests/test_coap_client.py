@@ -179,3 +179,28 @@ def test_retransmission_follows_qlwcfg(sim_factory):
                 assert max(gaps) < 2.5 * min(gaps), gaps   # 0.1 s each
         finally:
             srv.close()
+
+
+def test_buffered_access_mode(sim_factory):
+    # access_mode 1: a server request waits in the module's buffer for AT+QLWRD
+    srv = ScriptedServer()
+    try:
+        sim, c, _ = start(sim_factory, srv, cfg=('AT+QLWCFG="access_mode",1',))
+        srv.mid += 1
+        get = Message(code=Code.GET, uri_path=("3303", "0", "5701"))
+        get.mtype, get.mid, get.token = CON, srv.mid, b"\x42"
+        srv.send(get)
+        assert c.wait_line('+QLWURC: "buffer"') == '+QLWURC: "buffer"'
+        lines = c.cmd("AT+QLWRD")
+        assert lines[0].startswith('+QLWRD: 0,"read",') and lines[-1] == "OK"
+        mid = int(lines[0].split(",")[2])
+        assert lines[0].endswith(",3303,0,5701")
+        assert c.cmd('AT+QLWRDRSP=%d,1,3303,0,5701,1,3,"Cel",0' % mid) == ["OK"]
+        while True:
+            r = srv.recv()
+            if r.mtype == ACK and r.mid == get.mid:
+                break
+            srv.reply(r, Code.CHANGED)
+        assert (r.code, r.payload) == (Code.CONTENT, b"Cel")
+    finally:
+        srv.close()
