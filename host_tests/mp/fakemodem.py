@@ -12,7 +12,7 @@ def prefer_mpy(mods=None):
     b = "build/mpy/lib"
     try:
         for m in mods or ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem",
-                          "lwsetup", "answer", "requrc"):
+                          "requrc"):
             if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
                 raise OSError
     except OSError:

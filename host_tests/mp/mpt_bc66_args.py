@@ -11,7 +11,6 @@ def test_0_import():
     __import__("bc66.values")
     gc.collect()
     _m()
-    __import__("bc66.answer")
 
 
 async def raises(exc, aw):

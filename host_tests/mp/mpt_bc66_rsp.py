@@ -17,7 +17,6 @@ RSP = (
 def test_0_import():
     import gc
     __import__("bc66.modem")
-    __import__("bc66.answer")
     gc.collect()
 
 

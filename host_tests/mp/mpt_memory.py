@@ -2,7 +2,7 @@
 # gc.mem_alloc() after a collection, before and after importing a layer (its code, tables
 # and module objects; .mpy from build/mpy, module names relative to the repository).
 # Measured on the 64-bit unix port, MicroPython 1.29 (a 32-bit MCU needs about 60% of it):
-#   driver (bc66 modem, answer, requrc, urc, lwsetup)          40544 B
+#   driver (bc66 modem, requrc, urc)                           40544 B
 #   node library (lwm2m node, objects, ipso, config, store,
 #                 backoff, power), on top of the driver         49760 B
 #   application (firmware app, sensors), on top of both         15552 B
@@ -10,7 +10,7 @@
 # regression to look at (or a new figure to state here), not noise.
 import gc
 
-DRIVER = ("bc66.modem", "bc66.answer", "bc66.requrc", "bc66.urc", "bc66.lwsetup")
+DRIVER = ("bc66.modem", "bc66.requrc", "bc66.urc")
 NODE = ("lwm2m.node", "lwm2m.objects", "lwm2m.ipso", "lwm2m.config", "lwm2m.store",
         "lwm2m.backoff", "lwm2m.power")
 APP = ("app", "sensors")

@@ -11,13 +11,8 @@ class StubAT:
         self.dfr = dfr
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
-                  deferred_timeout_ms=0, capture=None, wake=True, secret=None, err=None):
+                  deferred_timeout_ms=0, capture=None, wake=True, secret=None):
         self.sent.append(cmd)
-        if err is not None:  # the engine checks the deferred <err> itself
-            if self.dfr != " 0":
-                from bc66.errors import CommandError
-                raise CommandError(int(self.dfr), err)
-            return None
         info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
         return (info, deferred + self.dfr) if deferred else info
 

@@ -1,8 +1,8 @@
 """ATEngine: the one reader task that owns the UART (see docs/architecture.md).
 
-One command at a time; every line the module sends is an answer of the in-flight command
-(its info prefix, final result) or a URC dispatched at once; deferred results are handed
-to the command that caused them; every wait has a deadline.
+One command at a time (an ``asyncio.Lock``); every line the module sends is an answer of
+the command in flight (its info prefix, final result) or a URC dispatched at once;
+deferred results are handed to the call that caused them; every wait has a deadline.
 """
 import asyncio
 from asyncio import core
@@ -12,20 +12,25 @@ import sys
 from .errors import ATTimeout, BC66Error, CommandError, Rebooted
 from .lines import Lines
 
-_RXCHUNK = const(128)
+_RX_CHUNK = const(128)
 _DEBUG = const(10)  # bc66.log levels
 _WARN = const(30)
 _ERROR = const(40)
 
 
 def log(lvl, tag, msg, *args):
-    # bc66.log, imported the first time something is worth logging (saves its heap until
-    # then); debug() is true only if someone imported bc66.log and set its level to DEBUG.
+    """A line through bc66.log, imported the first time something is worth logging."""
     from . import log as lg
     lg.log(lvl, tag, msg, *args)
 
 
-_NIL = []  # the info list of every command without info prefix or capture
+def debug():
+    """True if bc66.log is loaded and set to DEBUG."""
+    lg = sys.modules.get("bc66.log")
+    return lg is not None and lg.level <= _DEBUG
+
+
+_NO_INFO = []  # the info list of every command without info prefix or capture
 
 
 def _shown(c):
@@ -33,68 +38,81 @@ def _shown(c):
     return c[:-1] if c.endswith("\r") else c
 
 
-def debug():
-    lg = sys.modules.get("bc66.log")
-    return lg is not None and lg.level <= _DEBUG
-
-
 class Waiter:
-    # One pending result: the task sleeping on it and what arrived (line or exception).
+    """One pending result: ``done`` once it arrived, ``result`` what it is (a line, an
+    error code, an exception, None for OK), ``info`` the lines collected meanwhile.
+
+    ``sleep(ms)`` sleeps until ``wake()`` or the deadline. asyncio has no timed wait that
+    does not allocate (``wait_for_ms`` costs a task and two coroutines per wait), so
+    ``wake`` moves the sleeping task to the front of the run queue: the one place the
+    driver touches asyncio's scheduler (docs/architecture.md, "Heap measures kept")."""
+
     def __init__(self):
         self.task = None
-        self.got = False
-        self.res = None
-        self.cap = None  # prefix of URCs also copied into .info (notify's "report")
-        self.info = None
+        self.done = False
+        self.result = None
+        self.info = _NO_INFO
+        self.shown = ""  # the command as logs and exceptions show it (secret masked)
+        self.capture = None  # prefix of URCs also copied into info (notify's "report")
+        self.finished = None  # an Event for a caller waiting behind this one (made on use)
+
+    def sleep(self, timeout_ms):
+        self.task = asyncio.current_task()
+        return asyncio.sleep_ms(timeout_ms)
+
+    def wake(self):
+        t = self.task
+        if t is not None:
+            self.task = None
+            core._task_queue.remove(t)
+            core._task_queue.push(t)
+
+    def finish(self, result):
+        self.done = True
+        self.result = result
+        self.wake()
+        if self.finished is not None:
+            self.finished.set()
 
 
-def wake(w):
-    # Bring a task sleeping in asyncio.sleep_ms() forward to now: no allocation.
-    t = w.task
-    if t is not None:
-        w.task = None
-        core._task_queue.remove(t)
-        core._task_queue.push(t)
+class Command(Waiter):
+    """The command in flight: a Waiter for its final result, plus what it expects."""
+
+    def __init__(self):
+        Waiter.__init__(self)
+        self.in_flight = False  # between its write and its final result
+        self.info_prefix = None
+        self.deferred_prefix = None
+        self.deferred = None  # the Waiter of its deferred result, armed when OK arrives
+        self.heard = False  # the module sent something for it (echo or info line)
 
 
 class ATEngine(Lines):
     late_ms = 300  # how long a timed-out command's late lines are waited out
     wake_tries = 3  # plain ATs before giving up on a command that got no answer
     sync_ms = 300  # deadline of each plain AT of a sync
-    tag = "at"
-    # Defaults on the class: an instance dict of > 17 entries needs a 368-byte block.
-    locked = False  # one command at a time (a flag: asyncio.Lock costs ~1 KB)
-    _waiting = False  # a caller is polling for the flag
-    _task = None
-    _dead = None
-    _stale = None  # ticks before which no command is written (after a timeout)
     fast = None  # fast(buf, k) -> True if it took the line (before any str is made)
-    _wn = None
 
     def __init__(self, port, urc_cb=None, log_tag="at"):
+        Lines.__init__(self)
         self.port = port
         self.urc_cb = urc_cb
-        if log_tag != self.tag:
-            self.tag = log_tag
-        Lines.__init__(self)
+        self.tag = log_tag
         self._mv = memoryview(self.buf)
-        self._rx = bytearray(_RXCHUNK)
-        # the in-flight command's state lives on its waiter (keeps this object's dict small)
-        w = self._w = Waiter()
-        w.busy = False  # between its write and its final result
-        w.cmd = ""
-        w.pfx = None
-        w.dfr = None
-        w.heard = False
-        w.dwait = None
-        self._dw = {}  # armed deferred waiters: prefix -> the Waiter of the call that armed it
-        wn = getattr(port, "write_now", None)  # non-blocking write -> bytes written
-        if wn is not None:  # (transport.Port; set only then: a small instance dict)
-            self._wn = wn
+        self._rx = bytearray(_RX_CHUNK)
+        self._lock = asyncio.Lock()  # one command at a time
+        self._command = Command()
+        self._armed = {}  # deferred prefix -> the Waiter of the call that armed it
+        self._task = None
+        self._dead = None  # the OSError that closed the port
+        self._quiet_until = None  # ticks before which no command is written (after a timeout)
+        self._write_now = getattr(port, "write_now", None)  # non-blocking write -> n
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
-                      "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0, "glitches": 0}
+                      "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0,
+                      "glitches": 0}
 
     def start(self):
+        """Create the reader task."""
         if self._task is None:
             self.n = 0
             self.skip = False
@@ -105,14 +123,15 @@ class ATEngine(Lines):
         """Start afresh on a new event loop (after Ctrl-C on the unix port replaced it):
         the old reader task and any command in flight are forgotten."""
         self._task = None
-        self.locked = False
-        w = self._w
-        w.busy = False
-        w.task = None
-        self._dw.clear()
+        self._lock = asyncio.Lock()
+        c = self._command
+        c.in_flight = False
+        c.task = None
+        self._armed.clear()
         self.start()
 
     async def stop(self):
+        """Stop the reader task; whatever waits fails with BC66Error("stopped")."""
         t, self._task = self._task, None
         if t is not None:
             t.cancel()
@@ -123,152 +142,160 @@ class ATEngine(Lines):
         self._fail(BC66Error("stopped"))
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
-                  deferred_timeout_ms=60000, capture=None, wake=True, secret=None, held=False,
-                  err=None):
-        """Send ``cmd`` (no CR); return its info lines, or (info, deferred line) with
-        ``deferred=``. ``capture``: URC prefix also copied into info while the deferred
-        result is pending. ``secret`` is masked in logs and exceptions. A ``cmd`` ending in
-        CR is written as it is (no copy). ``held``: internal (the caller holds the flag).
-        ``err``: the deferred line is "<deferred> <err>": raise CommandError(err, ``err``)
-        if it is not 0, else return None."""
-        if not held and (self._dead is not None or self._task is None):
-            raise BC66Error("engine not running")
+                  deferred_timeout_ms=60000, capture=None, wake=True, secret=None):
+        """Send ``cmd`` (no CR needed); return its info lines (those starting with
+        ``prefix``), or with ``deferred=`` (info lines, the deferred line), that line being
+        the first starting with ``deferred`` after OK. ``capture``: URC prefix also copied
+        into info while the deferred result is pending. ``wake``: a command that got no
+        answer at all is retried once after plain ATs. ``secret`` is masked in logs and
+        exceptions. ``cmd`` may be a tuple of str/bytes pieces (a long value, not copied);
+        a str ending in CR is written as it is."""
+        self._check_running()
         if prefix and prefix[-1] != ":":
             prefix += ":"
-        # one writer; one armed deferred result per prefix; no info prefix equal to a pending
-        # deferred one (its result would be taken for an info line)
-        while not held and (self.locked or deferred in self._dw or prefix in self._dw):
-            self._waiting = True  # re-set on every poll; taking the flag clears it
-            await asyncio.sleep_ms(2)
-        self.locked = True
-        if self._waiting:
-            self._waiting = False
-        w = self._w
-        try:  # one coroutine per command; a command that got no answer: sync, one retry
-            while True:
-                if self._stale is not None:
-                    d = ticks_diff(self._stale, ticks_ms())
-                    self._stale = None
-                    if d > 0:
-                        await asyncio.sleep_ms(d)  # late lines of a timed-out command die
-                p = self._send(cmd, prefix, deferred, capture, secret)
-                dw = w.dwait  # this call's own deferred waiter (None without deferred=)
-                try:
-                    if p is not None:
-                        await self._write(cmd, p)
-                    if not w.got:
-                        w.task = core.cur_task
-                        await asyncio.sleep_ms(timeout_ms)
-                finally:
-                    w.task = None
-                    w.busy = False
-                    w.pfx = None
-                if w.got or not wake or w.heard:
-                    info = self._result()
-                    break
-                try:
-                    self._result()
-                except ATTimeout as e:
-                    if not await self.sync(self.wake_tries, True):
-                        raise e
-                wake = False
-            shown = w.cmd
-        finally:
-            self.locked = held
-        if deferred is None:
-            if self._waiting:
-                # fairness: a caller that sends command after command must not starve the
-                # others (they poll every 2 ms): give them the engine before returning
-                await asyncio.sleep_ms(3)
-            return info
-        w = dw
-        if not w.got:  # sleep until the reader wakes us or the deadline (no allocation)
-            w.task = core.cur_task
-            try:
-                await asyncio.sleep_ms(deferred_timeout_ms)
-            finally:
-                w.task = None
-                if not w.got and self._dw.get(deferred) is w:
-                    del self._dw[deferred]  # a late line is a URC from now on
-        if not w.got:
-            self.stats["timeouts"] += 1
-            raise ATTimeout("no %s after %s" % (deferred, _shown(shown)))
-        r = w.res
-        if isinstance(r, Exception):
-            raise r
-        if err is None:
-            return info, r
+        # one writer; one armed deferred result per prefix; no info prefix equal to an
+        # armed deferred one (its result would be taken for an info line)
+        while True:
+            await self._lock.acquire()
+            earlier = self._armed.get(deferred) or self._armed.get(prefix)
+            if earlier is None:
+                break
+            self._lock.release()
+            if earlier.finished is None:
+                earlier.finished = asyncio.Event()
+            await earlier.finished.wait()
         try:
-            r = int(r[len(deferred):])
-        except ValueError:
-            r = -1
-        if r:
-            raise CommandError(r, err)
+            info, dw = await self._run(cmd, prefix, timeout_ms, deferred, capture, wake,
+                                       secret)
+        finally:
+            self._lock.release()
+        if deferred is None:
+            return info
+        return info, await self._deferred_result(dw, deferred, deferred_timeout_ms)
 
-    async def sync(self, tries=5, held=False):
+    async def sync(self, tries=5):
         """Plain ``AT`` until ``OK``; True if the module answered. A boot banner in the
         middle (module and MCU powered up together) is one more try, not an error."""
+        self._check_running()
+        async with self._lock:
+            return await self._sync(tries)
+
+    def _check_running(self):
+        if self._dead is not None or self._task is None:
+            raise BC66Error("engine not running")
+
+    async def _sync(self, tries):
+        # the lock is held
         for _ in range(tries):
             try:
-                return await self.cmd("AT", None, self.sync_ms, wake=False,
-                                      held=held) is not None
+                await self._run("AT", None, self.sync_ms, None, None, False, None)
+                return True
             except (ATTimeout, Rebooted):
                 pass
         return False
 
-    def _send(self, cmd, pfx, dfr, cap, secret):
-        # Arm the waiter and write what can be written now: None if all of it went out,
-        # else where _write() goes on (a position in cmd, or -1: all of it).
+    async def _run(self, cmd, prefix, timeout_ms, deferred, capture, wake, secret):
+        # The lock is held: write ``cmd``, wait for its final result -> (info lines, the
+        # Waiter of its deferred result or None). No answer at all: sync, one retry.
+        c = self._command
+        while True:
+            if self._quiet_until is not None:
+                d = ticks_diff(self._quiet_until, ticks_ms())
+                self._quiet_until = None
+                if d > 0:
+                    await asyncio.sleep_ms(d)  # late lines of a timed-out command die
+            rest = self._send(cmd, prefix, deferred, capture, secret)
+            try:
+                if rest is not None:
+                    await self._write(cmd, rest)
+                if not c.done:
+                    await c.sleep(timeout_ms)
+            finally:
+                c.task = None
+                c.in_flight = False
+                c.info_prefix = None
+            if c.done or not wake or c.heard:
+                return self._final_result(), c.deferred
+            try:
+                self._final_result()
+            except ATTimeout as e:
+                if not await self._sync(self.wake_tries):
+                    raise e
+            wake = False
+
+    async def _deferred_result(self, dw, deferred, timeout_ms):
+        # Wait for the deferred line of this call -> the line
+        if not dw.done:
+            try:
+                await dw.sleep(timeout_ms)
+            finally:
+                dw.task = None
+                if not dw.done:
+                    if self._armed.get(deferred) is dw:
+                        del self._armed[deferred]  # a late line is a URC from now on
+                    if dw.finished is not None:
+                        dw.finished.set()
+        if not dw.done:
+            self.stats["timeouts"] += 1
+            raise ATTimeout("no %s after %s" % (deferred, dw.shown))
+        r = dw.result
+        if isinstance(r, Exception):
+            raise r
+        return r
+
+    def _send(self, cmd, prefix, deferred, capture, secret):
+        # Arm the command and write what can be written now: None if all of it went
+        # out, else where _write() goes on (a position in cmd, or -1: all of it).
         if self._dead is not None:
             raise BC66Error("port closed")
-        w = self._w
-        w.got = False
-        w.res = None
-        if pfx is None and cap is None:
-            w.info = _NIL  # nothing is ever added to it: shared, stays empty
-        else:
-            w.info = []
-        c = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces (long values)
-        w.cmd = c.replace(secret, "***") if secret else c  # as log.redact
-        w.pfx = pfx
-        w.dfr = dfr
-        w.heard = False
-        w.dwait = None
-        if dfr is not None:  # a new Waiter per call: the result belongs to this call alone
-            dw = w.dwait = Waiter()
-            dw.cap = cap
-            dw.info = w.info
+        c = self._command
+        c.done = False
+        c.result = None
+        c.info = _NO_INFO if prefix is None and capture is None else []
+        text = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces
+        c.shown = _shown(text.replace(secret, "***") if secret else text)  # as log.redact
+        c.info_prefix = prefix
+        c.deferred_prefix = deferred
+        c.heard = False
+        c.deferred = None
+        if deferred is not None:  # a new Waiter per call: the result belongs to this call
+            dw = c.deferred = Waiter()
+            dw.capture = capture
+            dw.info = c.info
+            dw.shown = c.shown
         if debug():
-            log(_DEBUG, self.tag, "> %s", _shown(w.cmd))
-        w.busy = True
-        if self._wn is None or isinstance(cmd, tuple) or not cmd.endswith("\r"):
+            log(_DEBUG, self.tag, "> %s", c.shown)
+        c.in_flight = True
+        if self._write_now is None or isinstance(cmd, tuple) or not cmd.endswith("\r"):
             return -1
-        cmd = memoryview(cmd)  # its bytes (a str ending in CR is written as it is)
-        n = self._wn(cmd) or 0  # the port's non-blocking write: most often all of it
-        return None if n >= len(cmd) else n
+        mv = memoryview(cmd)  # its bytes (a str ending in CR is written as it is)
+        n = self._write_now(mv) or 0  # the port's non-blocking write: most often all of it
+        return None if n >= len(mv) else n
 
-    async def _write(self, cmd, p):
+    async def _write(self, cmd, rest):
         port = self.port
         if isinstance(cmd, tuple):  # pieces (a long value): written one by one
             for x in cmd:
                 await port.write(x)
             await port.write(b"\r")
-        elif p >= 0:  # the rest of it
-            await port.write(memoryview(cmd)[p:])
+        elif rest >= 0:  # the rest of it
+            await port.write(memoryview(cmd)[rest:])
         else:  # one write: one Port coroutine
             await port.write(cmd if cmd.endswith("\r") else cmd + "\r")
 
-    def _result(self):
-        w = self._w
-        if not w.got:
+    def _final_result(self):
+        # the command's info lines, or what it ended with raised
+        c = self._command
+        if not c.done:
             self.stats["timeouts"] += 1
-            self._stale = ticks_add(ticks_ms(), self.late_ms)
-            raise ATTimeout(_shown(w.cmd))
-        r = w.res  # an error code, or an exception (Rebooted, port closed)
+            self._quiet_until = ticks_add(ticks_ms(), self.late_ms)
+            raise ATTimeout(c.shown)
+        r = c.result  # an error code, or an exception (Rebooted, port closed)
         if r is not None:
-            raise CommandError(r, _shown(w.cmd)) if isinstance(r, int) else r
-        return w.info
+            raise CommandError(r, c.shown) if isinstance(r, int) else r
+        return c.info
 
+    # ---- the reader task ----
     async def _reader(self):
         rx = self._rx
         port = self.port
@@ -291,34 +318,29 @@ class ATEngine(Lines):
             self.stats["dropped_urcs"] += 1
         self.stats["overlong"] = self.overlong
 
-    def _final(self, exc):
-        # exc: None for OK, an error code (int; the caller makes the CommandError), or an
-        # exception. Nothing is allocated here for OK or an error.
-        w = self._w
-        if not w.busy or w.got:
+    def _end_command(self, result):
+        # The final result of the command in flight: None for OK, an error code (int; the
+        # caller makes the CommandError), or an exception. Nothing is allocated for OK.
+        c = self._command
+        if not c.in_flight or c.done:
             self.stats["stray"] += 1
             return
-        w.got = True
-        w.busy = False  # the very next line (same read) is no longer this command's
-        if exc is None and w.dfr is not None:
-            self._dw[w.dfr] = w.dwait  # armed only now: after OK
-        w.res = exc
-        wake(w)
+        c.in_flight = False  # the very next line (same read) is no longer this command's
+        if result is None and c.deferred is not None:
+            self._armed[c.deferred_prefix] = c.deferred  # armed only now: after OK
+        c.finish(result)
 
     def _fail(self, exc):
-        w = self._w
-        if w.busy and not w.got:
-            w.got = True
-            w.busy = False
-            w.res = exc
-            wake(w)
-        for w in self._dw.values():
-            w.got = True
-            w.res = exc
-            wake(w)
-        self._dw.clear()
+        c = self._command
+        if c.in_flight and not c.done:
+            c.in_flight = False
+            c.finish(exc)
+        for w in self._armed.values():
+            w.finish(exc)
+        self._armed.clear()
 
     def line(self, buf, k):
+        """One line from the module (Lines calls it): an answer or a URC."""
         st = self.stats
         st["lines"] += 1
         if not 32 <= buf[0] < 127:  # glitch bytes before the line (a UART waking up)
@@ -326,7 +348,7 @@ class ATEngine(Lines):
             if not k:
                 return
         if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating
-            return self._final(None)
+            return self._end_command(None)
         f = self.fast
         if f is not None and buf[0] == 43 and f(buf, k):
             return
@@ -335,18 +357,19 @@ class ATEngine(Lines):
         except UnicodeError:
             st["garbage"] += 1
             return
-        if line.startswith("AT") or line.startswith("at"):  # echo (ATE1, or echo back on after a reboot)
+        c = self._command
+        if line.startswith("AT") or line.startswith("at"):  # echo (ATE1, or after a reboot)
             st["echo"] += 1
-            self._w.heard = self._w.busy
+            c.heard = c.in_flight
             return
         if line == "ERROR":
-            return self._final(-1)
+            return self._end_command(-1)
         if line.startswith("+CME ERROR:") or line.startswith("+CMEE ERROR:"):
             try:
                 code = int(line[line.find(":") + 1:])
             except ValueError:
                 code = -1
-            return self._final(code)
+            return self._end_command(code)
         if line == "RDY" or line.endswith("Leaving the BROM"):
             st["reboots"] += 1
             log(_WARN, self.tag, "module rebooted")
@@ -355,16 +378,14 @@ class ATEngine(Lines):
         if line[0] != "+" and len(line) >= 8 and line[2:4] == ": ":  # "F1: 0000 0000"
             st["noise"] += 1
             return
-        if self._w.busy and self._w.pfx is not None and line.startswith(self._w.pfx):
-            self._w.heard = True
-            return self._w.info.append(line)
-        for p, w in self._dw.items():
+        if c.in_flight and c.info_prefix is not None and line.startswith(c.info_prefix):
+            c.heard = True
+            return c.info.append(line)
+        for p, w in self._armed.items():
             if line.startswith(p):
-                del self._dw[p]
-                w.got = True
-                w.res = line
-                return wake(w)
-            if w.cap is not None and line.startswith(w.cap):
+                del self._armed[p]
+                return w.finish(line)
+            if w.capture is not None and line.startswith(w.capture):
                 w.info.append(line)
         self._dispatch(line)
 

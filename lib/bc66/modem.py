@@ -1,12 +1,17 @@
-"""BC66: one typed coroutine per AT command of the LwM2M application note.
+"""BC66: the AT commands of the Quectel BC66 LwM2M application note, one coroutine method
+each, over two shared helpers: ``_command`` (answered at once: OK or an error, and info
+lines) and ``_deferred`` (OK first, then the outcome as its own line).
 
-Simple commands live in the table ``API`` (reached through ``__getattr__``: one small
-table entry instead of one method each); commands with richer arguments are methods.
+Arguments are checked before anything is written (``ValueError`` naming the argument);
+errors the module reports raise ``CommandError`` (<err>) or ``StatusError``
+(<status_code>); every wait has a deadline (``ATTimeout``).
 """
+from collections import namedtuple
 from micropython import const
-from .at import ATEngine
+from .at import ATEngine, log
 from .errors import ATTimeout, CommandError, StatusError, check_int
 from .urc import fields, from_fields, parse
+from .values import check_str, cmdv, parts
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -17,88 +22,41 @@ STATUS_INVALID = const(5)
 STATUS_RECOVERING = const(6)
 STATUS_NEED_RECOVER = const(7)
 
-# Timeout classes (index into BC66.timeouts).
-_TC = const(0)  # the note's 300 ms maximum response time
-_TL = const(1)  # a deferred <err> the module produces itself
-_TN = const(2)  # network outcomes: register, update, deregister, notify, recover
-_TF = const(3)  # AT+CFUN
-# Answer parsers.
-_P0 = const(0)  # nothing
-_P1 = const(1)  # first field
-_PS = const(2)  # first field as str
-_PC = const(3)  # CEREG stat
-_PQ = const(4)  # (rssi, ber)
-_PI = const(5)  # IP or None
-_PW = const(6)  # list of LwConfig
-_PA = const(7)  # dict key -> tuple
-_PO = const(8)  # list of (obj, inst, res_ids)
-_PR = const(9)  # (remaining, URC|None)
-_PT = const(10)  # tuple of fields after the first
+# Index of each deadline in BC66.timeouts (ms).
+COMMAND = const(0)  # the note's maximum response time: 300 ms
+LOCAL = const(1)  # a deferred <err> the module produces itself
+NETWORK = const(2)  # an outcome from the network: register, update, deregister, notify, recover
+CFUN = const(3)  # AT+CFUN
 
-# The simple commands, one line each: name, command, info prefix, parser, argument
-# ranges, timeout class ("-": none). Text, not tuples: a table of tuples costs ~300 bytes
-# of heap per entry on the unix port.
-API = """
-imei AT+CGSN=1 +CGSN 2 - 0
-cereg AT+CEREG? +CEREG 3 - 0
-ip AT+CGPADDR=1 +CGPADDR 5 - 0
-csq AT+CSQ +CSQ 4 - 0
-status AT+QLWSTATUS? +QLWSTATUS 1 - 0
-cfun AT+CFUN=%d - 0 0:1 3
-sclk AT+QSCLK=%d - 0 0:2 0
-config_get AT+QLWCONFIG? +QLWCONFIG 6 - 0
-cfg_all AT+QLWCFG? +QLWCFG 7 - 0
-objects AT+QLWADDOBJ? +QLWADDOBJ 8 - 0
-rd_count AT+QLWRD? +QLWRD 1 - 0
-rd_next AT+QLWRD +QLWRD 9 - 0
-register AT+QLWREG - 0 - 2
-deregister AT+QLWDEREG - 0 - 2
-recover AT+QLWRECOVER - 0 - 2
-del_object AT+QLWDELOBJ=%d - 0 0:65535 1
-"""
-# Commands answered OK first and their outcome later (deferred prefix "+<NAME>:"); the
-# first four report a <status_code> (StatusError), the others an <err> (CommandError).
-# Set-up commands kept in lwsetup.py, imported on first use.
-_SETUP = "config_set cfg_get cfg_set add_object"
-_STA = " AT+QLWREG AT+QLWDEREG AT+QLWUPDATE AT+QLWRECOVER "
-_NET = _STA + "AT+QLWNOTIFY "
+# AT+QLWCFG keys and the (low, high) range of each of their values.
+CFG_RANGES = {"auto_reg": ((0, 1),), "per_regstatus_feat": ((0, 1),), "rai_enable": ((0, 1),),
+              "retransmit": ((1, 20), (0, 8)), "auto_ack": ((0, 1),), "access_mode": ((0, 1),),
+              "recovery_mode": ((0, 1),), "retransmit_mode": ((0, 1),)}
+
+# One line of AT+QLWCONFIG?: a server's settings.
+LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime", "security",
+                                   "psk_id", "psk"))
+
+_QLWRRSP = "AT+QLWRRSP"
 
 
-def _ranges(s):
-    # "0:1,0:8" -> ((0, 1), (0, 8)); "-" -> ()
-    return () if s == "-" else tuple(tuple(int(x) for x in r.split(":")) for r in s.split(","))
-
-
-def _f(line):
+def _fields(line):
+    # the fields after the ":" of an answer line
     return fields(line, line.find(":") + 1)
 
 
-def _parse(p, info):
-    if p == _P0:
-        return None
-    if p in (_PW, _PA, _PO):
-        from .lwsetup import parse_set
-        return parse_set(p, info)
-    if p == _PI:
-        for x in info:
-            f = _f(x)
-            if len(f) > 1 and f[1]:
-                return str(f[1])
-        return None
+def _first_fields(info, cmd):
+    # the fields of the first info line; CommandError if the module sent none
     if not info:
-        raise CommandError(-1, "no answer line")
-    f = _f(info[0])
-    if p == _P1:
-        return f[0]
-    if p == _PS:
-        return str(f[0])
-    if p == _PC:
-        return f[1] if len(f) > 1 else f[0]
-    if p == _PQ:
-        return f[0], f[1]
-    if p == _PR:
-        return f[0], (from_fields(f[1:]) if len(f) > 1 else None)
-    return tuple(f[1:])
+        raise CommandError(-1, cmd + ": no answer line")
+    return _fields(info[0])
+
+
+def _name(cmd):
+    # "AT+QLWNOTIFY=..." -> "AT+QLWNOTIFY" (a command may be a tuple of pieces)
+    c = cmd if isinstance(cmd, str) else cmd[0]
+    i = c.find("=")
+    return c.rstrip("\r") if i < 0 else c[:i]
 
 
 class BC66:
@@ -106,71 +64,42 @@ class BC66:
     A module restart is delivered as kind ``"reboot"``; the next command re-sends ATE0
     and AT+CMEE=1 first. ``timeouts`` = [command, local deferred, network, CFUN] ms."""
 
-    # set on first use (class defaults keep the instance dict small): the request URC
-    # parser, the answers' module
-    _rq = _a = None
-
     def __init__(self, port, on_urc=None):
         self.on_urc = on_urc
-        self.at = ATEngine(port, self._line, "bc66")
+        self.at = ATEngine(port, self._on_line, "bc66")
+        self.at.fast = self._on_request_line
         self.timeouts = [300, 5000, 60000, 90000]
-        self._wr = 3  # AT+QLWWRRSP (answer._RSP), 4 once the module refused it
-        self._reinit = False
+        self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
+        self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
+        self._request_parser = None  # requrc.take, loaded on the first request
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
-        self.at.fast = self._fast  # request URCs parsed from the line buffer
 
-    def _fast(self, buf, k):
-        # A read/write/execute/observe URC straight from the line buffer (no str, no
-        # field list): True if delivered; anything unusual goes the str way (same result).
-        # '+QLWURC: "' and r(ead), w(rite), e(xecute), o(bserve), else the str way
+    # ---- lines from the reader task ----
+    def _on_request_line(self, buf, k):
+        # A read/write/execute/observe URC straight from the line buffer (no str, no field
+        # list): True if it was one and was delivered.
+        # '+QLWURC: "' then r(ead), w(rite), e(xecute), o(bserve)
         c = buf[10] if k > 12 and buf[4] == 85 and buf[9] == 34 else 0
         if not (c in (101, 111, 119) or (c == 114 and buf[12] == 97)):
             return False
-        f = self._rq
-        if f is None:  # the parser: loaded on the first one
-            from .requrc import take as f
-            self._rq = f
-        return f(self, buf, k)
+        take = self._request_parser
+        if take is None:
+            from .requrc import take
+            self._request_parser = take
+        return take(self, buf, k)
 
-    def _line(self, line):
+    def _on_line(self, line):
         u = parse(line)
         if u is None:
             self.unknown += 1
-        else:
-            if u.kind == "reboot":
-                self._reinit = True
-            if self.on_urc is not None:
-                self.on_urc(u)
+            return
+        if u.kind == "reboot":
+            self._reinit = True
+        if self.on_urc is not None:
+            self.on_urc(u)
 
-    def __getattr__(self, name):
-        i = API.find("\n%s " % name)
-        if i < 0:
-            if name not in _SETUP.split():
-                raise AttributeError(name)
-            from . import lwsetup  # set-up commands: loaded on first use (heap)
-            f = getattr(lwsetup, name)
-            return lambda *a, **k: f(self, *a, **k)
-        _, cmd, pfx, p, rng, tc = API[i + 1:API.find("\n", i + 1)].split()
-        rng = _ranges(rng)
-
-
-        def call(*args, timeout_ms=None):
-            return self._api(name, cmd, pfx, int(p), rng, int(tc), args, timeout_ms)
-        return call
-
-    async def _api(self, name, cmd, pfx, p, rng, tc, args, tmo):
-        if len(args) != len(rng):
-            raise TypeError(name)
-        for v, (lo, hi) in zip(args, rng):
-            check_int(v, lo, hi, name)
-        cmd = cmd % args if args else cmd
-        if tc in (_TL, _TN):  # deferred: the outcome comes after OK
-            await self._d(cmd, tmo)
-        else:
-            return _parse(p, await self._q(cmd, None if pfx == "-" else pfx,
-                                           tmo or self.timeouts[tc]))
-
+    # ---- start, stop and the two shared helpers ----
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
         self.at.start()
@@ -179,87 +108,269 @@ class BC66:
         await self._init()
 
     async def stop(self):
+        """Stop the reader task; pending commands fail."""
         await self.at.stop()
 
-    def sync(self, tries=5):
-        """Plain ``AT`` until ``OK`` (a coroutine); True if the module answered."""
-        return self.at.sync(tries)
+    async def sync(self, tries=5):
+        """Plain ``AT`` until ``OK``; True if the module answered."""
+        return await self.at.sync(tries)
 
     async def _init(self):
         self._reinit = False
-        await self.at.cmd("ATE0", None, self.timeouts[0])
-        await self.at.cmd("AT+CMEE=1", None, self.timeouts[0])
+        await self.at.cmd("ATE0", None, self.timeouts[COMMAND])
+        await self.at.cmd("AT+CMEE=1", None, self.timeouts[COMMAND])
 
-    async def _q(self, cmd, prefix=None, timeout_ms=None, secret=None):
+    async def _command(self, cmd, prefix=None, timeout_ms=None, secret=None):
+        # Send ``cmd`` and wait for its final result -> its info lines starting with
+        # ``prefix``. ``secret`` is masked in logs and exceptions.
         if self._reinit:
             await self._init()
-        return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[0], secret=secret)
+        return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[COMMAND],
+                                 secret=secret)
 
-    async def _d(self, cmd, timeout_ms=None, capture=None, secret=None):
-        """A command with a deferred result; returns (info lines, deferred fields)."""
+    async def _deferred(self, cmd, result, timeout_ms, status=False, prefix=None, capture=None):
+        # Send ``cmd``; after its OK wait for the line starting with ``result`` -> (info
+        # lines, that line's fields). Its first field (<err>, or <status_code> with
+        # ``status``) must be 0, else CommandError / StatusError.
         if self._reinit:
             await self._init()
-        c = cmd if isinstance(cmd, str) else cmd[0]
-        i = c.find("=")
-        name = c if i < 0 else c[:i]
-        k = " %s " % name
-        dfr = '+QLWURC: "recovered"' if name == "AT+QLWRECOVER" else "+%s:" % name[3:]
-        info, line = await self.at.cmd(
-            cmd, "+QLWUPDATE" if name == "AT+QLWUPDATE" else None, self.timeouts[0], dfr,
-            timeout_ms or self.timeouts[_TN if k in _NET else _TL], capture, True, secret)
-        f = fields(line, len(dfr) + (dfr[-1] != ":"))
+        info, line = await self.at.cmd(cmd, prefix, self.timeouts[COMMAND], result,
+                                       timeout_ms, capture)
+        f = fields(line, len(result) + (result[-1] != ":"))
         if f[0] != 0:
-            raise (StatusError if k in _STA else CommandError)(f[0], name)
+            raise (StatusError if status else CommandError)(f[0], _name(cmd))
         return info, f
 
+    # ---- module and network ----
+    async def imei(self):
+        """AT+CGSN=1 -> the module's IMEI (str)."""
+        return str(_first_fields(await self._command("AT+CGSN=1", "+CGSN"), "AT+CGSN")[0])
+
+    async def cereg(self):
+        """AT+CEREG? -> the EPS registration stat (1 home, 5 roaming, 2 searching, ...)."""
+        f = _first_fields(await self._command("AT+CEREG?", "+CEREG"), "AT+CEREG")
+        return f[1] if len(f) > 1 else f[0]
+
+    async def ip(self):
+        """AT+CGPADDR=1 -> the IP address (str), or None while there is none."""
+        for line in await self._command("AT+CGPADDR=1", "+CGPADDR"):
+            f = _fields(line)
+            if len(f) > 1 and f[1]:
+                return str(f[1])
+        return None
+
+    async def csq(self):
+        """AT+CSQ -> (rssi, ber); 99, 99 until the module is attached."""
+        f = _first_fields(await self._command("AT+CSQ", "+CSQ"), "AT+CSQ")
+        return f[0], f[1]
+
+    async def cfun(self, fun, timeout_ms=None):
+        """AT+CFUN=<fun>: 0 minimum functionality (radio off), 1 full functionality."""
+        check_int(fun, 0, 1, "fun")
+        await self._command("AT+CFUN=%d" % fun, None, timeout_ms or self.timeouts[CFUN])
+
+    async def sclk(self, mode):
+        """AT+QSCLK=<mode>: 0 no sleep, 1 light and deep sleep, 2 light sleep only."""
+        check_int(mode, 0, 2, "mode")
+        await self._command("AT+QSCLK=%d" % mode)
+
+    # ---- LwM2M configuration ----
+    async def status(self):
+        """AT+QLWSTATUS? -> the LwM2M status, one of the STATUS_* constants (0..7)."""
+        return _first_fields(await self._command("AT+QLWSTATUS?", "+QLWSTATUS"),
+                             "AT+QLWSTATUS")[0]
+
+    async def config_get(self):
+        """AT+QLWCONFIG? -> [LwConfig] (one per server in the module's NVRAM)."""
+        return [LwConfig(*(_fields(x) + [None] * 8)[:8])
+                for x in await self._command("AT+QLWCONFIG?", "+QLWCONFIG")]
+
+    async def config_set(self, bs, host, port, endpoint, lifetime, security, psk_id=None,
+                         psk=None):
+        """AT+QLWCONFIG=...: the server (``bs`` 1: a bootstrap server), endpoint name,
+        lifetime (s) and security (0 PSK, 3 none). The PSK never reaches a log."""
+        check_int(bs, 0, 1, "bs")
+        check_str(host, "host", 150)
+        check_int(port, 0, 65535, "port")
+        check_str(endpoint, "endpoint", 150)
+        check_int(lifetime, 20, 31536000, "lifetime")
+        if security not in (0, 3) or isinstance(security, bool):
+            raise ValueError("security: 0 or 3")
+        cmd = 'AT+QLWCONFIG=%d,"%s",%d,"%s",%d,%d' % (bs, host, port, endpoint, lifetime,
+                                                       security)
+        if security == 0 or psk_id is not None or psk is not None:
+            check_str(psk_id, "psk_id", 150)
+            check_str(psk, "psk", 256)
+            if len(psk) % 2 or not all(c in "0123456789abcdefABCDEF" for c in psk):
+                raise ValueError("psk: even-length hex")
+            cmd += ',"%s","%s"' % (psk_id, psk)
+        await self._command(cmd, secret=psk)
+
+    async def cfg_get(self, key):
+        """AT+QLWCFG="<key>" -> the option's values (tuple of ints)."""
+        _cfg_ranges(key)
+        return tuple(_first_fields(await self._command('AT+QLWCFG="%s"' % key, "+QLWCFG"),
+                                   "AT+QLWCFG")[1:])
+
+    async def cfg_all(self):
+        """AT+QLWCFG? -> {key: tuple of ints} for every option."""
+        return {f[0]: tuple(f[1:]) for f in (_fields(x) for x in
+                                             await self._command("AT+QLWCFG?", "+QLWCFG"))}
+
+    async def cfg_set(self, key, *values):
+        """AT+QLWCFG="<key>",<values>: set an option (most apply after a reboot)."""
+        ranges = _cfg_ranges(key)
+        if len(values) != len(ranges):
+            raise ValueError(key)
+        for v, (lo, hi) in zip(values, ranges):
+            check_int(v, lo, hi, key)
+        await self._command('AT+QLWCFG="%s",%s' % (key, ",".join(str(v) for v in values)))
+
+    # ---- registration ----
+    async def register(self, timeout_ms=None):
+        """AT+QLWREG, then ``+QLWREG: <status_code>`` (StatusError if not 0)."""
+        await self._deferred("AT+QLWREG", "+QLWREG:", timeout_ms or self.timeouts[NETWORK],
+                             True)
+
+    async def deregister(self, timeout_ms=None):
+        """AT+QLWDEREG, then ``+QLWDEREG: <status_code>`` (StatusError if not 0)."""
+        await self._deferred("AT+QLWDEREG", "+QLWDEREG:",
+                             timeout_ms or self.timeouts[NETWORK], True)
+
+    async def recover(self, timeout_ms=None):
+        """AT+QLWRECOVER, then ``+QLWURC: "recovered",<status_code>`` (StatusError if not
+        0): the LwM2M context after a deep-sleep wake (status 7)."""
+        await self._deferred("AT+QLWRECOVER", '+QLWURC: "recovered"',
+                             timeout_ms or self.timeouts[NETWORK], True)
+
     async def update(self, mode, value, timeout_ms=None):
-        """Lifetime (mode 0, 20..31536000) or binding (mode 1: 0 U, 1 UQ); -> message id."""
+        """AT+QLWUPDATE=<mode>,<value>: lifetime (mode 0, 20..31536000 s) or binding (mode
+        1: 0 U, 1 UQ) -> the update's message id."""
         check_int(mode, 0, 1, "mode")
-        check_int(value, 0, 1, "binding") if mode else check_int(value, 20, 31536000, "lifetime")
-        info, f = await self._d("AT+QLWUPDATE=%d,%d" % (mode, value), timeout_ms)
-        return f[1] if len(f) > 1 else (_f(info[0])[0] if info else None)
+        if mode:
+            check_int(value, 0, 1, "binding")
+        else:
+            check_int(value, 20, 31536000, "lifetime")
+        info, f = await self._deferred("AT+QLWUPDATE=%d,%d" % (mode, value), "+QLWUPDATE:",
+                                       timeout_ms or self.timeouts[NETWORK], True, "+QLWUPDATE")
+        # the message id: after the status on the deferred line, or on the line before OK
+        return f[1] if len(f) > 1 else (_fields(info[0])[0] if info else None)
 
-    def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        """AT+QLWRDRSP (a coroutine): the answer to a read; a long value is split."""
-        return self._ans().rsp(self, 0, msgid, result, obj, inst, res, vtype, value, index)
+    # ---- objects ----
+    async def objects(self):
+        """AT+QLWADDOBJ? -> [(obj, inst, res_ids)] as the module holds them."""
+        return [(f[0], f[1], tuple(f[3:3 + f[2]])) for f in
+                (_fields(x) for x in await self._command("AT+QLWADDOBJ?", "+QLWADDOBJ"))]
 
-    def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
-        """AT+QLWOBSRSP (a coroutine): the answer to an observe."""
-        return self._ans().rsp(self, 1, msgid, result, obj, inst, res, vtype, value, index)
+    async def add_object(self, obj, inst, res_ids):
+        """AT+QLWADDOBJ=<obj>,<inst>,<n>,<res_ids>: declare an instance (1..14 resources)."""
+        check_int(obj, 0, 65535, "obj")
+        check_int(inst, 0, 3, "inst")
+        if not 1 <= len(res_ids) <= 14:
+            raise ValueError("res_ids: 1..14")
+        for r in res_ids:
+            check_int(r, 0, 65535, "res_ids")
+        await self._deferred("AT+QLWADDOBJ=%d,%d,%d,%s" % (
+            obj, inst, len(res_ids), ",".join(str(r) for r in res_ids)), "+QLWADDOBJ:",
+            self.timeouts[LOCAL])
 
-    def exec_rsp(self, msgid, result):
-        """AT+QLWEXERSP (a coroutine): the answer to an execute."""
-        return self._ans().rsp(self, 2, msgid, result)
+    async def del_object(self, obj):
+        """AT+QLWDELOBJ=<obj>: remove an object and all its instances."""
+        check_int(obj, 0, 65535, "obj")
+        await self._deferred("AT+QLWDELOBJ=%d" % obj, "+QLWDELOBJ:", self.timeouts[LOCAL])
 
-    def write_rsp(self, msgid, result):
-        """AT+QLWWRRSP (a coroutine), falling back for good to AT+QLWRRSP if the module
-        answers ERROR to it (the note names it both ways)."""
-        return self._ans().rsp(self, 3, msgid, result)
+    # ---- buffer access mode ----
+    async def rd_count(self):
+        """AT+QLWRD? -> how many requests the module holds (access_mode 1)."""
+        return _first_fields(await self._command("AT+QLWRD?", "+QLWRD"), "AT+QLWRD?")[0]
 
-    def _ans(self):
-        a = self._a
-        if a is None:  # the answers' module: loaded on the first answer
-            from . import answer as a
-            self._a = a
-        return a
+    async def rd_next(self):
+        """AT+QLWRD -> (remaining, URC or None): the next request the module held."""
+        f = _first_fields(await self._command("AT+QLWRD", "+QLWRD"), "AT+QLWRD")
+        return f[0], (from_fields(f[1:]) if len(f) > 1 else None)
 
+    # ---- answers to server requests ----
+    async def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        """AT+QLWRDRSP: the answer to a read (``result`` 1 content, 11..15 errors); a long
+        value is sent in parts, index N-1..0 after ``index``."""
+        await self._content_rsp("AT+QLWRDRSP", msgid, result, obj, inst, res, vtype, value,
+                                index)
+
+    async def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
+        """AT+QLWOBSRSP: the answer to an observe (as ``read_rsp``)."""
+        await self._content_rsp("AT+QLWOBSRSP", msgid, result, obj, inst, res, vtype, value,
+                                index)
+
+    async def exec_rsp(self, msgid, result):
+        """AT+QLWEXERSP: the answer to an execute (``result`` 2 changed, 11..14 errors)."""
+        await self._result_rsp("AT+QLWEXERSP", msgid, result)
+
+    async def write_rsp(self, msgid, result):
+        """AT+QLWWRRSP: the answer to a write (``result`` 2 changed, 11..14 errors),
+        AT+QLWRRSP for good once the module answers ERROR to it (the note names it both
+        ways)."""
+        try:
+            await self._result_rsp(self.write_rsp_command, msgid, result)
+            return
+        except CommandError as e:
+            if e.code != -1 or self.write_rsp_command == _QLWRRSP:
+                raise
+        log(30, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
+        self.write_rsp_command = _QLWRRSP
+        await self._result_rsp(_QLWRRSP, msgid, result)
+
+    async def _content_rsp(self, name, msgid, result, obj, inst, res, vtype, value, index):
+        check_int(msgid, 0, 65535, "msgid")
+        if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
+            raise ValueError("result")
+        check_int(obj, -1, 65535, "obj")
+        check_int(inst, -1, 65535, "inst")
+        check_int(res, -1, 65535, "res")
+        check_int(index, 0, 65535, "index")
+        ps = _NO_VALUE if value is None else parts(vtype, value)
+        n = len(ps) - 1
+        for length, piece, quote in ps:
+            await self._deferred(cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
+                name, msgid, result, obj, inst, res, vtype or 1, length), piece, quote,
+                ",%d" % (index + n)), name[2:] + ":", self.timeouts[LOCAL])
+            n -= 1
+
+    async def _result_rsp(self, name, msgid, result):
+        check_int(msgid, 0, 65535, "msgid")
+        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
+            raise ValueError("result")
+        await self._deferred("%s=%d,%d\r" % (name, msgid, result), name[2:] + ":",
+                             self.timeouts[LOCAL])
+
+    # ---- notifications ----
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
-        """Send a notification; returns the message id of the ``report`` URC for CON."""
+        """AT+QLWNOTIFY: send a resource's value (in parts if long) -> the message id of the
+        ``report`` URC for CON (its ``report_ack`` arrives as a URC), None for NON."""
         check_int(obj, 0, 65535, "obj")
         check_int(inst, 0, 65535, "inst")
         check_int(res, -1, 65535, "res")
         check_int(rai, 0, 2, "rai")
-        from .values import parts, cmdv
-
         ps = parts(vtype, value)
         n = len(ps) - 1
-        mid = None
-        for ln, v, q in ps:
-            tail = ",%d,%d,%d" % (n, 1 if con else 0, rai) if rai else ",%d,%d" % (n, 1 if con
-                                                                                  else 0)
-            cmd = cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, ln), v, q, tail)
-            info, _ = await self._d(cmd, timeout_ms, '+QLWURC: "report",')
-            for x in info:
-                mid = _f(x)[1]
+        msgid = None
+        for length, piece, quote in ps:
+            tail = ",%d,%d,%d" % (n, 1 if con else 0, rai) if rai else \
+                ",%d,%d" % (n, 1 if con else 0)
+            info, _ = await self._deferred(
+                cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, length), piece,
+                     quote, tail), "+QLWNOTIFY:", timeout_ms or self.timeouts[NETWORK],
+                capture='+QLWURC: "report",')
+            for line in info:
+                msgid = _fields(line)[1]
             n -= 1
-        return mid if con else None
+        return msgid if con else None
+
+
+_NO_VALUE = ((0, "", '"'),)  # an answer without a value: <len> 0, ""
+
+
+def _cfg_ranges(key):
+    r = CFG_RANGES.get(key) if isinstance(key, str) else None
+    if r is None:
+        raise ValueError("key")
+    return r

@@ -11,7 +11,7 @@ _HEAD = b'+QLWURC: "'
 _FK = (b'read",', "read", 4, b'execute",', "execute", 4, b'observe",', "observe", 5,
        b'write",', "write", 6)
 _V = [0] * 6  # scratch for the int fields (the reader task is the only caller)
-_R = [None] * 11  # scratch for a record's fields: URC(_R) is the one allocation
+_R = [None] * 11  # scratch for a record's fields: URC(*_R) is the one allocation
 UNREADABLE = "unreadable"  # parse(): a request whose message id cannot be read
 
 
@@ -69,7 +69,7 @@ def _rec(kind, msgid, flag, obj, inst, res, vtype, ln, value, index):
     r[8] = value
     r[9] = index
     r[10] = None
-    rec = URC(r)
+    rec = URC(*r)
     r[8] = None  # no reference kept to the value
     return rec
 
@@ -85,7 +85,7 @@ def _malformed(kind, b, i, k):
     j = ints(b, i, k, 1, v)
     if j < 0 or not _in(v[0], 0, 65535) or (j < k and b[j] != 44):
         return UNREADABLE
-    return URC(("malformed", v[0], None, None, None, None, None, None, kind, None, None))
+    return URC("malformed", v[0], None, None, None, None, None, None, kind, None, None)
 
 
 def parse(b, k):

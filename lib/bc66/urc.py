@@ -1,23 +1,9 @@
 """URC records: the note's 18 ``+QLWURC`` kinds as a parse table, plus start-up news."""
+from collections import namedtuple
 
-
-class Rec(tuple):
-    """A tuple whose fields are also attributes, named by ``_F`` (cheaper than namedtuple:
-    ~300 bytes of heap per type instead of ~1.4 KB)."""
-
-    def __getattr__(self, n):
-        try:
-            return self[self._F.index(n)]
-        except ValueError:
-            raise AttributeError(n)
-
-
-class URC(Rec):
-    """kind, msgid, obj, inst, res, flag, vtype, length, value, index, status."""
-
-    _F = ("kind", "msgid", "obj", "inst", "res", "flag", "vtype", "length", "value", "index",
-          "status")
-    index = property(lambda s: s[9])  # not tuple.index
+# A URC record: ``kind`` and the fields that kind has (the others None).
+URC = namedtuple("URC", ("kind", "msgid", "obj", "inst", "res", "flag", "vtype", "length",
+                         "value", "index", "status"))
 
 _NONE = (None,) * 11
 
@@ -89,7 +75,7 @@ def from_fields(f):
             r[8] = r[10] = v
         else:
             r[8 if c in "hq" else _POS.find(c)] = v
-    return URC(r)
+    return URC(*r)
 
 
 def parse(line):
@@ -98,15 +84,15 @@ def parse(line):
         if line.startswith("+QLWURC:"):
             return from_fields(fields(line, 8))
         if line == "REBOOT":
-            return URC(("reboot",) + _NONE[1:])
+            return URC("reboot", *_NONE[1:])
         i = line.find(":")
         if line[:1] == "+" and i > 1:
             k = line[1:i].lower()
             if " %s " % k in OTHER:
                 v = fields(line, i + 1)[0]
                 k = k[3:] if k[0] == "q" else k
-                return URC((k, None, None, None, None, None, None, None, v, None,
-                            v if k[-3:] == "reg" else None))
+                return URC(k, None, None, None, None, None, None, None, v, None,
+                           v if k[-3:] == "reg" else None)
     except ValueError:
         pass
     return None
