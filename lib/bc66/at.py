@@ -156,11 +156,12 @@ class ATEngine(Lines):
         # one writer; one armed deferred result per prefix; no info prefix equal to an
         # armed deferred one (its result would be taken for an info line)
         while True:
-            await self._lock.acquire()
+            lock = self._lock  # (restart() replaces it: a task of the old loop that is
+            await lock.acquire()  # cancelled later must release the one it took)
             earlier = self._armed.get(deferred) or self._armed.get(prefix)
             if earlier is None:
                 break
-            self._lock.release()
+            lock.release()
             if earlier.finished is None:
                 earlier.finished = asyncio.Event()
             await earlier.finished.wait()
@@ -168,7 +169,7 @@ class ATEngine(Lines):
             info, dw = await self._run(cmd, prefix, timeout_ms, deferred, capture, wake,
                                        secret)
         finally:
-            self._lock.release()
+            lock.release()
         if deferred is None:
             return info
         return info, await self._deferred_result(dw, deferred, deferred_timeout_ms)

@@ -41,8 +41,12 @@ _QLWRRSP = "AT+QLWRRSP"
 
 
 def _fields(line):
-    # the fields after the ":" of an answer line
-    return fields(line, line.find(":") + 1)
+    # the fields after the ":" of an answer line; CommandError if they cannot be read
+    # (the line is not shown: it may hold a PSK)
+    try:
+        return fields(line, line.find(":") + 1)
+    except ValueError:
+        raise CommandError(-1, "malformed answer %s" % line[:line.find(":")])
 
 
 def _first_fields(info, cmd):
