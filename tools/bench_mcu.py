@@ -17,8 +17,8 @@ the project frozen, and the 32-bit unix port, both built from ../shared/vendor.
   request (the UART delivers a request in several pieces). Working data = heap in use after
   a collection at the end minus the imported code;
 - smallest heap: the firmware built with each heap (4 KB steps, down from 64 KB) runs the
-  whole ``make demo`` session and, in another run, registers and answers 1,000 mixed
-  requests; the smallest heap where both pass.
+  whole ``make demo`` session and, in another run (the simulator's lenient reading),
+  registers and answers 1,000 mixed requests; the smallest heap where both pass.
 """
 import os
 import subprocess
@@ -139,7 +139,10 @@ def _requests_run(heap, n=1000):
     import re
     import tempfile
     from tools.nodeproc import Firmware
-    sim = Simulator(attach_s=0.2, seed=5, response_timeout_s=10.0)
+    # lenient: the strict reading refuses some instance-read answers of the app's sensor
+    # values (AT+QLWRDRSP ... 5602,4,5,21.22,1 -> Parameter value error), a protocol
+    # question for the node, not a memory one
+    sim = Simulator(attach_s=0.2, seed=5, response_timeout_s=10.0, readings="lenient")
     sim.start()
     fw = Firmware(sim.device, tempfile.mkdtemp(prefix="bench-mcu-"), board="qemu",
                   qemu_heap="%dK" % (heap // 1024)).start()
@@ -153,7 +156,9 @@ def _requests_run(heap, n=1000):
         used = [int(m.group(1)) for m in (re.search(r"stats heap=(\d+)", x) for x in fw.lines)
                 if m]
         return ok, max(used) if used else None
-    except Exception:
+    except Exception as e:  # the bench reports the heap as too small
+        print("bench_mcu: %d KB heap: %s; last lines:\n%s" % (heap // 1024, e,
+                                                              "\n".join(fw.lines[-8:])))
         return False, None
     finally:
         fw.kill()
