@@ -173,6 +173,8 @@ def main():
     ]
     from tools import bench_mcu  # the Cortex-M (QEMU) and 32-bit figures
     rows += bench_mcu.rows()
+    from tools import bench_request_path  # the request path alone on the Cortex-M
+    rows += bench_request_path.rows()
     table = "\n".join("| %s | %s | %s |" % row for row in rows)
     print(table)
     doc = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -182,6 +184,8 @@ def main():
         f.write("| measure | value | target |\n|---|---|---|\n%s\n\n" % table)
         f.write("## How it was measured\n\n%s\n" % __doc__.split("\n", 2)[2])
         f.write("\nCortex-M rows (tools/bench_mcu.py): %s\n" % bench_mcu.__doc__.split("\n", 2)[2])
+        f.write("\nRequest-path rows (tools/bench_request_path.py): %s\n"
+                % bench_request_path.__doc__.split("\n", 2)[2])
         f.write("\n%d warm-up requests, then %d measured of each kind: read 3303/0/5700, "
                 "read 3303/0/-1, write 3303/0/5750, execute 3303/0/5605.\n" % (WARMUP, N))
     print("written to", doc)

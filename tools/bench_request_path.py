@@ -1,0 +1,67 @@
+"""The request path on the Cortex-M alone: instructions and heap per read round trip.
+
+tools/bench_roundtrip.py runs on the QEMU MPS2-AN385 with the project frozen, under
+``-icount shift=0`` (1 us of ticks = 1,000 instructions): the driver, the object model and
+IPSO 3303 answer reads through the production ``transport.Port`` against an in-memory
+module that answers each command at once and sends the next request with its last answer
+line, so nothing else runs (no simulator, no UART byte loop, no bench wakes). The count is
+the node's work plus the in-memory module's (an upper bound for the node). Bytes: heap
+allocated per round trip with the GC off (3 round trips); instructions: 30 round trips
+with the GC on (collections included).
+
+    .venv/bin/python -m tools.bench_request_path [--elf FIRMWARE.elf]
+"""
+import os
+import sys
+
+from tools import mcu, qemu
+
+ROOT = mcu.ROOT
+N = 30
+N_ALLOC = 3
+CASES = (("one", 128, "read one resource, its bytes in one chunk"),
+         ("one", 8, "read one resource, 8 bytes per wake of the reader"),
+         ("instance", 128, "read an instance (3303/0: 5 values), one chunk"))
+
+
+def measure(elf=None):
+    """-> [(description, instructions per round trip, bytes allocated per round trip)]."""
+    with open(os.path.join(ROOT, "tools", "bench_roundtrip.py")) as f:
+        lines = [f.read()]
+    for kind, chunk, _ in CASES:
+        lines.append("us, _ = run(%r, %d, %d)" % (kind, N, chunk))
+        lines.append("_, b = run(%r, %d, %d, True)" % (kind, N_ALLOC, chunk))
+        lines.append("print('RT', us, b)")
+    with qemu.Board(elf=elf, icount=True) as b:
+        out = b.run("\n".join(lines) + "\n", timeout=600)
+    got = [ln.split() for ln in out.splitlines() if ln.startswith("RT ")]
+    if len(got) != len(CASES):
+        raise SystemExit("bench_request_path: unexpected output:\n" + out)
+    return [(desc, int(us) * 1000, int(b)) for (_, _, desc), (_, us, b) in zip(CASES, got)]
+
+
+def rows():
+    """``make bench`` rows: (measure, value, target)."""
+    out = []
+    for desc, insns, alloc in measure():
+        target = "<= 110000" if desc.startswith("read one") else ""
+        out.append(("Cortex-M instructions per round trip: " + desc, "%d" % insns, target))
+        out.append(("Cortex-M heap allocated per round trip: " + desc, "%d B" % alloc, ""))
+    return out
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--elf", help="a firmware built by tools/mcu.py (default: this tree's)")
+    a = ap.parse_args(argv)
+    why = mcu.tools_missing()
+    if why:
+        raise SystemExit("bench_request_path: " + why)
+    for desc, insns, alloc in measure(a.elf):
+        print("%-52s %8d instructions %6d B allocated" % (desc, insns, alloc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

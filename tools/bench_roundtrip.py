@@ -1,0 +1,162 @@
+# MicroPython: the request path measured alone (run by tools/bench_mcu.py on the QEMU
+# Cortex-M3 with the project frozen, or on the unix port). The driver, the object model
+# and the stock objects answer N server reads through the production Port (transport.Port
+# over a pollable stream), against an in-memory module that answers every command at once
+# and sends the next request with its last answer line: nothing else runs, so the clock
+# counts only the node's own work (under QEMU -icount, 1 us = 1,000 instructions).
+#   bench_roundtrip.run(kind, n, chunk) -> (us per round trip, bytes allocated per round trip)
+# kind: "one" (3303/0/5700) or "instance" (3303/0, one answer per readable resource);
+# chunk: bytes the module's UART has for each wake of the reader (128: one chunk per line
+# group, 8: trickled as on a slow wire).
+import asyncio
+import gc
+import io
+import time
+
+from bc66 import transport
+from bc66.modem import BC66
+from lwm2m import ipso
+from lwm2m.objects import Model
+
+_POLL = 3  # MP_STREAM_POLL
+_RD = 1
+_WR = 4
+
+
+class Module(io.IOBase):
+    """The BC66 side in memory: each command written is answered at once; after the last
+    answer of a request (index 0) the next request follows. ``chunk`` bytes are readable
+    per wake of the reader (after a read that found nothing)."""
+
+    def __init__(self, request, n, chunk):
+        self.out = bytearray()
+        self.pos = 0
+        self.chunk = chunk
+        self.gate = chunk  # bytes readable until the next poll
+        # every request line made before the measurement (none is formatted during it)
+        self.requests = [('\r\n+QLWURC: "read",%d,%s\r\n' % (1000 + i, request)).encode()
+                         for i in range(n)]
+        self.left = n
+        self.cmd = bytearray(256)
+        self.cmd_len = 0
+        self.t_us = [0] * (n + 1)  # clock and heap at each request sent
+        self.t_alloc = [0] * (n + 1)
+        self.finished = asyncio.Event()
+
+    def send(self, line):
+        self.out.extend(line)
+
+    def next_request(self):
+        i = len(self.requests) - self.left
+        self.t_us[i] = time.ticks_us()
+        self.t_alloc[i] = gc.mem_alloc()
+        if self.left:
+            self.left -= 1
+            self.send(self.requests[i])
+        else:
+            self.finished.set()
+
+    def readinto(self, buf):
+        n = min(len(buf), len(self.out) - self.pos, self.gate)
+        if n <= 0:
+            self.gate = self.chunk  # the reader waits: by its next wake more bytes came
+            return None
+        buf[:n] = memoryview(self.out)[self.pos:self.pos + n]
+        self.pos += n
+        self.gate -= n
+        if self.pos == len(self.out):
+            self.out = bytearray()
+            self.pos = 0
+        return n
+
+    def write(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        cmd = self.cmd
+        k = self.cmd_len
+        for b in data:
+            if b == 13:
+                self.command(cmd, k)
+                k = 0
+            else:
+                cmd[k] = b
+                k += 1
+        self.cmd_len = k
+        return len(data)
+
+    def command(self, c, k):
+        if c[6] == 82 and c[7] == 68:  # AT+QLWRDRSP=
+            self.send(b"\r\nOK\r\n\r\n+QLWRDRSP: 0\r\n")
+            if c[k - 1] == 48 and c[k - 2] == 44:  # ",0": the last answer of this request
+                self.next_request()
+        else:  # AT, ATE0, AT+CMEE=1
+            self.send(b"\r\nOK\r\n")
+
+    def ioctl(self, req, arg):
+        if req == _POLL:
+            return (arg & _RD if self.pos < len(self.out) else 0) | (arg & _WR)
+        return 0
+
+
+async def _measure(request, n, chunk, alloc):
+    module = Module(request, n + 2, chunk)
+    modem = BC66(transport.Port(module))
+    model = Model(modem)
+    t = ipso.temperature(model)
+    t.update(21.5)
+    modem.on_urc = model.take
+    await modem.start()
+    task = asyncio.create_task(model.serve())
+    gc.collect()
+    if alloc:
+        gc.disable()
+    module.next_request()
+    await module.finished.wait()
+    gc.enable()
+    task.cancel()
+    await modem.stop()
+    await asyncio.sleep_ms(0)  # the cancelled task ends here
+    # after two warm-up requests (the first loads the request parser)
+    return (time.ticks_diff(module.t_us[-1], module.t_us[2]) // n,
+            (module.t_alloc[-1] - module.t_alloc[2]) // n)
+
+
+def run(kind, n, chunk, alloc=False):
+    """-> (microseconds, bytes allocated) per read round trip; ``alloc``: with the GC off
+    (the bytes figure; the time then leaves out collections), else with it on."""
+    request = "3303,0,5700" if kind == "one" else "3303,0,-1"
+    return asyncio.run(_measure(request, n, chunk, alloc))
+
+
+async def _wait_costs(n):
+    # heap per timed wait: asyncio.wait_for_ms on an Event against the engine's Waiter
+    from bc66.at import Waiter
+    ev = asyncio.Event()
+    w = Waiter()
+
+    async def setter():
+        while True:
+            await asyncio.sleep_ms(0)
+            ev.set()
+            w.wake()
+    t = asyncio.create_task(setter())
+    await asyncio.sleep_ms(0)
+    gc.collect()
+    gc.disable()
+    a0 = gc.mem_alloc()
+    for _ in range(n):
+        await asyncio.wait_for_ms(ev.wait(), 1000)
+        ev.clear()
+    a1 = gc.mem_alloc()
+    for _ in range(n):
+        await w.sleep(1000)
+    a2 = gc.mem_alloc()
+    gc.enable()
+    t.cancel()
+    await asyncio.sleep_ms(0)
+    return (a1 - a0) // n, (a2 - a1) // n
+
+
+def wait_costs(n=20):
+    """-> (bytes per asyncio.wait_for_ms(event.wait()), bytes per Waiter.sleep) wait."""
+    return asyncio.run(_wait_costs(n))
