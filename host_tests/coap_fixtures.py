@@ -47,7 +47,7 @@ def coap_node(tmp_path):
     made = []
 
     def start(port, sim_opts=None, **over):
-        opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=5.0, coap=True,
+        opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=20.0, coap=True,
                     transcript=str(tmp_path / "bc66.log"))
         opts.update(sim_opts or {})
         sim = Simulator(**opts).start()
@@ -64,12 +64,12 @@ def coap_node(tmp_path):
         x.stop()
 
 
-def client_id(w, start=0, timeout=30):
+def client_id(w, start=0, timeout=60):
     """Wait for Wakaama's registration line -> the client number it gave."""
     return int(w.wait_line(REGISTERED, timeout=timeout, start=start).group(1))
 
 
-def ask(w, command, pattern, timeout=10):
+def ask(w, command, pattern, timeout=30):
     """Send one Wakaama command, wait for an output line matching ``pattern`` after it ->
     (match, the output since the command)."""
     mark = w.mark()
@@ -110,22 +110,22 @@ class UdpProxy:
         while self._running:
             try:
                 data, addr = self.front.recvfrom(65536)
-            except OSError:
+                self.client = addr
+                self.up.append((data, self.drop_up))
+                if not self.drop_up:
+                    self.back.sendto(data, self.server)
+            except OSError:          # closed
                 return
-            self.client = addr
-            self.up.append((data, self.drop_up))
-            if not self.drop_up:
-                self.back.sendto(data, self.server)
 
     def _pump_down(self):
         while self._running:
             try:
                 data, _ = self.back.recvfrom(65536)
+                self.down.append((data, self.drop_down))
+                if not self.drop_down and self.client:
+                    self.front.sendto(data, self.client)
             except OSError:
                 return
-            self.down.append((data, self.drop_down))
-            if not self.drop_down and self.client:
-                self.front.sendto(data, self.client)
 
     def close(self):
         self._running = False
@@ -158,7 +158,7 @@ class ScriptedServer:
         self.mid = 1000
         self.updates = []
 
-    def recv(self, timeout=10.0):
+    def recv(self, timeout=30.0):
         self.sock.settimeout(timeout)
         data, self.client = self.sock.recvfrom(65536)
         return Message.decode(data, self.client)

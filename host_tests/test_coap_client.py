@@ -25,10 +25,10 @@ def start(sim_factory, srv, lifetime=60, cfg=(), **kw):
     assert c.cmd('AT+QLWCONFIG=0,"127.0.0.1",%d,"urn:imei:1",%d,3' % (srv.port, lifetime)) \
         == ["OK"]
     assert c.cmd("AT+QLWADDOBJ=3303,0,2,5700,5701") == ["OK"]
-    assert c.wait_line("+QLWADDOBJ") == "+QLWADDOBJ: 0"
+    assert c.wait_line("+QLWADDOBJ", timeout=20) == "+QLWADDOBJ: 0"
     assert c.cmd("AT+QLWREG") == ["OK"]
     reg = srv.accept_registration()
-    assert c.wait_line("+QLWREG") == "+QLWREG: 0"
+    assert c.wait_line("+QLWREG", timeout=20) == "+QLWREG: 0"
     return sim, c, reg
 
 
@@ -51,36 +51,36 @@ def test_updates_carry_what_changed(sim_factory):
         m = next_to(srv, "rd/5")
         assert m.opt.uri_query == ("lt=200",) and m.payload == b""
         srv.reply(m, Code.CHANGED)
-        assert c.wait_line("+QLWUPDATE: 0") == "+QLWUPDATE: 0,%d" % mid
+        assert c.wait_line("+QLWUPDATE: 0", timeout=20) == "+QLWUPDATE: 0,%d" % mid
         # binding
         c.cmd("AT+QLWUPDATE=1,0")
         m = next_to(srv, "rd/5")
         assert m.opt.uri_query == ("b=U",)
         srv.reply(m, Code.CHANGED)
-        assert c.wait_line("+QLWUPDATE: 0").startswith("+QLWUPDATE: 0,")
+        assert c.wait_line("+QLWUPDATE: 0", timeout=20).startswith("+QLWUPDATE: 0,")
         # an object added / deleted: the update lists every object (note 5.7.2.3)
         c.cmd("AT+QLWADDOBJ=3316,0,1,5700")
         m = next_to(srv, "rd/5")
         assert int(m.opt.content_format) == 40
         assert m.payload.decode() == "</1/0>,</3/0>,</3303/0>,</3316/0>"
         srv.reply(m, Code.CHANGED)
-        assert c.wait_line('+QLWURC: "ping"') == '+QLWURC: "ping",0'
+        assert c.wait_line('+QLWURC: "ping"', timeout=20) == '+QLWURC: "ping",0'
         c.cmd("AT+QLWDELOBJ=3316")
         m = next_to(srv, "rd/5")
         assert m.payload.decode() == "</1/0>,</3/0>,</3303/0>"
         srv.reply(m, Code.CHANGED)
-        assert c.wait_line('+QLWURC: "ping"') == '+QLWURC: "ping",0'
+        assert c.wait_line('+QLWURC: "ping"', timeout=20) == '+QLWURC: "ping",0'
         # the server forgot us: 4.04 -> "ping",14 and the module registers again
         m = next_to(srv, "rd/5")
         srv.reply(m, Code.NOT_FOUND)
-        assert c.wait_line('+QLWURC: "ping"', timeout=5) == '+QLWURC: "ping",14'
+        assert c.wait_line('+QLWURC: "ping"', timeout=20) == '+QLWURC: "ping",14'
         srv.accept_registration()
-        assert c.wait_line("+QLWREG") == "+QLWREG: 0"
+        assert c.wait_line("+QLWREG", timeout=20) == "+QLWREG: 0"
         # de-registration deletes the registration the server made
         assert c.cmd("AT+QLWDEREG") == ["OK"]
         m = next_to(srv, "rd/5", Code.DELETE)
         srv.reply(m, Code.DELETED)
-        assert c.wait_line("+QLWDEREG") == "+QLWDEREG: 0"
+        assert c.wait_line("+QLWDEREG", timeout=20) == "+QLWDEREG: 0"
     finally:
         srv.close()
 
@@ -90,10 +90,10 @@ def observe(srv, c, path="3303/0/5700"):
     o = Message(code=Code.GET, uri_path=tuple(path.split("/")), observe=0)
     o.mtype, o.mid, o.token = CON, srv.mid, b"\x0b\x5e"
     srv.send(o)
-    urc = c.wait_line('+QLWURC: "observe"')
+    urc = c.wait_line('+QLWURC: "observe"', timeout=20)
     mid = int(urc.split(",")[1])
     assert c.cmd("AT+QLWOBSRSP=%d,1,3303,0,5700,4,4,21.5,0" % mid) == ["OK"]
-    assert c.wait_line("+QLWOBSRSP") == "+QLWOBSRSP: 0"
+    assert c.wait_line("+QLWOBSRSP", timeout=20) == "+QLWOBSRSP: 0"
     while True:
         r = srv.recv()
         if r.mtype == ACK and r.mid == o.mid:
@@ -118,27 +118,27 @@ def test_notifications_con_non_and_reset(sim_factory):
         o = observe(srv, c)
         # CON: the message id is the report's, the ACK gives report_ack 0
         assert c.cmd('AT+QLWNOTIFY=3303,0,5700,4,4,22.5,0,1') == ["OK"]
-        mid = int(c.wait_line('+QLWURC: "report"').split(",")[1])
+        mid = int(c.wait_line('+QLWURC: "report"', timeout=20).split(",")[1])
         n = notification(srv)
         assert (n.mtype, n.mid, n.token, n.opt.observe, n.payload) == \
             (CON, mid, o.token, 1, b"22.5")
         ack = Message(code=Code.EMPTY)
         ack.mtype, ack.mid, ack.token = ACK, n.mid, b""
         srv.send(ack)
-        assert c.wait_line('+QLWURC: "report_ack"') == '+QLWURC: "report_ack",0,%d' % mid
+        assert c.wait_line('+QLWURC: "report_ack"', timeout=20) == '+QLWURC: "report_ack",0,%d' % mid
         # NON
         assert c.cmd('AT+QLWNOTIFY=3303,0,5700,4,4,23.5,0,0') == ["OK"]
-        assert c.wait_line("+QLWNOTIFY") == "+QLWNOTIFY: 0"
+        assert c.wait_line("+QLWNOTIFY", timeout=20) == "+QLWNOTIFY: 0"
         n = notification(srv)
         assert (n.mtype, n.opt.observe, n.payload) == (NON, 2, b"23.5")
         # a reset cancels the observation: report_ack 9 (Reset)
         c.cmd('AT+QLWNOTIFY=3303,0,5700,4,4,24.5,0,1')
-        mid = int(c.wait_line('+QLWURC: "report"').split(",")[1])
+        mid = int(c.wait_line('+QLWURC: "report"', timeout=20).split(",")[1])
         n = notification(srv)
         rst = Message(code=Code.EMPTY)
         rst.mtype, rst.mid, rst.token = RST, n.mid, b""
         srv.send(rst)
-        assert c.wait_line('+QLWURC: "report_ack"') == '+QLWURC: "report_ack",9,%d' % mid
+        assert c.wait_line('+QLWURC: "report_ack"', timeout=20) == '+QLWURC: "report_ack",9,%d' % mid
         assert (3303, 0, 5700) not in sim.network.observations
     finally:
         srv.close()
@@ -148,7 +148,7 @@ def transmissions(srv, c, sim):
     """Send one CON notification the server never acknowledges -> arrival times."""
     observe(srv, c)
     c.cmd('AT+QLWNOTIFY=3303,0,5700,4,4,22.5,0,1')
-    mid = int(c.wait_line('+QLWURC: "report"').split(",")[1])
+    mid = int(c.wait_line('+QLWURC: "report"', timeout=20).split(",")[1])
     times = []
     while True:
         m = srv.recv()
@@ -158,7 +158,7 @@ def transmissions(srv, c, sim):
                 break
         elif m.code != Code.CONTENT:
             srv.reply(m, Code.CHANGED)
-    assert c.wait_line('+QLWURC: "report_ack"', timeout=10) == \
+    assert c.wait_line('+QLWURC: "report_ack"', timeout=20) == \
         '+QLWURC: "report_ack",1,%d' % mid
     return [b - a for a, b in zip(times, times[1:])]
 
@@ -190,7 +190,7 @@ def test_buffered_access_mode(sim_factory):
         get = Message(code=Code.GET, uri_path=("3303", "0", "5701"))
         get.mtype, get.mid, get.token = CON, srv.mid, b"\x42"
         srv.send(get)
-        assert c.wait_line('+QLWURC: "buffer"') == '+QLWURC: "buffer"'
+        assert c.wait_line('+QLWURC: "buffer"', timeout=20) == '+QLWURC: "buffer"'
         lines = c.cmd("AT+QLWRD")
         assert lines[0].startswith('+QLWRD: 0,"read",') and lines[-1] == "OK"
         mid = int(lines[0].split(",")[2])

@@ -23,7 +23,7 @@ def test_formats_codes_and_builtins(coap_node):
         links = reg.payload.decode().split(",")
         assert links[:2] == ["</1/0>", "</3/0>"]
         assert {"</3303/0>", "</3316/0>", "</19/0>", "</19/1>"} <= set(links)
-        fw.wait_log(r"node: registered", timeout=20)
+        fw.wait_log(r"node: registered", timeout=60)
 
         # no Accept: plain text for one resource
         r = srv.request(Code.GET, "3303/0/5700")

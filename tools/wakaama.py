@@ -128,7 +128,7 @@ class Wakaama:
                                        % (what, timeout, "\n".join(self.lines[-20:])))
                 self._cv.wait(min(left, 0.2))
 
-    def command(self, line, timeout=10.0):
+    def command(self, line, timeout=30.0):
         """Send one command and wait for the prompt that follows it."""
         with self._cv:
             n = self._prompts
@@ -136,7 +136,7 @@ class Wakaama:
         self.proc.stdin.flush()
         self._wait(lambda: self._prompts > n, timeout, "prompt after %r" % line)
 
-    def wait_line(self, pattern, timeout=10.0, start=0):
+    def wait_line(self, pattern, timeout=30.0, start=0):
         """Wait for an output line matching ``pattern`` (regex) at index >= start -> match."""
         rx = re.compile(pattern)
         found = []

@@ -462,7 +462,7 @@ class CoapLink:
         if not self._reg_done.is_set():
             # the server may ask as soon as it sent 2.01, before our registration finished
             try:
-                await asyncio.wait_for(self._reg_done.wait(), 1.0)
+                await asyncio.wait_for(self._reg_done.wait(), 5.0)
             except asyncio.TimeoutError:
                 pass
         with self.sim.lock:
