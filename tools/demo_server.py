@@ -42,7 +42,7 @@ def run_wakaama(workdir, quiet=False, board="unix"):
           % (w.port, board))
     c = [0]
 
-    def ask(cmd, pattern, timeout=10):
+    def ask(cmd, pattern, timeout=30):
         mark = w.mark()
         w.command(cmd % c[0])
         w.wait_line(pattern, timeout=timeout, start=mark)
@@ -50,7 +50,7 @@ def run_wakaama(workdir, quiet=False, board="unix"):
 
     try:
         def register():
-            m = w.wait_line(r"New client #(\d+) registered", timeout=40)
+            m = w.wait_line(r"New client #(\d+) registered", timeout=120)
             c[0] = int(m.group(1))
             objs = w.wait_line(r"objects: (.*)", start=0).group(1)
             return "client #%d, objects %s" % (c[0], objs.strip(", "))
