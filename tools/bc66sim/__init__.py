@@ -10,7 +10,8 @@ In-process (pytest fixtures ``sim`` / ``sim_factory`` in host_tests/sim_fixtures
                     sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                     imei="867997030052996", ip="100.88.40.249", rssi=24,
                     response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                    cmee=1, boot_s=0.05, tmobile=False, readings="strict")
+                    cmee=1, boot_s=0.05, tmobile=False, readings="strict",
+                    rrc_inactivity_s=20.0)
     # readings: how the module reads the points the note leaves open, "strict" (default),
     # "lenient" or {name: value, "base": value}: tools/bc66sim/readings.py
     # tmobile=True: a T-Mobile USIM (note 3.4 case 1): on the first boot with an empty
@@ -39,6 +40,11 @@ State and observation:
                                 .value (str/bytes/int/float/bool) .index .con .rai
                                 .msgid (report id, CON only) .acked (None/True/False) .path
     sim.update_count            automatic/server/object-list updates ("ping") so far
+    sim.reg_attempts            [(server "bootstrap"/"lwm2m", ok)] per registration attempt
+    sim.radio_connected, sim.radio_s, sim.radio_releases [(how, s)]   RRC connection:
+                                released after rrc_inactivity_s (Simulator arg, default
+                                20 module-s) or by RAI (radio.py); deep sleep waits for it
+    sim.light_asleep, sim.light_sleeps   light sleep (AT+QSCLK=2; UART wakes it)
     sim.reboots                 reboots done through the control API / faults
     sim.transcript.lines        the transcript so far (list of str)
     sim.nvram.data              {"config", "cfg", "objects", "context"}
@@ -72,6 +78,11 @@ AT+QLWADDOBJ is answered by the module itself with result 13 (no URC).
     sim.server.factory_reset()                +QLWURC: "factory_reset",0 then reboot
                                               (access_mode 1: buffered, no reboot)
     sim.server.bootstrap_request_trigger()    URC then a new registration (+QLWREG: 0)
+    sim.server.bootstrap(host, port, lifetime=30)  server-initiated bootstrap: the 5.3 URCs,
+                                              then a registration to host:port
+    Built-in objects (3.2.1, builtins.py) are answered by the module: reads of 1/0, 3/0,
+    4/0; writes of 1/0/1, 1/0/2, 1/0/3, 1/0/7 emit lifetime/min_period/max_period/
+    binding_changed; Response.auto is True.
     Response: .kind .msgid .result (1 content, 2 changed, 11..15 errors, 13 not found)
               .values [(obj, inst, res, vtype, value)] (all parts until index 0)
               .value (first value) .ok .auto (answered by the module: auto_ack, builtins)
@@ -96,6 +107,10 @@ case-insensitive ("AT+QLWREG", "AT+QLWNOTIFY=").
     reboot(after_cmd=None, when="before"|"mid"|"after", once=True, ...)
                                                     None: reboot now
     fail_registration(n=1)                          next n registrations: +QLWREG: 1
+    fail_attempts(n=1, server=None)                 queue n failed attempts ("bootstrap"/
+                                                    "lwm2m"/any): retries, fallback (3.3);
+                                                    sim.reg_attempts [(server, ok)]
+    create_error(n=1)                               next n AT+QLWREG: +CME ERROR: 34
     fail_update(n=1)                                next n updates: "ping",4, then the module
                                                     registers again by itself (3.3 case 3)
     network_lost() / network_resumed()              +QLWURC: "lwstatus",0 / 1

@@ -56,6 +56,7 @@ class DataCommands:
             value = P.decode_value(vtype, ln, a[7], self.strict("float_len"))
             part = (obj, inst, res, vtype, value)
         self.sim.network.respond(kind_of[name], mid, result, part, index)
+        self.radio.uplink()
         self.defer(self.short_s, "+%s: 0" % name)
 
     def c_qlwrdrsp(self, kind, a):
@@ -73,6 +74,7 @@ class DataCommands:
         if result not in P.WRITE_RESULTS:
             raise CmeError(P.E_VALUE)
         self.sim.network.respond(req, mid, result, None, 0)
+        self.radio.uplink()
         self.defer(self.short_s, "+%s: 0" % name)
 
     def c_qlwwrrsp(self, kind, a):
@@ -109,6 +111,7 @@ class DataCommands:
             self.defer(self.short_s, "+QLWNOTIFY: 0")
             return
         parts, self._parts = self._parts, []
+        self.radio.uplink(rai)
         if not con:
             self.defer(self.short_s, "+QLWNOTIFY: 0")
             self.defer(self.short_s, lambda: self.sim.network.notify(parts, False, None))
@@ -128,6 +131,8 @@ class DataCommands:
             if gen != self.boots:
                 return
             self._inflight -= 1
+            if status == 0:
+                self.radio.downlink()
             for p in parts:
                 p.acked = status == 0
             self.emit('+QLWURC: "report_ack",%d,%d' % (status, mid))

@@ -49,6 +49,8 @@ class Faults:
         self.split = None        # (rng, p, gap_s)
         self.cmd_rules = []      # error/omit/delay/reboot
         self.reg_failures = 0    # remaining registrations that end in +QLWREG: 1
+        self.attempt_failures = []  # per registration attempt: "bootstrap"/"lwm2m"/None
+        self.create_errors = 0   # remaining AT+QLWREG answered +CME ERROR: 34
         self.update_failures = 0  # remaining updates that fail (ping 4, then re-register)
         self.report_ack_losses = 0
         self.report_ack_loss_rule = None
@@ -166,6 +168,34 @@ class Faults:
         with self._lock:
             if self.update_failures > 0:
                 self.update_failures -= 1
+                return True
+        return False
+
+    def fail_attempts(self, n=1, server=None):
+        """Queue n failures of registration attempts to `server` ("bootstrap", "lwm2m",
+        None: any): each attempt fails (times out) when the head of the queue names its
+        server. The module retries by itself (note 3.3) before it reports +QLWREG: 1."""
+        with self._lock:
+            self.attempt_failures += [server] * n
+
+    def take_attempt_failure(self, server):
+        with self._lock:
+            q = self.attempt_failures
+            if q and q[0] in (None, server):
+                del q[0]
+                return True
+        return False
+
+    def create_error(self, n=1):
+        """The next n AT+QLWREG are refused with +CME ERROR: 34 (chapter 6: "Create lwm2m
+        error": the module could not create its client)."""
+        with self._lock:
+            self.create_errors += n
+
+    def take_create_error(self):
+        with self._lock:
+            if self.create_errors > 0:
+                self.create_errors -= 1
                 return True
         return False
 

@@ -8,10 +8,10 @@ import time
 
 from . import atparse as P
 from .atparse import CmeError, AtError, to_int
+from .builtins import BUILTIN_OBJECTS
 from .datacmds import DataCommands, Notification  # noqa: F401
 from .nvram import CFG_DEFAULTS, CFG_RANGES
 
-BUILTIN_OBJECTS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 13, 16, 3353)
 MAX_OBJECTS, MAX_INSTANCES, MAX_RESOURCES = 15, 4, 14
 CFG_ORDER = list(CFG_DEFAULTS)
 
@@ -38,11 +38,15 @@ class LwM2M(DataCommands):
         self.network_ok = True
         self.lifetime = None
         self.binding = "UQ"
+        self.min_period, self.max_period = 1, 3600   # Server object 1/0/2, 1/0/3
         self.bs_connected = False
+        self.disabled = False      # the server executed 1/0/4: registering is refused (7)
         self._update_h = None
         self._update_pending = False
         self._last_update = time.monotonic()
         self._reg_waiting = False
+        self._reg_steps, self._reg_tries = None, 0
+        self.prev_config = None    # the configuration before <BS_enabled> changed
         self._parts = []
         self.buffer = []
         self.eff = {k: list(v) for k, v in self.nv["cfg"].items()}
@@ -65,11 +69,13 @@ class LwM2M(DataCommands):
         self._parts = []
         self.buffer = []
         self._reg_waiting = False
+        self._reg_steps, self._reg_tries = None, 0
         self.sim.network.forget("module rebooted")
         if cold:
             self.state = 0
             self.network_ok = True
             self.bs_connected = False
+            self.disabled = False
         else:
             self.state = 7 if was in (2, 6, 7) else (0 if was in (1, 3) else was)
 
@@ -123,43 +129,138 @@ class LwM2M(DataCommands):
         return self.state in (1, 3, 6) or bool(self._parts)
 
     # ---- registration -----------------------------------------------------------------
-    def _start_register(self):
+    def _start_register(self, resume=False):
+        """The module registers by itself (auto_reg, after a failed update or recovery,
+        after "disable"); resume: start at the LwM2M server the bootstrap gave (3.3)."""
         self.state = 1
+        self._reg_steps = self._reg_plan(resume)
         if not self.attached:
             self._reg_waiting = True
             return
         self._send_register()
 
+    def _reg_plan(self, resume):
+        # note 3.3: each server is tried twice ("it will retry to register ... again");
+        # a failed LwM2M server falls back to the bootstrap server (cases 2-4); +QLWREG: 1
+        # when the bootstrap server fails (case 1) or there is none to fall back to
+        if self.nv["config"] and self.nv["config"][0] == 1:
+            return ["lwm2m", "bootstrap", "lwm2m"] if resume and self.bs_connected else \
+                ["bootstrap", "lwm2m", "bootstrap", "lwm2m"]
+        return ["lwm2m"]
+
     def _send_register(self):
+        """Start the next attempt of the plan: the bootstrap server (modelled here, reg_s)
+        or the LwM2M server (through sim.network: the in-process model or CoAP)."""
+        if self._reg_steps is None:
+            self._reg_steps = self._reg_plan(False)
         gen = self.boots
-        self.sim.network.register(lambda status: gen == self.boots
-                                  and self._register_done(status))
+
+        def done(status):
+            if gen == self.boots:
+                self._register_done(status)
+        if self._reg_steps[0] == "bootstrap":
+            self.sim.later(self.reg_s, lambda: done(0))
+        else:
+            self.sim.network.register(done)
 
     def _register_done(self, status=0):
+        """One registration attempt ended (<status_code> from the network): success,
+        retry after the CoAP retransmission time, fall back, or +QLWREG: 1."""
         if self.state != 1:
             return
-        if status or self.sim.faults.take_reg_failure() or not self.network_ok or self.cfun != 1:
-            self.state = 0
-            self.sim.network.forget("registration failed")
-            self.emit("+QLWREG: 1")
-            self._save_ctx(False)
-            return
-        cfg = self.nv["config"]
-        lines = []
-        if cfg[0] == 1:
+        if self._reg_steps is None:
+            self._reg_steps = self._reg_plan(False)
+        if self.sim.faults.take_reg_failure() or not self.network_ok or self.cfun != 1:
+            return self._register_failed()
+        server = self._reg_steps[0]
+        ok = status == 0 and not self.sim.faults.take_attempt_failure(server)
+        self.radio.uplink()
+        if ok:
+            self.radio.downlink()
+        self.sim.reg_attempts.append((server, ok))
+        gen = self.boots
+
+        def next_attempt(delay):
+            self.sim.later(delay, lambda: gen == self.boots and self._send_register())
+        if not ok:
+            self.sim.event("registration attempt to the %s server failed" % server)
+            self._reg_tries += 1
+            if self._reg_tries < 2:
+                return next_attempt(self._retransmit_s())
+            self._reg_tries = 0
+            self._reg_steps.pop(0)
+            if server == "bootstrap" or not self._reg_steps:
+                return self._register_failed(self._retransmit_s())
+            return next_attempt(self._retransmit_s())
+        self._reg_tries = 0
+        self._reg_steps.pop(0)
+        if server == "bootstrap":
             lt = self.bs_lifetime
-            lines += ['+QLWURC: "lifetime_changed",%d' % lt, '+QLWURC: "min_period_changed",1',
-                      '+QLWURC: "max_period_changed",3600', '+QLWURC: "binding_changed","UQ"',
-                      '+QLWURC: "bs_finished"']
+            self.min_period, self.max_period, self.binding = 1, 3600, "UQ"
+            self.emit_lines(['+QLWURC: "lifetime_changed",%d' % lt,
+                             '+QLWURC: "min_period_changed",1',
+                             '+QLWURC: "max_period_changed",3600',
+                             '+QLWURC: "binding_changed","UQ"', '+QLWURC: "bs_finished"'])
             self.bs_connected = True
-        else:
-            lt = cfg[4]
-        self.lifetime = lt
+            self.lifetime = lt
+            return next_attempt(self.reg_s)
+        if not self.bs_connected:
+            self.lifetime = self.nv["config"][4]
+        self._reg_steps = None
+        self.prev_config = None
         self.state = 2
-        self.emit_lines(lines + ["+QLWREG: 0"])
+        self.emit("+QLWREG: 0")
         self._save_ctx(True)
         self._schedule_update()
         self.sim.server.on_online()
+
+    def server_bootstrap(self, host, port, lifetime):
+        """Server-initiated bootstrap (3.1.1): the bootstrap server writes the LwM2M server
+        account and finishes; the module reports it as in 5.3 and registers there."""
+        self.sim.network.forget("bootstrapped by the server")
+        self._cancel_update()
+        self.bs_server = (host, port)
+        self.bs_connected = True
+        self.lifetime = lifetime
+        self.min_period, self.max_period, self.binding = 1, 3600, "UQ"
+        self.emit_lines(['+QLWURC: "lifetime_changed",%d' % lifetime,
+                         '+QLWURC: "min_period_changed",1', '+QLWURC: "max_period_changed",3600',
+                         '+QLWURC: "binding_changed","UQ"', '+QLWURC: "bs_finished"'])
+        self.state = 1
+        self._reg_steps = ["lwm2m"]
+        self._send_register()
+
+    def _retransmit_s(self):
+        t, n = self.cfg("retransmit")
+        return P.retransmit_total(t, n, self.cfg("retransmit_mode")[0])
+
+    def _register_failed(self, delay=0.0):
+        def fail():
+            if self.state != 1:
+                return
+            self.state = 0
+            self._reg_steps = None
+            self._reg_tries = 0
+            self.sim.network.forget("registration failed")
+            self.emit("+QLWREG: 1")
+            self._save_ctx(False)
+        if delay:
+            gen = self.boots
+            self.sim.later(delay, lambda: gen == self.boots and fail())
+        else:
+            fail()
+
+    def set_lifetime(self, v):
+        """A new registration lifetime (AT+QLWUPDATE=0 or a server write of 1/0/1): the
+        update timer restarts; AT+QLWCONFIG? shows it under the config_after_update
+        reading."""
+        self.lifetime = v
+        self._save_ctx(True)
+        if self.strict("config_after_update") and self.nv["config"]:
+            cfg = list(self.nv["config"])
+            cfg[4] = v
+            self.nv["config"] = cfg
+        self._schedule_update()
 
     def _save_ctx(self, registered):
         self.nv["context"] = {"registered": registered, "lifetime": self.lifetime,
@@ -191,15 +292,19 @@ class LwM2M(DataCommands):
             return
         gen = self.boots
         self.sim.network.update(lambda status: gen == self.boots
-                                and self._ping_done(status), objects=objects)
+                                and self._ping_done(status, automatic), objects=objects)
 
-    def _ping_done(self, status):
+    def _ping_done(self, status, automatic=False):
         if self.state != 2:
             return
         if status == 0 and self.sim.faults.take_update_failure():
             status = 4
         if status == 0 and not self.network_ok:
             status = 1
+        # 4.2.2 <rai_enable>: "automatic update registration packet with RAI flag 2"
+        self.radio.uplink(2 if automatic and self.cfg("rai_enable")[0] else 0)
+        if status == 0:
+            self.radio.downlink()
         self.emit('+QLWURC: "ping",%d' % status)
         self.sim.update_count += 1
         if status not in (0, 1):
@@ -207,7 +312,7 @@ class LwM2M(DataCommands):
             # if that fails too it reports +QLWREG: 1
             self._cancel_update()
             self._save_ctx(False)
-            self._start_register()
+            self._start_register(resume=True)
             return
         self._schedule_update()
         self.sim.server.on_online()
@@ -220,8 +325,13 @@ class LwM2M(DataCommands):
             self.state = 0
             self._save_ctx(False)
             self.emit('+QLWURC: "recovered",3')
+            if self.cfg("recovery_mode")[0] == 0:
+                # 3.3 case 4: "If recovery fails, the module will re-register LwM2M Server"
+                self._start_register(resume=True)
             return
         self.state = 2
+        self.radio.uplink()
+        self.radio.downlink()
         self.emit('+QLWURC: "recovered",0')
         self.sim.server.on_online()
         if self._update_pending:
@@ -242,6 +352,7 @@ class LwM2M(DataCommands):
     # ---- delivery of server requests --------------------------------------------------
     def deliver(self, urc_data):
         """A server request reaches the module: push it, or buffer it (access_mode 1)."""
+        self.radio.downlink()
         if self.cfg("access_mode")[0] == 1:
             empty = not self.buffer
             self.buffer.append(urc_data)
@@ -271,10 +382,15 @@ class LwM2M(DataCommands):
 
     def c_qlwconfig(self, kind, a):
         if kind == "read":
+            # 4.2.1: two lines "When the setting of <BS_enabled> has been changed (then the
+            # previous configuration, until the next registration), or when bootstrap
+            # connection mode is configured and the LwM2M server is also connected"
             cfg = self.nv["config"]
             if cfg:
                 self._resp.append("+QLWCONFIG:" + self._fmt_config(cfg))
-                if self.bs_connected and cfg[0] == 1:
+                if self.prev_config:
+                    self._resp.append("+QLWCONFIG:" + self._fmt_config(self.prev_config))
+                elif self.bs_connected:
                     srv = [0, self.bs_server[0], self.bs_server[1]] + list(cfg[3:])
                     srv[4] = self.lifetime or cfg[4]
                     self._resp.append("+QLWCONFIG:" + self._fmt_config(srv))
@@ -309,6 +425,9 @@ class LwM2M(DataCommands):
                 raise CmeError(P.E_VALUE)
             if not pid or len(pid) > 150 or len(psk) > 256 or not psk:
                 raise CmeError(P.E_VALUE)
+        old = self.nv["config"]
+        if old and old[0] != bs:
+            self.prev_config = list(old)
         self.nv["config"] = [bs, host, port, ep, lt, sec, pid, psk]
         self.bs_connected = False
 
@@ -353,6 +472,10 @@ class LwM2M(DataCommands):
             self._need_idle()
         if not self.nv["config"]:
             raise CmeError(P.E_OTHER)
+        if self.disabled:                 # 4.3.15: disabled "for a certain period of time"
+            raise CmeError(P.E_DISABLE)
+        if self.sim.faults.take_create_error():
+            raise CmeError(P.E_CREATE)
         if self.cfun != 1:
             if not self.strict("reg_cfun0"):
                 raise CmeError(P.E_NOTREADY)
@@ -361,6 +484,7 @@ class LwM2M(DataCommands):
             return
         self._cancel_update()
         self.state = 1
+        self._reg_steps = self._reg_plan(False)
         if self.attached:
             self.defer(0, self._send_register)
         else:
@@ -387,6 +511,8 @@ class LwM2M(DataCommands):
             if not self.network_ok:
                 self.emit("+QLWUPDATE: 1,%d" % mid)
                 return
+            self.radio.uplink()
+            self.radio.downlink()
             if mode == 0:
                 self.sim.network.update(applied, lifetime=v)
             else:
@@ -395,13 +521,11 @@ class LwM2M(DataCommands):
         def applied(status):
             if self.state != 2 or gen != self.boots:
                 return
+            if status == 0:
+                self.radio.uplink()
+                self.radio.downlink()
             if status == 0 and mode == 0:
-                self.lifetime = v
-                self._save_ctx(True)
-                if self.strict("config_after_update") and self.nv["config"]:
-                    cfg = list(self.nv["config"])
-                    cfg[4] = v
-                    self.nv["config"] = cfg
+                self.set_lifetime(v)
             elif status == 0:
                 self.binding = "UQ" if v else "U"
             self._schedule_update()
@@ -422,6 +546,8 @@ class LwM2M(DataCommands):
         def done(status):
             if gen != self.boots:
                 return
+            self.radio.uplink()
+            self.radio.downlink()
             self.state = 4
             self._cancel_update()
             self._save_ctx(False)

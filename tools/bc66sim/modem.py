@@ -12,6 +12,7 @@ from .lwm2m import LwM2M
 BANNER = ["F1: 0000 0000", "V0: 0000 0000 [0001]", "00: 0000 0000",
           "U0: 0000 0001 [0000]", "T0: 0000 001E", "Leaving the BROM"]
 MAX_LINE = 4096
+LIGHT_AFTER_S = 1.0    # idle module-seconds before light sleep (without sleep_after_s)
 
 # command name -> method; kinds are set/read/test/exec/basic
 BASE_COMMANDS = {
@@ -21,6 +22,19 @@ BASE_COMMANDS = {
     "+CGATT": "c_cgatt", "+QRST": "c_qrst", "+CGMR": "c_cgmr", "+QATWAKEUP": "c_qatwakeup",
     "+CPSMS": "c_cpsms", "+CIMI": "c_cimi",
 }
+
+
+# 3GPP 24.008 GPRS timer units (bits 8-6 of the octet), seconds; None: deactivated
+T3412_UNITS = {0: 600, 1: 3600, 2: 36000, 3: 2, 4: 30, 5: 60, 6: 1152000, 7: None}
+T3324_UNITS = {0: 2, 1: 60, 2: 360, 7: None}
+
+
+def _timer_s(bits, units):
+    """"01000011" -> seconds (unit bits 8-6 times the value in bits 5-1); error 3 if bad."""
+    if len(bits) != 8 or set(bits) - {"0", "1"} or int(bits[:3], 2) not in units:
+        raise CmeError(E_VALUE)
+    unit = units[int(bits[:3], 2)]
+    return None if unit is None else unit * int(bits[3:], 2)
 
 
 def frame(line):
@@ -50,12 +64,20 @@ class Modem(LwM2M):
         self.sleep_start = None
         self.slept_total = 0.0
         self.sleeps = []           # module-seconds of each completed deep sleep
+        self.light = False         # in light sleep (AT+QSCLK=2, or 1 with PSM disabled)
+        self.light_since = None
+        self.light_sleeps = []     # module-seconds of each completed light sleep
+        self.psm_mode = 1          # AT+CPSMS <mode>
+        self.t3412_s = self.t3324_s = None   # requested PSM timers (None: not set)
+        self._t3412_h = None
+        self._psm_bits = ("", "")
         self.boots = 0
         self.qsclk = 0
         self._sleep_h = None
         self._linebuf = bytearray()
         self._resp = []
         self._deferred = []
+        self.radio = None          # radio.Radio, set by the Simulator
         self.lw_init(msgid_start)
         self._volatile_reset()
 
@@ -299,12 +321,29 @@ class Modem(LwM2M):
             self.qatwakeup = v
 
     def c_cpsms(self, kind, args):
+        """AT+CPSMS=<mode>[,,,<T3412>,<T3324>] (3GPP 27.007; timers as 24.008 bit strings,
+        bc66-facts.md): mode 0 disables deep sleep (PSM); T3324 is the active time before
+        deep sleep (when no sleep_after_s is given), T3412 wakes the module from it."""
         if kind == "read":
-            self._resp.append('+CPSMS: %s' % self.cpsms)
-        elif kind == "set":
-            self.cpsms = ",".join(('"%s"' % a) if a.quoted else a for a in args)
-        elif kind != "test":
-            raise AtError()
+            t = ""
+            if self.t3412_s is not None or self.t3324_s is not None:
+                t = ',,,"%s","%s"' % self._psm_bits
+            self._resp.append("+CPSMS: %d%s" % (self.psm_mode, t))
+            return
+        if kind == "test":
+            self._resp.append('+CPSMS: (0-2),,,("00000000"-"11111111"),("00000000"-"11111111")')
+            return
+        if kind != "set" or not 1 <= len(args) <= 5:
+            raise CmeError(E_NPARAM if kind == "set" else E_VALUE)
+        mode = to_int(args[0], 0, 2)
+        bits = (str(args[3]) if len(args) > 3 else "", str(args[4]) if len(args) > 4 else "")
+        t3412 = _timer_s(bits[0], T3412_UNITS) if bits[0] else None
+        t3324 = _timer_s(bits[1], T3324_UNITS) if bits[1] else None
+        self.psm_mode = 1 if mode == 1 else 0
+        if mode == 2 or (bits[0] or bits[1]):
+            self.t3412_s, self.t3324_s = t3412, t3324
+            self._psm_bits = bits
+        self.touch()
 
     # ---- network -----------------------------------------------------------------------
     def _start_attach(self):
@@ -327,6 +366,7 @@ class Modem(LwM2M):
             self._attach_h.cancel()
             self._attach_h = None
         was = self.attached
+        self.radio.drop("detached")
         self.attached = False
         self.stat = 0
         if was and self.cereg_n:
@@ -339,7 +379,6 @@ class Modem(LwM2M):
         self.cmee = self.cmee_default
         self.cereg_n = 0
         self.qatwakeup = 0
-        self.cpsms = '0'
         self._lose_next = False
         self._linebuf.clear()
         self._inflight = 0
@@ -348,6 +387,10 @@ class Modem(LwM2M):
         """(Re)boot the firmware: banner, then RDY/+CFUN/+CPIN and attach when cold."""
         self.boots += 1
         self.sim.event("%s (%s)" % ("cold boot" if cold else "warm boot", reason))
+        if self.radio:
+            self.radio.drop("reboot")
+        if self.light:
+            self._end_light("reboot")
         self._volatile_reset()
         self._sleep_h = None
         self.lw_boot(cold)
@@ -372,31 +415,65 @@ class Modem(LwM2M):
         self.touch()
 
     def touch(self):
-        """UART activity: restart the deep-sleep countdown."""
+        """UART activity: leave light sleep, restart the sleep countdown."""
         self._last_activity = time.monotonic()
-        if self.qsclk == 1 and self.sleep_after_s is not None and not self.asleep:
+        if self.light:
+            self._end_light("UART")
+        after = self._sleep_after()
+        if after is not None and not self.asleep:
             if self._sleep_h is None:
-                self._sleep_h = self.sim.later(self.sleep_after_s, self._sleep_check)
+                self._sleep_h = self.sim.later(after, self._sleep_check)
         elif self._sleep_h is not None:
             self._sleep_h.cancel()
             self._sleep_h = None
 
+    def _deep_allowed(self):
+        # bc66-facts.md: AT+QSCLK=1 "light and deep sleep", =2 "light sleep only"; deep
+        # sleep is PSM, so AT+CPSMS=0 leaves light sleep only
+        return self.qsclk == 1 and self.psm_mode == 1
+
+    def _sleep_after(self):
+        """Idle module-seconds before sleeping, None: never. sleep_after_s, else the
+        T3324 active time of AT+CPSMS for deep sleep, LIGHT_AFTER_S for light sleep."""
+        if self.qsclk not in (1, 2):
+            return None
+        if self.sleep_after_s is not None:
+            return self.sleep_after_s
+        return self.t3324_s if self._deep_allowed() else LIGHT_AFTER_S
+
+    def _end_light(self, why):
+        dur = (time.monotonic() - self.light_since) / self.sim.time_scale
+        self.light = False
+        self.light_sleeps.append(dur)
+        self.sim.event("light sleep ended by %s after %.3f s" % (why, dur))
+
     def busy(self):
         return (self._inflight > 0 or self.lw_busy() or bool(self._linebuf)
-                or self.sim.network.has_pending())
+                or self.sim.network.has_pending() or self.radio.connected)
 
     def _sleep_check(self):
         self._sleep_h = None
-        if self.asleep or self.qsclk != 1 or self.sleep_after_s is None:
+        after = self._sleep_after()
+        if self.asleep or self.light or after is None:
             return
         idle = (time.monotonic() - self._last_activity) / self.sim.time_scale
-        if idle + 1e-6 < self.sleep_after_s or self.busy():
-            wait = max(self.sleep_after_s - idle, self.sleep_after_s / 10)
+        if idle + 1e-6 < after or self.busy():
+            wait = max(after - idle, after / 10, 0.01)
             self._sleep_h = self.sim.later(wait, self._sleep_check)
             return
-        self.enter_sleep()
+        if self._deep_allowed():
+            self.enter_sleep()
+        else:
+            self.light = True                 # the UART wakes it; nothing is lost
+            self.light_since = time.monotonic()
+            self.sim.event("light sleep")
 
     def enter_sleep(self):
+        self.radio.drop("deep sleep")
+        if self.light:
+            self._end_light("deep sleep")
+        if self.t3412_s:          # the periodic TAU timer wakes the module (bc66-facts.md)
+            self._t3412_h = self.sim.later(self.t3412_s, lambda: self.wake("T3412"))
         self.asleep = True
         self.sleep_start = time.monotonic()
         self._linebuf.clear()
@@ -412,6 +489,9 @@ class Modem(LwM2M):
         if not self.asleep:
             return False
         dur = self.current_sleep_s()
+        if self._t3412_h:
+            self._t3412_h.cancel()
+            self._t3412_h = None
         self.asleep = False
         self.slept_total += dur
         self.sleeps.append(dur)

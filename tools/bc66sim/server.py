@@ -5,6 +5,7 @@ announcement in access_mode 1), waits for the MCU's response command and returns
 `Response`, or raises `ServerTimeout`. All waits are in real seconds.
 """
 from . import atparse as P
+from . import builtins
 from .atparse import CmeError
 from .network import InProcessNetwork
 
@@ -110,7 +111,8 @@ class Server(InProcessNetwork):
         if not m.network_ok or not m.attached:
             raise ServerError("network lost")
 
-    def _request(self, kind, path, urc, msgid, timeout, block, obj, inst, cancel=False):
+    def _request(self, kind, path, urc, msgid, timeout, block, obj, inst, cancel=False,
+                 payload=None):
         sim = self.sim
         with sim.cond:
             self._check()
@@ -118,6 +120,19 @@ class Server(InProcessNetwork):
             mid = m.next_msgid() if msgid is None else msgid
             p = Pending(self, kind, mid, path, self.deadline_s if timeout is None else timeout)
             p.cancel = cancel
+            if builtins.is_builtin(m, obj):           # note 3.2.1: the module answers
+                m.radio.downlink()
+                m.radio.uplink()
+                o, i, r = P.parse_path(path)
+                if kind in ("read", "observe"):
+                    result, values = builtins.read(m, o, i, r)
+                elif kind == "write":
+                    result, values = builtins.write(m, o, i, r, payload), []
+                else:
+                    result, values = builtins.NOT_ALLOWED, []
+                p.response = Response(kind, mid, result, values, auto=True)
+                self.log.append(p.response)
+                return p.response if block else p
             if not m.has_object(obj, inst):
                 p.response = Response(kind, mid, 13)      # 4.04, answered by the module
                 self.log.append(p.response)
@@ -195,7 +210,7 @@ class Server(InProcessNetwork):
         data = P.encode_payload(value)
         urc = '"write",%%d,%d,%d,%d,%d,%d,"%s",0' % (o, i, r, vtype, len(data),
                                                        data.hex().upper())
-        return self._request("write", path, urc, msgid, timeout, block, o, i)
+        return self._request("write", path, urc, msgid, timeout, block, o, i, payload=data)
 
     def execute(self, path, timeout=None, msgid=None, block=True):
         o, i, r = P.parse_path(path)
@@ -241,7 +256,13 @@ class Server(InProcessNetwork):
             self.forget("disabled")
             m.state = 4
             m._cancel_update()
-            sim_later(m, timeout_s, lambda: m.state == 4 and m._start_register())
+            m.disabled = True            # AT+QLWREG: error 7 until the timeout ends
+
+            def over():
+                m.disabled = False
+                if m.state == 4:
+                    m._start_register()
+            sim_later(m, timeout_s, over)
         return self._builtin("disable", act)
 
     def factory_reset(self):
@@ -259,6 +280,20 @@ class Server(InProcessNetwork):
                 sim_later(m, m.update_s, lambda: m.sim.reboot(reason="factory reset"))
         return self._builtin("factory_reset", act)
 
+    def bootstrap(self, host="lwm2m.example.net", port=5684, lifetime=30):
+        """Server-initiated bootstrap (note 3.1.1): the bootstrap server provisions the
+        LwM2M server host:port with `lifetime`; the module reports "lifetime_changed" ...
+        "bs_finished" and registers there (+QLWREG: 0). Needs the network and a
+        configuration, and a module that is not in the middle of a procedure."""
+        sim = self.sim
+        with sim.cond:
+            m = sim.modem
+            if not m.attached or not m.network_ok or m.asleep:
+                raise ServerError("network lost")
+            if not m.nv["config"] or m.state not in (0, 2, 4):
+                raise ServerError("client cannot be bootstrapped (QLWSTATUS %d)" % m.state)
+            m.server_bootstrap(host, port, lifetime)
+
     def bootstrap_request_trigger(self):
         """Execute 1/0/9: URC "bootstrap_request_trigger",0 then a new registration."""
         def act(m):
@@ -266,7 +301,9 @@ class Server(InProcessNetwork):
             self.forget("bootstrap requested")
             m._cancel_update()
             m.state = 1
-            sim_later(m, m.reg_s, m._register_done)
+            m.bs_connected = False           # "Client Initiated Bootstrap" from the start
+            m._reg_steps = m._reg_plan(False)
+            m._send_register()
         return self._builtin("bootstrap_request_trigger", act)
 
     def expect_rsp_command(self, kind):

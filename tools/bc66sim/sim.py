@@ -9,6 +9,7 @@ import time
 from .faults import Faults
 from .modem import Modem
 from .nvram import NVRAM
+from .radio import Radio
 from .readings import resolve
 from .server import Server
 from .transcript import Transcript
@@ -33,7 +34,8 @@ class Simulator:
                  sleep_after_s=None, latency_ms=0, echo=False, baud=None,
                  imei="867997030052996", ip="100.88.40.249", rssi=24,
                  response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
-                 cmee=1, boot_s=0.05, tmobile=False, readings="strict", coap=False):
+                 cmee=1, boot_s=0.05, tmobile=False, readings="strict", coap=False,
+                 rrc_inactivity_s=20.0):
         self.readings = resolve(readings)
         self.time_scale = float(time_scale)
         self.seed = seed
@@ -53,6 +55,7 @@ class Simulator:
         self.notifications = []
         self.commands = []
         self.update_count = 0
+        self.reg_attempts = []     # (server "bootstrap"/"lwm2m", ok) per registration attempt
         self.reboots = 0
         self.modem = Modem(self, self.nvram, imei=imei, ip=ip, rssi=rssi, attach_s=attach_s,
                            echo=echo, cmee=cmee, boot_s=boot_s, latency_ms=latency_ms,
@@ -60,6 +63,7 @@ class Simulator:
                            lose_first_after_wake=lose_first_after_wake,
                            msgid_start=msgid_start)
         self.modem.tmobile_usim = tmobile
+        self.modem.radio = Radio(self.modem, rrc_inactivity_s)
         self._out = bytearray()
         self._hold_until = 0.0
         self._pace_until = 0.0
@@ -247,6 +251,32 @@ class Simulator:
     @property
     def sleeps(self):
         return list(self.modem.sleeps)
+
+    @property
+    def light_asleep(self):
+        """In light sleep (AT+QSCLK=2, or 1 with AT+CPSMS=0): the UART wakes it."""
+        return self.modem.light
+
+    @property
+    def light_sleeps(self):
+        """Module-seconds of each completed light sleep."""
+        return list(self.modem.light_sleeps)
+
+    @property
+    def radio_connected(self):
+        """The RRC connection is up (deep sleep waits for its release)."""
+        return self.modem.radio.connected
+
+    @property
+    def radio_s(self):
+        """Module-seconds the radio was connected in total (the current connection too)."""
+        with self.lock:
+            return self.modem.radio.connected_s()
+
+    @property
+    def radio_releases(self):
+        """[(how, connected module-seconds)]: how is "RAI 1", "RAI 2", "inactivity", ..."""
+        return list(self.modem.radio.releases)
 
     @property
     def attached(self):
