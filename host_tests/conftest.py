@@ -151,7 +151,7 @@ from node_fixtures import node, node_factory, reading  # noqa: E402,F401
 
 # The node's end-to-end suite runs under every reading of the note at its strict and at its
 # lenient value (tools/bc66sim/readings.py); other node tests run strict only.
-E2E = ("test_demo", "test_node_lifecycle", "test_node_note_cases")
+E2E = ("test_demo", "test_node_lifecycle", "test_node_note_cases", "test_node_readings")
 
 
 def pytest_generate_tests(metafunc):

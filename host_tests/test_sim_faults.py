@@ -60,7 +60,10 @@ def test_split_lines_delivers_in_pieces(mk):
     sim.faults.split_lines(p=1.0, seed=3, gap_ms=30)
     c.send("AT+QLWCFG?")
     first = c.drain(0.01, 0.2)
-    rest = c.drain(0.1)
+    rest = b""
+    end = time.monotonic() + 3                # wait for the end, not for a guessed pause
+    while not (first + rest).endswith(b"\r\nOK\r\n") and time.monotonic() < end:
+        rest += c.drain(0.05)
     assert first and rest
     whole = first + rest
     assert whole.endswith(b"\r\nOK\r\n") and whole.count(b"+QLWCFG:") == 8

@@ -144,9 +144,12 @@ def run_duty_bench(cycles=10):
         sim.stop()
     awake = [c[2] for c in sup.cycles[1:]]  # the first cycle also configures the module
     notifies = sum(1 for c in sim.commands if c.startswith("AT+QLWNOTIFY="))
+    rel = sim.radio_releases      # the module's RRC connection (tools/bc66sim/radio.py)
     return {"cycles": cycles, "awake_mean": sum(awake) / len(awake), "awake_max": max(awake),
             "first": sup.cycles[0][2], "cmds": len(sim.commands) / cycles,
-            "notifies": notifies / cycles, "sleeps": len(sim.sleeps)}
+            "notifies": notifies / cycles, "sleeps": len(sim.sleeps),
+            "radio_s": sim.radio_s / cycles,
+            "released": {h: sum(1 for x in rel if x[0] == h) for h in {x[0] for x in rel}}}
 
 
 def main():
@@ -170,6 +173,8 @@ def main():
          "first cycle (configures the module): %.2f s" % d["first"]),
         ("duty cycle: AT commands / notifications per cycle", "%.1f / %.1f" % (d["cmds"], d["notifies"]), ""),
         ("duty cycle: module deep sleeps in %d cycles" % d["cycles"], "%d" % d["sleeps"], ""),
+        ("duty cycle: module radio connected per cycle (module-s)", "%.1f s" % d["radio_s"],
+         "releases: " + ", ".join("%s %d" % kv for kv in sorted(d["released"].items()))),
     ]
     from tools import bench_mcu  # the Cortex-M (QEMU) and 32-bit figures
     rows += bench_mcu.rows()
