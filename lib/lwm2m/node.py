@@ -174,23 +174,17 @@ class Node:
         if st == REGISTERING:
             await self._wait_registered(self.cfg.register_timeout_s)
             st = await m.status()
-        if st != NOT_REGISTERED:
+        if st not in (NOT_REGISTERED, DEREGISTERED):
             have = await m.config_get()
             if have and tuple(have[0]) == tuple(self.cfg.qlwconfig_args(self.imei)):
                 return st
             cur = await m.cfg_all()
-            if st != DEREGISTERED and tuple(cur.get("auto_reg", (0,))) != (1,):
+            if tuple(cur.get("auto_reg", (0,))) != (1,):
                 log.log(log.INFO, _TAG, "registered with other settings: deregistering first")
                 await m.deregister(timeout_ms=int(self.cfg.register_timeout_s * 1000))
-            # only "Not Registered" takes a configuration (note 4.2.1); a deregistered
-            # module may stay in status 4: AT+CFUN=0 first (note 3.4 case 3)
-            log.log(log.INFO, _TAG, "other settings: AT+CFUN=0, configure, AT+CFUN=1 "
-                    "(note 3.4 case 3)")
-            await m.cfun(0)
-            await self._write_config(have, cur)
-            await m.cfun(1)
             self._set_registered(False)
-            return NOT_REGISTERED
+            await self._write_config(have, cur)  # auto-registered: refused, AT+CFUN=0 first
+            return st
         await self._write_config()
         return st
 
@@ -202,7 +196,14 @@ class Node:
             have = await m.config_get()
         if not have or tuple(have[0]) != tuple(want):
             log.log(log.INFO, _TAG, "writing server configuration")
-            await m.config_set(*want)
+            try:
+                await m.config_set(*want)
+            except CommandError:  # only "Not Registered" takes it (4.2.1): status 2, 4 do not
+                log.log(log.INFO, _TAG, "configuration refused: AT+CFUN=0, configure, "
+                        "AT+CFUN=1 (note 3.4 case 3)")
+                await m.cfun(0)
+                await m.config_set(*want)
+                await m.cfun(1)
         if cur is None:
             cur = await m.cfg_all()
         changed = False
