@@ -23,11 +23,12 @@ def mk(sim_factory):
 def run_byte_fault(mk, kind, seed, p=0.05):
     sim, c = mk()
     getattr(sim.faults, kind)(p=p, seed=seed)
-    out = b""
-    for _ in range(10):
+    for _ in range(10):                 # wait for events, not for a guessed quiet time
+        n = len(sim.commands)
         c.send("AT+QLWCFG?")
-        out += c.drain(0.02)
-    return out
+        sim.wait_for(lambda: len(sim.commands) > n)
+    sim.wait_for(lambda: not sim._out)
+    return c.drain(0.1)
 
 
 @pytest.mark.parametrize("kind", ["drop_bytes", "corrupt_bytes", "duplicate_bytes"])

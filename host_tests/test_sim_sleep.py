@@ -83,7 +83,7 @@ def test_recovery_mode_0_recovers_by_itself(sleepy):
 
 
 def test_update_timer_wakes_the_module(sleepy):
-    sim, c = sleepy()
+    sim, c = sleepy(sleep_after_s=20)               # 0.2 s real to answer after the wake
     assert c.cmd('AT+QLWCFG="recovery_mode",1') == ["OK"]
     register(c, lifetime=50)                        # update every 30 s = 0.3 s real
     assert c.cmd("AT+QSCLK=1") == ["OK"]
