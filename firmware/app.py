@@ -267,7 +267,11 @@ def main(argv=None):
     import boards
     from lwm2m import config
 
-    board = boards.load()
+    try:
+        board = boards.load()
+    except boards.BoardError as e:  # a description this board cannot run: name the field
+        log.log(log.ERROR, _TAG, "%s", e)
+        raise SystemExit(2)
     args = parse_args(argv or sys.argv, board)
     log.level = {"debug": log.DEBUG, "info": log.INFO, "warn": log.WARN}.get(args["log"], log.INFO)
     try:
@@ -277,7 +281,11 @@ def main(argv=None):
         raise SystemExit(2)
     if board.NAME == "unix" and not args["port"]:
         raise SystemExit("--port is required on the unix port")
-    app = App(board, cfg, args)
+    try:
+        app = App(board, cfg, args)
+    except boards.BoardError as e:  # the port refused a pin or the UART
+        log.log(log.ERROR, _TAG, "%s", e)
+        raise SystemExit(2)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
     try:
         asyncio.run(app.duty() if cfg.duty_cycle_enabled else app.run())

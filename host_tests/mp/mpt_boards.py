@@ -2,6 +2,7 @@
 # ports refuse (fakemachine.py): each defect of issue 11 has a test here that fails on the
 # old board files, and each variant starts on its own hardware and nowhere else.
 import asyncio
+import os
 import fakemachine as FM
 import boards
 import sys
@@ -121,3 +122,31 @@ def test_board_from_platform_and_selection():
         assert boards.load(machine_name="NUCLEO-L476RG with STM32L476RG").NAME == "nucleo_l476rg"
     finally:
         boards.select(None)
+
+
+def test_app_refuses_a_wrong_board_at_start():
+    # a user's board.py (what make deploy writes) with the Nucleo's REPL UART: the app
+    # stops at once with the field named, before it opens anything
+    import sys
+    from bc66 import log
+    FM.install("nucleo_l476rg")
+    d = "/tmp/bc66-mpt-board"
+    try:
+        os.mkdir(d)
+    except OSError:
+        pass
+    with open(d + "/board.py", "w") as f:
+        f.write("from boards.nucleo_l476rg import BOARD as _B\n"
+                "BOARD = dict(_B, name='my_nucleo', uart=2)\n")
+    sys.path.insert(0, d)
+    lines = []
+    log.sink = lines.append
+    try:
+        import app
+        _raises(SystemExit, app.main, ["main.py"])
+    finally:
+        log.sink = None
+        sys.path.remove(d)
+        sys.modules.pop("board", None)
+    assert any("board my_nucleo: uart: UART(2) is this board's REPL UART" in x
+               for x in lines), lines
