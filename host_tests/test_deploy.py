@@ -87,8 +87,8 @@ def test_deploy_then_start_registers(board, sim, tmp_path):
     fw = _Proc([deploy.mpremote(), "connect", board.link, "exec",
                 "import sys; sys.argv[:] = ['main.py', '--port', %r]; import main" % sim.device])
     try:
-        sim.wait_status(2, timeout=60)
-        fw.wait_line(r"registered")
+        fw.wait_line(r"node: registered", timeout=120)
+        assert sim.status == 2
     finally:
         fw.stop()
 
@@ -98,8 +98,8 @@ def test_run_mounts_the_working_tree_and_registers(board, sim, tmp_path):
     fw = _Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
                        "ARGS=--port " + sim.device])
     try:
-        sim.wait_status(2, timeout=60)
-        fw.wait_line(r"registered")
+        fw.wait_line(r"node: registered", timeout=120)
+        assert sim.status == 2
     finally:
         fw.stop()
     assert not os.path.exists(os.path.join(board.workdir, "lib"))  # the flash untouched
