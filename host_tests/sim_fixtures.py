@@ -3,7 +3,8 @@
 `sim`: a started fast Simulator (time_scale=0.01, attach after 0.2 module-s, seed 0),
 stopped after the test. `sim_factory(**kw)`: start Simulators with other options
 (defaults as for `sim`; pass tcp_port=0 for a TCP listener); all are stopped at teardown.
-`sim_client`: an ATClient already attached to `sim` with the boot output drained.
+`sim_client`: an ATClient on `sim` once attached, with all the boot output read (ATClient.settle:
+every byte the module sent, not a guessed quiet period).
 """
 import pytest
 
@@ -41,7 +42,7 @@ def sim(sim_factory):
 def sim_client(sim):
     c = ATClient(sim.device)
     sim.wait_for(lambda: sim.attached, 5)
-    c.drain(0.02)
+    c.settle(sim)
     yield c
     c.close()
 
@@ -57,9 +58,9 @@ def register(c, lifetime=900):
 
 
 def attached_client(sim_factory, **kw):
-    """Start a Simulator with ``kw``; -> (sim, ATClient) once attached, boot output drained."""
+    """Start a Simulator with ``kw``; -> (sim, ATClient) once attached, boot output read."""
     sim = sim_factory(**kw)
     c = ATClient(sim.device)
     sim.wait_for(lambda: sim.attached)
-    c.drain(0.02)
+    c.settle(sim)
     return sim, c

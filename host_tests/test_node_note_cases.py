@@ -98,4 +98,8 @@ def test_autoreg_case_3_other_settings_cfun0_configure_cfun1(node_factory, tmp_p
     i0, i1 = c.index("AT+CFUN=0"), c.index("AT+CFUN=1")
     assert any(x.startswith("AT+QLWCONFIG=0,\"leshan.example.net\"") for x in c[i0:i1])
     sim.wait_for(lambda: sim.status == 2 and sim.nvram.data["config"][1] == "leshan.example.net", 30)
+    # the node's own "registered" (objects added): the module's registration alone is too early
+    # for a server read
+    case3 = next(i for i, x in enumerate(fw.lines) if "note 3.4 case 3" in x)
+    fw.wait_log(r"node: registered", timeout=10, start=case3)
     assert sim.server.read("3303/0/5701", timeout=5).value == "Cel"

@@ -45,6 +45,7 @@ def test_read_single_and_multi_part(reg):
     f = urc_fields(c.wait_line('+QLWURC: "read"'))
     assert f[-2:] == ["0", "-1"]
     assert c.cmd('AT+QLWRDRSP=%d,1,3303,0,5601,1,2,"hi",1' % p.msgid) == ["OK"]
+    assert c.wait_line("+QLWRDRSP") == "+QLWRDRSP: 0"   # each part has its outcome
     assert not p.done
     assert c.cmd("AT+QLWRDRSP=%d,1,3303,0,5700,3,2,42,0" % p.msgid) == ["OK"]
     r = p.wait(1)

@@ -116,7 +116,7 @@ def run(workdir, quiet=False, readings="strict", board="unix", qemu_heap=None):
         s.step("cancel observation", cancel)
 
         def deregister():
-            code = fw.interrupt(timeout=20)
+            code = fw.interrupt()
             if code != 0:
                 raise AssertionError("firmware exit code %s" % code)
             if not any(c.startswith("AT+QLWDEREG") for c in sim.commands):

@@ -15,6 +15,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MPY = os.path.join(ROOT, "build", "mpy")
+SHUTDOWN_AT_S = 15  # the AT commands of a Ctrl-C shutdown before AT+QLWDEREG, generously
 
 
 def micropython():
@@ -117,14 +118,29 @@ class Firmware:
                                        % (pattern, "\n".join(self.lines[-15:])))
                 self._cv.wait(min(left, 0.2))
 
-    def interrupt(self, timeout=20.0):
-        """Ctrl-C: the firmware deregisters and exits -> its exit code."""
+    def shutdown_bound_s(self):
+        """How long the firmware's Ctrl-C shutdown may take by its own timeouts: AT sync
+        (3 tries) and ATE0/AT+CMEE/AT+QLWSTATUS? (a few seconds together, SHUTDOWN_AT_S),
+        then AT+QLWDEREG waited for ``register_timeout_s``."""
+        with open(self.cfg_path) as f:
+            reg = json.load(f).get("register_timeout_s", 60)
+        return SHUTDOWN_AT_S + reg
+
+    def interrupt(self, timeout=None):
+        """Ctrl-C: the firmware deregisters and exits -> its exit code.
+
+        Waits for the exit itself, up to the firmware's own bound (``shutdown_bound_s``,
+        or ``timeout``); a firmware still running past it is killed and TimeoutError says
+        so with its last log lines (a busy machine only makes the wait longer)."""
         self.proc.send_signal(signal.SIGINT)
+        bound = self.shutdown_bound_s() if timeout is None else timeout
         try:
-            return self.proc.wait(timeout)
+            return self.wait(bound)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            return self.proc.wait()
+            self.wait()
+            raise TimeoutError("firmware still running %.0f s after Ctrl-C; last lines:\n%s"
+                               % (bound, "\n".join(self.lines[-15:])))
 
     def kill(self):
         """Power cut of the MCU: no clean-up at all."""

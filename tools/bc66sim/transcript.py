@@ -45,6 +45,7 @@ class Transcript:
         self.path = path
         self.t0 = time.monotonic() if t0 is None else t0
         self.lines = []
+        self.count = {">": 0, "<": 0}  # bytes seen in each direction
         self._buf = {">": bytearray(), "<": bytearray()}
         self._lock = threading.Lock()
         self._f = open(path, "a", buffering=1) if path else None
@@ -57,6 +58,7 @@ class Transcript:
 
     def data(self, direction, data):
         with self._lock:
+            self.count[direction] += len(data)
             buf = self._buf[direction]
             buf.extend(data)
             while True:
