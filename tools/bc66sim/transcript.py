@@ -8,7 +8,9 @@ Format, one line per received/sent line (split after each LF)::
     12.400 # reboot (spontaneous)
 
 `>` is MCU -> module, `<` is module -> MCU, `#` is a simulator event. Control characters
-are escaped (\\r, \\n, \\xNN). The PSK (8th field of AT+QLWCONFIG / +QLWCONFIG) is masked.
+are escaped (\\r, \\n, \\xNN). The PSK (8th field of AT+QLWCONFIG / +QLWCONFIG) is masked
+in every line, data and events alike (a fault event quotes the command): ``_write`` is the one
+place a line is made.
 """
 import re
 import threading
@@ -51,7 +53,7 @@ class Transcript:
         self._f = open(path, "a", buffering=1) if path else None
 
     def _write(self, text):
-        line = "%.3f %s" % (time.monotonic() - self.t0, text)
+        line = "%.3f %s" % (time.monotonic() - self.t0, mask_psk(text))
         self.lines.append(line)
         if self._f:
             self._f.write(line + "\n")
@@ -78,7 +80,7 @@ class Transcript:
                 buf.clear()
 
     def _line(self, direction, chunk):
-        self._write("%s %s" % (direction, mask_psk(escape(chunk))))
+        self._write("%s %s" % (direction, escape(chunk)))
 
     def flush(self):
         with self._lock:
