@@ -27,7 +27,7 @@ def parse_args(argv, board):
 class App:
     """Wires the driver, the object model, the node, the sensors and the uplink queue."""
 
-    def __init__(self, board, cfg, args):
+    def __init__(self, board, cfg, args, port=None):
         from bc66.modem import BC66
         from lwm2m.objects import Model
         from lwm2m import ipso
@@ -45,7 +45,7 @@ class App:
                            rtc=board.rtc() if hasattr(board, "rtc") else None)
         self.queue = Queue(state_dir + "/q", capacity=64)
         self.pins = board.Pins(args["pins"])
-        self.modem = BC66(board.open_port(args["port"]))
+        self.modem = BC66(port if port is not None else board.open_port(args["port"]))
         self.model = Model()
         self.temp = ipso.temperature(self.model) if "temperature" in cfg.objects else None
         self.volt = ipso.voltage(self.model) if "voltage" in cfg.objects else None
@@ -253,6 +253,34 @@ class App:
             await self.modem.stop()
 
 
+# errno -> what a user reads (unix port: the --port argument)
+_PORT_ERRORS = {2: "no such device", 13: "permission denied", 19: "no such device",
+                21: "is a directory, not a serial device", 25: "not a serial device (not a tty)",
+                110: "connection timed out", 111: "connection refused",
+                113: "no route to host"}
+
+
+def open_port(board, dev):
+    """The board's modem port; a port that cannot be opened ends the program with one
+    line naming the device and the cause (exit 1), not a traceback."""
+    try:
+        if dev and dev.startswith("tcp:"):
+            p = dev.split(":")
+            if len(p) != 3 or not p[1] or not p[2].isdigit() or not 0 < int(p[2]) < 65536:
+                raise ValueError("must be tcp:HOST:PORT with PORT 1..65535")
+        return board.open_port(dev)
+    except (OSError, ValueError) as e:
+        code = e.args[0] if e.args else None
+        if isinstance(e, ValueError):
+            cause = str(e)
+        elif type(code) is not int or code < 0:  # getaddrinfo: "[addrinfo error -2]"
+            cause = "host name not found"
+        else:
+            cause = _PORT_ERRORS.get(code, "cannot be opened (error %s)" % (code,))
+        log.log(log.ERROR, _TAG, "port %s: %s", dev, cause)
+        raise SystemExit(1)
+
+
 class _Done:
     """A finished cycle in the shape ``power.duty_step`` expects of a notification."""
 
@@ -281,8 +309,9 @@ def main(argv=None):
         raise SystemExit(2)
     if board.NAME == "unix" and not args["port"]:
         raise SystemExit("--port is required on the unix port")
+    port = open_port(board, args["port"])
     try:
-        app = App(board, cfg, args)
+        app = App(board, cfg, args, port)
     except boards.BoardError as e:  # the port refused a pin or the UART
         log.log(log.ERROR, _TAG, "%s", e)
         raise SystemExit(2)

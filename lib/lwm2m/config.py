@@ -165,8 +165,18 @@ def from_dict(d):
     return c
 
 
+MAX_BYTES = 8192  # a full config is under 1 KB; a bigger file is not read at all
+
+
 def load(path):
-    """``from_dict`` of a JSON file; unreadable/invalid: ConfigError(path, rule)."""
+    """``from_dict`` of a JSON file; unreadable/oversized/invalid: ConfigError(path, rule)."""
+    import os
+    try:
+        n = os.stat(path)[6]
+    except OSError:
+        raise ConfigError(path, "cannot be read")
+    if n > MAX_BYTES:
+        raise ConfigError(path, "is larger than %d bytes" % MAX_BYTES)
     try:
         with open(path) as f:
             d = json.load(f)
@@ -174,4 +184,6 @@ def load(path):
         raise ConfigError(path, "cannot be read")
     except ValueError:
         raise ConfigError(path, "is not valid JSON")
+    except (MemoryError, RuntimeError):  # nesting: the parser's stack is on the heap
+        raise ConfigError(path, "is nested too deeply to parse")
     return from_dict(d)
