@@ -38,8 +38,11 @@ CONFIGS = {  # case -> (config text, what the one line ends with)
     "1 MB of padding": (json.dumps({"server": {"host": "h"}, "pad": "x" * (1 << 20)}),
                         "config.json: is larger than 8192 bytes"),
     "nested 5000 deep": (nested(5000), "config.json: is larger than 8192 bytes"),
-    "nested 4000 deep (8 KB)": (nested(4000), "config.json: is nested too deeply to parse"),
-    "nested 3000 deep (parsed)": (nested(3000), "app: config: x: unknown key"),
+    "nested 4000 deep (8 KB)": (nested(4000), "config.json: is nested deeper than 8 levels"),
+    "nested 9 deep": (nested(8), "config.json: is nested deeper than 8 levels"),
+    "nested 8 deep (parsed)": (nested(7), "app: config: x: unknown key"),
+    '"[" in strings is not nesting': (json.dumps({"server": {"host": "h"}, "x": "[" * 50}),
+                                      "app: config: x: unknown key"),
 }
 
 

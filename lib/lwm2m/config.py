@@ -166,6 +166,30 @@ def from_dict(d):
 
 
 MAX_BYTES = 8192  # a full config is under 1 KB; a bigger file is not read at all
+MAX_DEPTH = 8  # a config nests 3 deep; the parser's stack for deeper text is on the heap
+
+
+def _depth(text):
+    # deepest [ / { nesting outside strings
+    d = top = 0
+    q = esc = False
+    for c in text:
+        if q:
+            if esc:
+                esc = False
+            elif c == "\\":
+                esc = True
+            elif c == '"':
+                q = False
+        elif c == '"':
+            q = True
+        elif c == "[" or c == "{":
+            d += 1
+            if d > top:
+                top = d
+        elif c == "]" or c == "}":
+            d -= 1
+    return top
 
 
 def load(path):
@@ -179,11 +203,15 @@ def load(path):
         raise ConfigError(path, "is larger than %d bytes" % MAX_BYTES)
     try:
         with open(path) as f:
-            d = json.load(f)
+            text = f.read()
     except OSError:
         raise ConfigError(path, "cannot be read")
+    if _depth(text) > MAX_DEPTH:
+        raise ConfigError(path, "is nested deeper than %d levels" % MAX_DEPTH)
+    try:
+        d = json.loads(text)
     except ValueError:
         raise ConfigError(path, "is not valid JSON")
-    except (MemoryError, RuntimeError):  # nesting: the parser's stack is on the heap
-        raise ConfigError(path, "is nested too deeply to parse")
+    except MemoryError:
+        raise ConfigError(path, "does not fit in memory to parse")
     return from_dict(d)
