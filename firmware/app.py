@@ -162,7 +162,7 @@ class App:
     async def run(self):
         """Always-on mode: serve requests, report every ``report_interval_s``."""
         await self.modem.start()
-        self._sensors = asyncio.create_task(self.sensors_loop())
+        self.node.spawn("sensors", self.sensors_loop)  # restarted if it dies
         await self.node.run()
 
     async def duty(self):
@@ -240,10 +240,7 @@ class App:
         Runs on a fresh event loop: the interrupted loop's tasks (and possibly the reader
         task the interrupt landed in) are gone, so the driver is restarted first. Tasks of
         the old loop that wait on an event would wake here: they are cancelled first."""
-        t = getattr(self, "_sensors", None)
-        if t is not None:
-            t.cancel()
-        self.node.stop()
+        self.node.stop()  # cancels the node's tasks, the sensor loop's too
         self.persist()
         try:
             self.modem.at.restart()
@@ -316,11 +313,20 @@ def main(argv=None):
         log.log(log.ERROR, _TAG, "%s", e)
         raise SystemExit(2)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
+    from lwm2m.node import TaskDied
     try:
         asyncio.run(app.duty() if cfg.duty_cycle_enabled else app.run())
     except KeyboardInterrupt:
         log.log(log.INFO, _TAG, "stopping")
         asyncio.new_event_loop()
         asyncio.run(app.shutdown())
+    except TaskDied as e:  # never half alive: deregister if possible, then exit non-zero
+        log.log(log.ERROR, _TAG, "stopping: %s", e)
+        asyncio.new_event_loop()
+        try:
+            asyncio.run(app.shutdown())
+        except Exception as e2:
+            log.log(log.WARN, _TAG, "shutdown: %r", e2)
+        raise SystemExit(3)
     return app
 

@@ -6,6 +6,9 @@
 import json
 
 # One JSON text per field: [path, kind, a, b, default]; default "!" = required. Kinds:
+# Durations the node times with ticks_ms are at most 536870 s: 2**29 ms, the longest
+# period ticks_add/ticks_diff handle on a 32-bit port (report_interval_s; the others have
+# smaller maxima; lifetime and duty_cycle.sleep_s go to the module and to lwm2m.sleep).
 # i int a..b (b null: no max), n number a..b, b bool, s str of <= a UTF-8 bytes,
 # e one of a, h even-length hex <= a chars, l distinct strs from a, p int pair in a, b.
 _SPEC = (
@@ -26,7 +29,7 @@ _SPEC = (
     '["qlwcfg.access_mode","i",0,1,0]',
     '["qlwcfg.recovery_mode","i",0,1,0]',
     '["qlwcfg.retransmit_mode","i",0,1,0]',
-    '["report_interval_s","i",1,null,3600]',
+    '["report_interval_s","i",1,536870,3600]',
     '["objects","l",["temperature","voltage","bindata"],0,["temperature","voltage","bindata"]]',
     '["network_timeout_s","i",1,86400,600]',
     '["register_timeout_s","i",1,3600,120]',

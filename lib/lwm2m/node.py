@@ -27,6 +27,17 @@ class NetworkTimeout(BC66Error):
     """The module did not attach to the cellular network in time."""
 
 
+class TaskDied(Exception):
+    """A node task kept dying (``Node.spawn``): the node stops instead of running half alive."""
+
+    def __init__(self, name, err):
+        super().__init__("task %s died %d times, last: %r" % (name, RESTARTS + 1, err))
+        self.name = name
+
+
+RESTARTS = 3  # a task that dies more often than this in one run stops the node
+
+
 class Node:
     """Drive the module from power-on to a served registration, and keep it there."""
 
@@ -51,11 +62,14 @@ class Node:
         self._reg_failed = False
         self._mod_reg = False
         self._tasks = []
+        self._started = False
+        self._fatal = None  # TaskDied once a task has used up its restarts
         # one set of counters: the request queue's (requests answered, dropped_requests,
         # duplicates, malformed) and the node's own
         self.counters = model.requests.stats
         self.counters.update({"registrations": 0, "reg_failures": 0, "reboots": 0, "pings": 0,
-                              "ping_failures": 0, "resets": 0, "timeouts": 0})
+                              "ping_failures": 0, "resets": 0, "timeouts": 0,
+                              "task_restarts": 0})
         self.heartbeat_s = 30  # how often an idle node checks the module (AT+QLWSTATUS?)
         self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
         modem.on_urc = self._on_urc
@@ -375,10 +389,37 @@ class Node:
 
     def start_tasks(self):
         """Start answering requests and sending notifications (``run`` does it too)."""
-        if not self._tasks:
-            self._running = True
-            self._tasks = [asyncio.create_task(self.model.serve(self.modem)),
-                           asyncio.create_task(self.model.run(self.modem))]
+        self._running = True
+        if not self._started:
+            self._started = True
+            self.spawn("serve", self.model.serve, self.modem)
+            self.spawn("notify", self.model.run, self.modem)
+
+    def spawn(self, name, fn, *args):
+        """Run ``fn(*args)`` (a coroutine function) as a node task. One that dies with an
+        exception is logged and started again, up to RESTARTS times; then the node stops
+        loudly: ``run()`` raises TaskDied. Never a task that is silently gone."""
+        self._running = True
+        self._tasks.append(asyncio.create_task(self._keep(name, fn, args)))
+
+    async def _keep(self, name, fn, args):
+        deaths = 0
+        while self._running:
+            try:
+                await fn(*args)
+                return
+            except Exception as e:  # CancelledError is not an Exception: stop() still works
+                deaths += 1
+                last = deaths > RESTARTS
+                log.log(log.ERROR, _TAG, "task %s died: %r; %s", name, e,
+                        "stopping the node" if last else "restarting it")
+                if last:
+                    self._fatal = TaskDied(name, e)
+                    self._running = False  # the supervisor returns, run() raises
+                    self._wake.set()
+                    return
+                self.counters["task_restarts"] += 1
+                await asyncio.sleep_ms(1000 * deaths)  # not a tight loop of deaths
 
     async def serve_pending(self, idle_ms=200):
         """Wait until no server request has been pending for ``idle_ms`` (duty cycle)."""
@@ -392,10 +433,13 @@ class Node:
         self.start_tasks()
         try:
             await self._supervise()
+            if self._fatal is not None:
+                raise self._fatal
         finally:
             for t in self._tasks:
                 t.cancel()
             self._tasks = []
+            self._started = False
 
     def stop(self):
         """Ask ``run()`` to return after its current step."""
@@ -403,4 +447,5 @@ class Node:
         for t in self._tasks:
             t.cancel()
         self._tasks = []
+        self._started = False
         self._wake.set()
