@@ -53,3 +53,30 @@ def test_uart_poll_and_empty_read_allocate_nothing(board):
         "    u.ioctl(3, 5); u.readinto(b)\n"
         "print(gc.mem_alloc() - a)\n")
     assert int(out) < 64, out  # the loop's range object only; 32 B per call before
+
+
+def test_qemu_ends_with_a_killed_tools_qemu():
+    # a power cut of the node (Firmware.kill: SIGKILL to tools.qemu) leaves no QEMU behind
+    import subprocess
+    import sys
+    import time
+    need_mcu()
+    p = subprocess.Popen([sys.executable, "-m", "tools.qemu", "--repl"], stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        assert p.stdout.readline().startswith("/dev/pts/")
+        kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True)
+        qemu_pid = int(kids.stdout.split()[0])
+    finally:
+        p.kill()
+        p.wait()
+    for _ in range(100):
+        try:
+            with open("/proc/%d/stat" % qemu_pid) as f:
+                if f.read().split(")")[1].split()[0] == "Z":
+                    break  # ended (a zombie until init reaps it)
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("QEMU %d still running" % qemu_pid)

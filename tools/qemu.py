@@ -49,6 +49,15 @@ def _wrap_main(argv):
         "print(%r + str(_rc or 0))\n" % (list(argv), EXIT_MARK))
 
 
+def _die_with_parent():
+    # QEMU ends with the process that started it, even one killed outright (SIGKILL)
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Board:
     """A QEMU MPS2-AN385 running the firmware: REPL on a pty, UART1 on ``uart``, the pin
     stand-ins (UART2) appended to ``pins``. ``icount`` makes the clock count instructions."""
@@ -65,7 +74,8 @@ class Board:
             cmd += ["-icount", ICOUNT]
         cmd += ["-kernel", self.elf]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=_die_with_parent)
         self.repl = None
         self._t = None
         line = self.proc.stdout.readline()
