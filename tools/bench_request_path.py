@@ -6,7 +6,7 @@ IPSO 3303 answer reads through the production ``transport.Port`` against an in-m
 module that answers each command at once and sends the next request with its last answer
 line, so nothing else runs (no simulator, no UART byte loop, no bench wakes). The count is
 the node's work plus the in-memory module's (an upper bound for the node). Bytes: heap
-allocated per round trip with the GC off (3 round trips); instructions: 30 round trips
+allocated per round trip with the GC off (1 round trip); instructions: 20 round trips
 with the GC on (collections included).
 
     .venv/bin/python -m tools.bench_request_path [--elf FIRMWARE.elf]
@@ -17,8 +17,8 @@ import sys
 from tools import mcu, qemu
 
 ROOT = mcu.ROOT
-N = 30
-N_ALLOC = 3
+N = 20
+N_ALLOC = 1
 CASES = (("one", 128, "read one resource, its bytes in one chunk"),
          ("one", 8, "read one resource, 8 bytes per wake of the reader"),
          ("instance", 128, "read an instance (3303/0: 5 values), one chunk"))
