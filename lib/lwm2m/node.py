@@ -12,7 +12,7 @@ import time
 
 from bc66 import log
 from bc66.errors import ATTimeout, BC66Error, CommandError, StatusError
-from bc66.modem import (STATUS_DEREGISTERED as DEREGISTERED, STATUS_NEED_RECOVER as NEED_RECOVER,
+from bc66.modem import (STATUS_NEED_RECOVER as NEED_RECOVER,
                         STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
                         STATUS_REGISTERED as REGISTERED, STATUS_REGISTERING as REGISTERING)
 
@@ -21,6 +21,7 @@ _REQUESTS = ("read", "write", "execute", "observe", "malformed")
 
 
 _ERR_ALREADY_REGISTERED = 33
+_DEREGISTERING = 3  # AT+QLWSTATUS? 3
 
 
 class NetworkTimeout(BC66Error):
@@ -185,22 +186,26 @@ class Node:
         auto-registration, note 3.4 case 3) is taken off the network first."""
         m = self.modem
         st = await m.status()
-        if st == REGISTERING:
+        if st in (REGISTERING, RECOVERING):  # let the module finish what it started
             await self._wait_registered(self.cfg.register_timeout_s)
             st = await m.status()
-        if st not in (NOT_REGISTERED, DEREGISTERED):
-            have = await m.config_get()
-            if have and tuple(have[0]) == tuple(self.cfg.qlwconfig_args(self.imei)):
-                return st
-            cur = await m.cfg_all()
-            if tuple(cur.get("auto_reg", (0,))) != (1,):
-                log.log(log.INFO, _TAG, "registered with other settings: deregistering first")
-                await m.deregister(timeout_ms=int(self.cfg.register_timeout_s * 1000))
-            self._set_registered(False)
-            await self._write_config(have, cur)  # auto-registered: refused, AT+CFUN=0 first
+        if st == NOT_REGISTERED:
+            await self._write_config()
             return st
-        await self._write_config()
-        return st
+        have = await m.config_get()
+        if have and tuple(have[0]) == tuple(self.cfg.qlwconfig_args(self.imei)):
+            return st
+        # other server settings and not "Not Registered", the only state they can be written
+        # in (4.2.1 note 2): AT+CFUN=0 takes the module there from any state (registered,
+        # deregistered, needing recovery, invalid), then configure, AT+CFUN=1; never an
+        # AT+QLWDEREG the module may refuse (status 5, 7) again and again
+        log.log(log.INFO, _TAG, "module in state %d with other settings: AT+CFUN=0, "
+                "configure, AT+CFUN=1 (note 3.4 case 3)", st)
+        await m.cfun(0)
+        self._set_registered(False)
+        await self._write_config(have)
+        await m.cfun(1)
+        return NOT_REGISTERED
 
     async def _write_config(self, have=None, cur=None):
         # have/cur: the module's AT+QLWCONFIG? / AT+QLWCFG? answers if the caller asked
@@ -244,6 +249,10 @@ class Node:
         """Find out where the module is and get it registered: recover, wait or register."""
         m = self.modem
         st = await m.status()
+        t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.register_timeout_s * 1000))
+        while st == _DEREGISTERING and time.ticks_diff(t_end, time.ticks_ms()) > 0:
+            await asyncio.sleep_ms(500)  # a deregistration under way refuses AT+QLWREG
+            st = await m.status()
         if st == REGISTERED:
             self._set_registered(True)
             return True
@@ -302,8 +311,12 @@ class Node:
             self._wake.clear()
             try:
                 await asyncio.wait_for_ms(self._wake.wait(), min(left, 1000))
+                continue
             except asyncio.TimeoutError:
                 pass
+            st = await self.modem.status()  # no URC for a second: ask (an auto-registration
+            if st not in (REGISTERING, RECOVERING):  # may announce nothing)
+                return st == REGISTERED
         return self._mod_reg
 
     async def deregister(self, force=False):
