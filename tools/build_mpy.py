@@ -18,6 +18,20 @@ def mpy_cross():
     return here if os.path.exists(here) else "mpy-cross"
 
 
+# Flags given to every compile (``{rel}``: the path inside the repository).
+# -s: embed the path relative to the repository, not the clone's folder: the loaded
+# name is a qstr on the MicroPython heap, so an absolute one makes heap use depend
+# on where the repository was cloned.
+FLAGS = ("-s", "{rel}")
+STAMP = ".build_stamp"  # in the output folder: mpy-cross version and FLAGS of its .mpy files
+
+
+def stamp():
+    """What the .mpy files depend on besides their source: mpy-cross's version and FLAGS."""
+    r = subprocess.run([mpy_cross(), "--version"], capture_output=True, text=True)
+    return "%s\n%s\n" % ((r.stdout or r.stderr).strip(), " ".join(FLAGS))
+
+
 def modules(tops=SOURCES):
     """Yield (source path, output path relative to the build folder) for every .py."""
     for top in tops:
@@ -32,21 +46,32 @@ def modules(tops=SOURCES):
 def build(out, tops=SOURCES):
     """Compile ``tops`` into ``out`` (only what changed); returns the total .mpy size."""
     total = 0
+    want = stamp()
+    stamp_path = os.path.join(out, STAMP)
+    try:
+        with open(stamp_path) as f:
+            fresh = f.read() == want  # else every module is compiled again
+    except OSError:
+        fresh = False
+    if not fresh and os.path.exists(stamp_path):
+        os.remove(stamp_path)  # an interrupted rebuild must not look complete
     for src, rel in modules(tops):
         dst = os.path.join(out, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+        if fresh and os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
             total += os.path.getsize(dst)
             continue
-        # -s: embed the path relative to the repository, not the clone's folder: the loaded
-        # name is a qstr on the MicroPython heap, so an absolute one makes heap use depend
-        # on where the repository was cloned.
-        r = subprocess.run([mpy_cross(), "-o", dst, "-s", rel, src], capture_output=True,
+        flags = [x.replace("{rel}", rel) for x in FLAGS]
+        r = subprocess.run([mpy_cross(), "-o", dst] + flags + [src], capture_output=True,
                            text=True)
         if r.returncode:
             sys.stderr.write(r.stderr or r.stdout)
             raise SystemExit("mpy-cross failed on %s" % rel)
         total += os.path.getsize(dst)
+    if not fresh:
+        os.makedirs(out, exist_ok=True)
+        with open(stamp_path, "w") as f:
+            f.write(want)
     return total
 
 
