@@ -49,6 +49,16 @@ def _fields(line):
         raise CommandError(-1, "malformed answer %s" % line[:line.find(":")])
 
 
+def _lwconfig(line):
+    # one +QLWCONFIG: line -> LwConfig; CommandError unless its fields have the note's
+    # form (4.2.1: bs, "host", port, "endpoint", lifetime, security[, "psk_id", "psk"])
+    f = _fields(line)
+    if len(f) not in (6, 8) or [type(v) for v in f[:6]] != [int, str, int, str, int, int] \
+            or not all(isinstance(v, str) for v in f[6:]):
+        raise CommandError(-1, "malformed answer +QLWCONFIG")
+    return LwConfig(*(f + [None, None])[:8])
+
+
 def _first_fields(info, cmd):
     # the fields of the first info line; CommandError if the module sent none
     if not info:
@@ -132,6 +142,16 @@ class BC66:
         return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[COMMAND],
                                  secret=secret)
 
+    async def _answer(self, cmd, prefix):
+        # _command for a query whose answer lines are all there is: a line that arrived
+        # while it ran and could not be read (a garbled answer line?) fails it with
+        # CommandError, so a lost line is never taken for an absent value.
+        before = self.unknown
+        info = await self._command(cmd, prefix)
+        if self.unknown != before:
+            raise CommandError(-1, "unreadable line in the answer to " + cmd)
+        return info
+
     async def _deferred(self, cmd, result, timeout_ms, status=False, prefix=None, capture=None):
         # Send ``cmd``; after its OK wait for the line starting with ``result`` -> (info
         # lines, that line's fields). Its first field (<err>, or <status_code> with
@@ -140,7 +160,13 @@ class BC66:
             await self._init()
         info, line = await self.at.cmd(cmd, prefix, self.timeouts[COMMAND], result,
                                        timeout_ms, capture)
-        f = fields(line, len(result) + (result[-1] != ":"))
+        try:
+            f = fields(line, len(result) + (result[-1] != ":"))
+        except ValueError:
+            f = None
+        if not f or not isinstance(f[0], int):  # a garbled result line: not a success
+            self.unknown += 1
+            raise CommandError(-1, "malformed result " + _name(cmd))
         if f[0] != 0:
             raise (StatusError if status else CommandError)(f[0], _name(cmd))
         return info, f
@@ -186,8 +212,7 @@ class BC66:
 
     async def config_get(self):
         """AT+QLWCONFIG? -> [LwConfig] (one per server in the module's NVRAM)."""
-        return [LwConfig(*(_fields(x) + [None] * 8)[:8])
-                for x in await self._command("AT+QLWCONFIG?", "+QLWCONFIG")]
+        return [_lwconfig(x) for x in await self._answer("AT+QLWCONFIG?", "+QLWCONFIG")]
 
     async def config_set(self, bs, host, port, endpoint, lifetime, security, psk_id=None,
                          psk=None):
@@ -218,8 +243,15 @@ class BC66:
 
     async def cfg_all(self):
         """AT+QLWCFG? -> {key: tuple of ints} for every option."""
-        return {f[0]: tuple(f[1:]) for f in (_fields(x) for x in
-                                             await self._command("AT+QLWCFG?", "+QLWCFG"))}
+        out = {}
+        for x in await self._answer("AT+QLWCFG?", "+QLWCFG"):
+            f = _fields(x)
+            v = f[1:]  # a known key has as many values as CFG_RANGES says
+            if not isinstance(f[0], str) or not all(isinstance(x, int) for x in v) \
+                    or len(CFG_RANGES.get(f[0], v)) != len(v):
+                raise CommandError(-1, "malformed answer +QLWCFG")
+            out[f[0]] = tuple(v)
+        return out
 
     async def cfg_set(self, key, *values):
         """AT+QLWCFG="<key>",<values>: set an option (most apply after a reboot)."""

@@ -27,7 +27,8 @@ def spec(kind):
 
 
 def fields(s, i=0):
-    """Split ``s[i:]`` at commas outside quotes: quoted -> str, digits -> int, else str."""
+    """Split ``s[i:]`` at commas outside quotes: quoted -> str, digits -> int, else str.
+    ValueError if a quote is unpaired or text follows a closing quote (a garbled line)."""
     out = []
     n = len(s)
     while i <= n:
@@ -39,9 +40,13 @@ def fields(s, i=0):
                 raise ValueError("unterminated string")
             out.append(s[i + 1:j])
             i = s.find(",", j)
+            if s[j + 1:i if i >= 0 else n].strip():  # '"a"1': a comma lost
+                raise ValueError("text after string")
         else:
             j = s.find(",", i)
             t = s[i:j if j >= 0 else n].strip()
+            if '"' in t:  # 'a",1': a quote lost
+                raise ValueError("unopened string")
             try:
                 out.append(int(t))
             except ValueError:
