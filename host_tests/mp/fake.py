@@ -78,6 +78,10 @@ class FakeModem:
                 self.inject(*reply)
             i = rx.find(b"\r")
 
+    def any(self):
+        # bytes queued and not read yet (as machine.UART.any())
+        return len(self.out) - self.pos
+
     async def readinto(self, buf):
         while self.pos >= len(self.out):
             if self.closed:

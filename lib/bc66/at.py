@@ -205,6 +205,7 @@ class ATEngine(Lines):
                 self._quiet_until = None
                 if d > 0:
                     await asyncio.sleep_ms(d)  # late lines of a timed-out command die
+                await self._read_pending()
             rest = self._send(cmd, prefix, deferred, capture, secret)
             try:
                 if rest is not None:
@@ -243,6 +244,17 @@ class ATEngine(Lines):
         if isinstance(r, Exception):
             raise r
         return r
+
+    async def _read_pending(self):
+        # Let the reader take what has arrived before the next command goes out: after a
+        # stall (GC, a busy host) the loop may wake this task before the reader, and a late
+        # OK still unread would be taken for the next command's answer. Bounded by late_ms.
+        pending = getattr(self.port, "any", None)
+        if pending is None:
+            return
+        end = ticks_add(ticks_ms(), self.late_ms)
+        while pending() and ticks_diff(end, ticks_ms()) > 0:
+            await asyncio.sleep_ms(1)
 
     def _send(self, cmd, prefix, deferred, capture, secret):
         # Arm the command and write what can be written now: None if all of it went

@@ -50,6 +50,21 @@ class Port:
                 yield core._io_queue.queue_write(s)
                 n += s.write(mv[n:]) or 0
 
+    def any(self):
+        """True if received bytes wait to be read (UART.any(), else a poll that does not
+        wait)."""
+        s = self.s
+        if s is None:
+            return 0
+        a = getattr(s, "any", None)
+        if a is not None:
+            return a()
+        import select
+
+        p = select.poll()
+        p.register(s, select.POLLIN)
+        return len(p.poll(0))
+
     def write_now(self, data):
         """Write what the stream takes now, without waiting -> bytes written (ATEngine
         writes a command this way and awaits ``write`` only for a rest)."""
