@@ -60,9 +60,11 @@ def test_split_lines_delivers_in_pieces(mk):
     sim, c = mk()
     sim.faults.split_lines(p=1.0, seed=3, gap_ms=30)
     c.send("AT+QLWCFG?")
-    first = c.drain(0.01, 0.2)
+    end = time.monotonic() + 3                # wait for the first piece and for the end,
+    first = b""                               # not for a guessed pause
+    while not first and time.monotonic() < end:
+        first = c.drain(0.01, 0.2)            # the first piece: up to its 30 ms gap
     rest = b""
-    end = time.monotonic() + 3                # wait for the end, not for a guessed pause
     while not (first + rest).endswith(b"\r\nOK\r\n") and time.monotonic() < end:
         rest += c.drain(0.05)
     assert first and rest
