@@ -27,8 +27,7 @@ def run_byte_fault(mk, kind, seed, p=0.05):
         n = len(sim.commands)
         c.send("AT+QLWCFG?")
         sim.wait_for(lambda: len(sim.commands) > n)
-    sim.wait_for(lambda: not sim._out)
-    return c.drain(0.1)
+    return c.settle(sim)                # every byte the simulator sent, damage included
 
 
 @pytest.mark.parametrize("kind", ["drop_bytes", "corrupt_bytes", "duplicate_bytes"])
