@@ -11,7 +11,7 @@ import gc
 import time
 
 from bc66 import log
-from bc66.errors import ATTimeout, BC66Error, CommandError, StatusError
+from bc66.errors import ATTimeout, BC66Error, CommandError, Rebooted, StatusError
 from bc66.modem import (STATUS_NEED_RECOVER as NEED_RECOVER,
                         STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
                         STATUS_REGISTERED as REGISTERED, STATUS_REGISTERING as REGISTERING)
@@ -363,8 +363,9 @@ class Node:
                         pass
                     else:
                         self._disabled_until = None
-                        if await self.ensure_registered():
-                            self._need_register = False
+                        # ensure_registered() clears _need_register itself; a reboot that
+                        # came meanwhile set it again, and it must stay set
+                        await self.ensure_registered()
                 elif idle:
                     st = await self.modem.status()
                     if st != REGISTERED and st not in (REGISTERING, RECOVERING):
@@ -372,6 +373,11 @@ class Node:
                         self._set_registered(False)
                         continue
                 in_row = 0
+            except Rebooted:
+                # the module rebooted under a command: not a failure to back off from; its
+                # reboot line already asked for setup (one boot prints the banner, then RDY)
+                in_row = 0
+                continue
             except (BC66Error, OSError, MemoryError) as e:
                 gc.collect()
                 if isinstance(e, ATTimeout):
