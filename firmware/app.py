@@ -8,6 +8,9 @@ import asyncio
 from bc66 import log
 
 _TAG = "app"
+# AT+CFUN's deadline in a duty cycle (the note allows 85 s; the module takes a few): an
+# AT+CFUN whose bytes or OK were lost fails within the cycle and is retried the next one
+_DUTY_CFUN_MS = 15000
 
 
 def parse_args(argv, board):
@@ -92,6 +95,7 @@ class App:
 
         Stops at the first one not acknowledged within ``ack_ms`` (it stays queued) ->
         True if the queue is empty afterwards."""
+        from bc66.errors import ATTimeout
         if not self.data:
             return True
         while self.node.registered.is_set():
@@ -100,7 +104,10 @@ class App:
                 return True
             seq, (centi, mv) = head
             payload = b"%d,%d,%d,%d" % (seq, centi, mv, self.downlinks)
-            note = await self.data.send(payload)
+            try:
+                note = await self.data.send(payload)
+            except ATTimeout:  # +QLWNOTIFY lost (a garbled line): not acknowledged
+                note = None
             if note is None or not await note.wait(ack_ms):
                 log.log(log.WARN, _TAG, "uplink #%d not acknowledged; kept (%d queued)",
                         seq, len(self.queue))
@@ -174,12 +181,19 @@ class App:
         left, and delivers the queued readings in order (each CON followed to its
         report_ack); the battery voltage goes last with RAI 1; AT+QSCLK=1; persist; sleep
         until the next report, planned against the module's own update interval."""
+        from bc66.modem import CFUN, NETWORK
         from lwm2m import power, sleep
 
         sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
         woke = getattr(self.board, "woke_from_sleep", None)
         self.age = sleep.UpdateAge(self.state, woke is not None and woke())
         self.modem.at.start()
+        # no single wait on the module may outlast the cycle (the supervisor's or a
+        # watchdog's limit): a lost +QLWNOTIFY line, or an AT+CFUN whose command or OK was
+        # garbled, costs at most these; what was not delivered stays queued
+        t = self.modem.timeouts
+        t[NETWORK] = min(t[NETWORK], int(self.cfg.register_timeout_s * 1000))
+        t[CFUN] = min(t[CFUN], _DUTY_CFUN_MS)
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         self.take_reading()

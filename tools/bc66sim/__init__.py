@@ -101,6 +101,7 @@ case-insensitive ("AT+QLWREG", "AT+QLWNOTIFY=").
     split_lines(p=1.0, seed=None, gap_ms=20)        cut writes at a random byte + pause
     overlong_line(length=2048, seed=None, terminate=True)   emit garbage now
     garbage(data)                                   emit raw bytes now
+    drop_line_byte(prefix, pos, once=True)          drop byte pos of the next line (bytes prefix)
     delay(cmd, ms, once=True, p=1.0, seed=None)     real-time delay of the whole output
     omit(cmd, once=True, ...)                       executed, info lines + OK never sent
     error(cmd, code=None, once=True, ...)           not executed; ERROR / +CME ERROR: code

@@ -48,6 +48,7 @@ class Faults:
         self.byte_rules = []     # drop/corrupt/duplicate, direction "out"/"in"/"both"
         self.split = None        # (rng, p, gap_s)
         self.cmd_rules = []      # error/omit/delay/reboot
+        self.line_rules = []     # drop_line_byte
         self.reg_failures = 0    # remaining registrations that end in +QLWREG: 1
         self.attempt_failures = []  # per registration attempt: "bootstrap"/"lwm2m"/None
         self.create_errors = 0   # remaining AT+QLWREG answered +CME ERROR: 34
@@ -78,8 +79,27 @@ class Faults:
         with self._lock:
             self.split = (random.Random(self._seed if seed is None else seed), p, gap_ms / 1000.0)
 
+    def drop_line_byte(self, prefix, pos, once=True):
+        """Drop byte ``pos`` of the next output line starting with ``prefix`` (bytes)."""
+        r = _Rule("line", None, once=once)
+        r.prefix, r.pos = prefix, pos
+        with self._lock:
+            self.line_rules.append(r)
+        return r
+
+    def _apply_lines(self, data):
+        for r in self.line_rules:
+            i = data.find(r.prefix) if r.active else -1
+            if i >= 0:
+                r.fired += 1
+                r.active = not r.once
+                data = data[:i + r.pos] + data[i + r.pos + 1:]
+        return data
+
     def apply_bytes(self, data, direction):
         with self._lock:
+            if direction == "out" and self.line_rules:
+                data = self._apply_lines(data)
             rules = [r for r in self.byte_rules if r.active and r.direction in (direction, "both")]
             if not rules:
                 return data
@@ -237,6 +257,7 @@ class Faults:
         with self._lock:
             self.byte_rules.clear()
             self.cmd_rules.clear()
+            self.line_rules.clear()
             self.split = None
             self.reg_failures = 0
             self.update_failures = 0
