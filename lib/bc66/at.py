@@ -212,6 +212,8 @@ class ATEngine(Lines):
                     await self._write(cmd, rest)
                 if not c.done:
                     await c.sleep(timeout_ms)
+                    if not c.done:  # a stall may have kept the reader from its answer
+                        await self._read_pending()
             finally:
                 c.task = None
                 c.in_flight = False
@@ -230,6 +232,8 @@ class ATEngine(Lines):
         if not dw.done:
             try:
                 await dw.sleep(timeout_ms)
+                if not dw.done:
+                    await self._read_pending()
             finally:
                 dw.task = None
                 if not dw.done:
@@ -246,9 +250,10 @@ class ATEngine(Lines):
         return r
 
     async def _read_pending(self):
-        # Let the reader take what has arrived before the next command goes out: after a
-        # stall (GC, a busy host) the loop may wake this task before the reader, and a late
-        # OK still unread would be taken for the next command's answer. Bounded by late_ms.
+        # Let the reader take what has arrived before a deadline is judged or the next
+        # command goes out: after a stall (GC, a busy host) the loop may wake this task
+        # before the reader, so an answer already received would count as a timeout (and
+        # be sent again), or a late OK as the next command's answer. Bounded by late_ms.
         pending = getattr(self.port, "any", None)
         if pending is None:
             return
