@@ -74,6 +74,19 @@ def test_cycles_report_then_sleep_module_and_mcu(duty):
     assert c[i1 - 1].startswith("AT+QLWNOTIFY=3316,0,5700") and c[i1 - 1].endswith(",0,0,1")
 
 
+def test_late_notify_answer_is_not_sent_twice(duty):
+    """An AT+QLWNOTIFY answered late (a slow module, or a host too busy to read the OK
+    within 300 ms): the driver waits for it instead of resending, which sent the reading
+    twice (both acknowledged)."""
+    sup = duty()
+    sim = sup.sim
+    sup.run(1)
+    sim.faults.delay("AT+QLWNOTIFY=19", 450)
+    sup.run(1)
+    sent = [int(bytes(n.value).split(b",")[0]) for n in sim.notifications if n.path == "19/0/0"]
+    assert sorted(sent) == readings(sup) and sorted(acked_seqs(sim)) == readings(sup)
+
+
 def test_recovery_mode_1_recovers_with_qlwrecover(duty):
     """The note's 5.5: wake, +QLWSTATUS: 7, AT+QLWRECOVER, "recovered",0."""
     sup = duty()

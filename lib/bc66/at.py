@@ -90,6 +90,9 @@ class Command(Waiter):
 class ATEngine(Lines):
     late_ms = 300  # how long a timed-out command's late lines are waited out
     wake_tries = 3  # plain ATs before giving up on a command that got no answer
+    # extra wait for the answer of a command with a deferred result (it acts on the
+    # network: notify, register...) before it counts as lost and is resent
+    resend_ms = 2000
     sync_ms = 300  # deadline of each plain AT of a sync
     fast = None  # fast(buf, k) -> True if it took the line (before any str is made)
 
@@ -214,6 +217,10 @@ class ATEngine(Lines):
                     await c.sleep(timeout_ms)
                     if not c.done:  # a stall may have kept the reader from its answer
                         await self._read_pending()
+                if not c.done and wake and not c.heard and deferred is not None:
+                    # A resend after a late answer (a slow module, or this host too busy
+                    # to read it in time) would notify/register twice: wait longer for it.
+                    await c.sleep(self.resend_ms)
             finally:
                 c.task = None
                 c.in_flight = False
