@@ -147,7 +147,7 @@ class MPItem(pytest.Item):
 class MPFailure(Exception):
     pass
 from sim_fixtures import sim, sim_factory  # noqa: E402,F401
-from node_fixtures import node, node_factory, reading  # noqa: E402,F401
+from node_fixtures import duty, node, node_factory, reading  # noqa: E402,F401
 
 # The node's end-to-end suite runs under every reading of the note at its strict and at its
 # lenient value (tools/bc66sim/readings.py); other node tests run strict only.

@@ -6,6 +6,7 @@ import pytest
 
 from tools.bc66sim import Simulator
 from tools.nodeproc import Firmware, default_config
+from tools.supervisor import Supervisor, duty_config
 
 
 @pytest.fixture
@@ -52,3 +53,22 @@ def node_factory(tmp_path, reading):
 def node(node_factory):
     """A registered node with the default demo config: (sim, fw)."""
     return node_factory()
+
+
+@pytest.fixture
+def duty(tmp_path):
+    """make(sim_opts=None, **config) -> Supervisor on a fresh simulator."""
+    sims = []
+
+    def make(sim_opts=None, **over):
+        opts = dict(time_scale=0.01, attach_s=1, sleep_after_s=600, seed=5,
+                    transcript=str(tmp_path / "bc66.log"))
+        opts.update(sim_opts or {})
+        sim = Simulator(**opts).start()
+        sims.append(sim)
+        work = str(tmp_path / "node")
+        return Supervisor(sim, work, config=duty_config(os.path.join(work, "state"), **over))
+
+    yield make
+    for s in sims:
+        s.stop()

@@ -3,29 +3,8 @@ stand-in for MCU deep sleep) against the simulated BC66."""
 import os
 import re
 
-import pytest
 
-from tools.bc66sim import Simulator
-from tools.supervisor import EXIT_SLEEP, Supervisor, duty_config
-
-
-@pytest.fixture
-def duty(tmp_path):
-    """make(sim_opts=None, **config) -> Supervisor on a fresh simulator."""
-    sims = []
-
-    def make(sim_opts=None, **over):
-        opts = dict(time_scale=0.01, attach_s=1, sleep_after_s=600, seed=5,
-                    transcript=str(tmp_path / "bc66.log"))
-        opts.update(sim_opts or {})
-        sim = Simulator(**opts).start()
-        sims.append(sim)
-        work = str(tmp_path / "node")
-        return Supervisor(sim, work, config=duty_config(os.path.join(work, "state"), **over))
-
-    yield make
-    for s in sims:
-        s.stop()
+from tools.supervisor import EXIT_SLEEP
 
 
 def acked_seqs(sim):

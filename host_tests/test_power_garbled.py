@@ -1,34 +1,14 @@
 """Duty cycles through the simulator with exactly one garbled or lost module line: the cycle
 ends (sleeps) well within the supervisor's 60 s limit and no reading is lost."""
-import os
 
 import pytest
 
-from tools.bc66sim import Simulator
-from tools.supervisor import EXIT_SLEEP, Supervisor, duty_config
+from tools.supervisor import EXIT_SLEEP
 
 from host_tests.test_node_note_cases import _tmobile_nvram
 from host_tests.test_power_duty import acked_seqs, queued_seqs, readings
 
 LIMIT_S = 60  # Supervisor.cycle's: a watchdog's time for one wake
-
-
-@pytest.fixture
-def duty(tmp_path):
-    sims = []
-
-    def make(sim_opts=None, **over):
-        opts = dict(time_scale=0.01, attach_s=1, sleep_after_s=600, seed=5,
-                    transcript=str(tmp_path / "bc66.log"))
-        opts.update(sim_opts or {})
-        sim = Simulator(**opts).start()
-        sims.append(sim)
-        work = str(tmp_path / "node")
-        return Supervisor(sim, work, config=duty_config(os.path.join(work, "state"), **over))
-
-    yield make
-    for s in sims:
-        s.stop()
 
 
 def _cycle(sup):
