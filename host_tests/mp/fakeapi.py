@@ -7,7 +7,7 @@
 class URC:
     """A URC record as lib/bc66/urc.py builds it (unset fields keep these defaults)."""
     obj = inst = res = -1
-    msgid = vtype = index = flag = status = 0
+    msgid = vtype = part = flag = status = 0
     value = None
 
     def __init__(self, kind, msgid=0, obj=-1, inst=-1, res=-1):
@@ -100,7 +100,7 @@ async def rq(md, *urcs):
 
 
 def U(line):
-    # "r|w|x|o|c msgid obj inst res [vtype=payload [index]]" -> URC (payload "#hex" or
+    # "r|w|x|o|c msgid obj inst res [vtype=payload [part]]" -> URC (payload "#hex" or
     # ascii); "a msgid status" -> report_ack
     words = line.split()
     k, n = words[0], [int(w) for w in words[1:5]]
@@ -114,7 +114,7 @@ def U(line):
         t, _, p = words[5].partition("=")
         u.vtype = int(t)
         u.value = bytes.fromhex(p[1:]) if p[:1] == "#" else p.encode()
-        u.index = int(words[6]) if len(words) > 6 else 0
+        u.part = int(words[6]) if len(words) > 6 else 0
     return u
 
 

@@ -27,7 +27,7 @@ async def test_notify_on_change():
     md.set(9, 0, 4, False)
     await md.step()
     assert out(m.take()) == "notify 9 0 1 3 8 True; notify 9 0 2 4 22.0 True; notify 9 0 4 5 False False"
-    assert len(md.pend) == 2 and await (await md.notify(9, 0, 4)).wait(10) is True
+    assert len(md.pending) == 2 and await (await md.notify(9, 0, 4)).wait(10) is True
 
 
 async def _until(cond, ms=2000):
@@ -77,7 +77,7 @@ async def test_pmin_pmax_timing():
 
 
 async def test_acks():
-    m, md, o = mk(max_pending=3, ack_ms=150)
+    m, md, o = mk(max_pending=3, ack_timeout_ms=150)
     n = await md.notify(9, 0, 1)
 
     async def acker():
@@ -96,12 +96,12 @@ async def test_acks():
     assert await n.wait(10) is True
     await rq(md, "a %d 0" % (m.next_msgid + 1))  # raced ahead of notify()
     n = await md.notify(9, 0, 1)
-    assert n.status == 0 and md.pend == [] and md.stats["acks_unmatched"] == 2
+    assert n.status == 0 and md.pending == [] and md.stats["acks_unmatched"] == 2
     ns = [await md.notify(9, 0, 1), await md.notify(9, 0, 1), await md.notify(9, 0, 1),
           await md.notify(9, 0, 1)]
-    assert len(md.pend) == 3 and md.stats["notes_dropped"] == 1 and ns[0].status == ob.DROPPED
+    assert len(md.pending) == 3 and md.stats["notes_dropped"] == 1 and ns[0].status == ob.DROPPED
     await md.handle(fa.URC("reboot"))
-    assert ns[3].status == ob.RESET and md.pend == [] and await md.wait_acked(10) is False
+    assert ns[3].status == ob.RESET and md.pending == [] and await md.wait_acked(10) is False
     n = await md.notify(9, 0, 1)
     await asyncio.sleep_ms(160)
     assert await md.wait_acked(500) is False and n.status == ob.EXPIRED
@@ -152,7 +152,7 @@ r 3 19 1 0 -> 1 19 1 0 2 b'\\xca\\xfe' 0
 o 4 19 0 0 -> 1 19 0 0 2 b'\\x01\\x02' 0
 """)
     assert got == [b"\xca\xfe"]
-    assert await d.send(b"zz", con=False) is ob._NON and m.take()[0][-1] is False
+    assert await d.send(b"zz", con=False) is ob._SENT_NON and m.take()[0][-1] is False
 
 
 def test_declare_limits():

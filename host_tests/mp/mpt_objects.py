@@ -111,11 +111,11 @@ async def test_handlers():
 
 
 async def test_observation_state():
-    m, md, o = mk(max_obs=3)
+    m, md, o = mk(max_observations=3)
     await rq(md, "o 1 9 0 2")
     assert md.observations() == [(9, 0, 2)] and md.observed(9, 0, 2) and not md.observed(9, 0, 1)
     await rq(md, "c 2 9 0 2")
-    assert md.observations() == [] and md.watch == []
+    assert md.observations() == [] and md.watched == []
     c = await rq(md, "o 1 9 0 -1", "o 2 9 0 -1")  # twice: one entry
     assert [x[2] for x in c] == [1] * 8 and md.observations() == [(9, 0, -1)]
     assert md.observed(9, 0, 4) and not md.observed(9, 1, 0)
@@ -151,4 +151,4 @@ async def test_ram():
     print("RAM: read 1 res %d B, read object (6 parts) %d B; heap free %d -> %d after 1000"
           " mixed requests (%d modem calls)" % (al[4] - al[2], al[6] - al[4], f0, f1, m.n))
     assert al[4] - al[2] < 1500 and al[6] - al[4] < 3500 and f0 - f1 < 256
-    assert md.stats["answer_errors"] == 0 and md.pend == []
+    assert md.stats["answer_errors"] == 0 and md.pending == []

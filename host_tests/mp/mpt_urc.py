@@ -6,7 +6,7 @@ CASES = (
     ('+QLWURC: "ping",0', "ping", dict(value=0, status=0)),
     ('+QLWURC: "buffer"', "buffer", {}),
     ('+QLWURC: "write",36560,9,0,0,2,7,"5155454354454C",0', "write",
-     dict(msgid=36560, obj=9, inst=0, res=0, vtype=2, length=7, value=b"QUECTEL", index=0)),
+     dict(msgid=36560, obj=9, inst=0, res=0, vtype=2, length=7, value=b"QUECTEL", part=0)),
     ('+QLWURC: "read",62953,9,0,0', "read", dict(msgid=62953, obj=9, inst=0, res=0)),
     ('+QLWURC: "read",1,3303,-1,-1', "read", dict(inst=-1, res=-1)),
     ('+QLWURC: "execute",39040,15,0,5', "execute", dict(msgid=39040, obj=15, inst=0, res=5)),

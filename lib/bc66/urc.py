@@ -1,14 +1,16 @@
 """URC records: the note's 18 ``+QLWURC`` kinds as a parse table, plus start-up news."""
 from collections import namedtuple
 
-# A URC record: ``kind`` and the fields that kind has (the others None).
+# A URC record: ``kind`` and the fields that kind has (the others None). ``part`` is the
+# note's <index> of a write split into parts (N-1 down to 0, 0 the last); it is not called
+# index, which would hide ``tuple.index``.
 URC = namedtuple("URC", ("kind", "msgid", "obj", "inst", "res", "flag", "vtype", "length",
-                         "value", "index", "status"))
+                         "value", "part", "status"))
 
 _NONE = (None,) * 11
 
 # " kind:fields" per +QLWURC kind of the note's table 1, fields as letters in order:
-# m msgid, f flag, o obj, i inst, r res, t vtype, l length, h hex value -> bytes, x index,
+# m msgid, f flag, o obj, i inst, r res, t vtype, l length, h hex value -> bytes, x part (<index>),
 # s status, S status (also .value), v int value, q str value.
 KINDS = (" ping:S buffer: write:moirtlhx read:moir execute:moir observe:mfoir bs_finished:"
          " report:m report_ack:sm lwstatus:v lifetime_changed:v binding_changed:q"

@@ -11,17 +11,14 @@ An instance-level observation is notified per changed resource (QLWNOTIFY takes 
 import asyncio
 import sys
 import time
+from collections import namedtuple
 from micropython import const
+from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN  # noqa: F401
 from lwm2m.requests import Requests
 
 R = const(1)
 W = const(2)
 X = const(4)
-T_STRING = const(1)
-T_OPAQUE = const(2)
-T_INTEGER = const(3)
-T_FLOAT = const(4)
-T_BOOLEAN = const(5)
 CONTENT = const(1)
 CHANGED = const(2)
 BAD_REQUEST = const(11)
@@ -37,6 +34,10 @@ EXPIRED = const(-3)
 RESET = const(-4)
 _IDLE = const(60000)
 _MISS = object()
+
+# How an observed resource is notified: at most every pmin_ms, at least every pmax_ms
+# (0: no bound), confirmable (con) or not.
+NotifyOptions = namedtuple("NotifyOptions", ("pmin_ms", "pmax_ms", "con"))
 
 
 def _warn(msg, *a):
@@ -56,15 +57,15 @@ class Obj:
         if len(table) > MAX_RESOURCES:
             raise ValueError("object %d: %d resources > 14" % (oid, len(table)))
         for e in table:
-            if not (1 <= e[1] <= 5 and 0 < e[2] <= 7):
+            if not (T_STRING <= e[1] <= T_BOOLEAN and 0 < e[2] <= R | W | X):
                 raise ValueError("object %d: bad resource %r" % (oid, e))
         self.oid = oid
         self.table = tuple(table)
         self.insts = []
-        self.vals = {}   # (inst << 16 | rid) -> value or getter
-        self.fns = {}    # rid -> fn(inst, rid, value)
-        self.nopt = {}   # rid -> (pmin_ms, pmax_ms, con)
-        self.dopt = (pmin_ms, pmax_ms, con)
+        self.values = {}  # (inst << 16 | rid) -> value or getter
+        self.handlers = {}  # rid -> fn(inst, rid, value)
+        self.notify_options = {}  # rid -> NotifyOptions, set by ``on``
+        self.default_options = NotifyOptions(pmin_ms, pmax_ms, con)
         for i in insts:
             self.add_instance(i)
 
@@ -82,15 +83,44 @@ class Obj:
                 return e
         return None
 
+    def options(self, rid):
+        """The ``NotifyOptions`` of ``rid`` (the object's defaults unless ``on`` set them)."""
+        return self.notify_options.get(rid, self.default_options)
+
     def on(self, rid, fn=None, pmin_ms=None, pmax_ms=None, con=None):
         """Set the write (W) / execute (X) handler of ``rid`` and/or its notification
         options (min/max interval in ms, 0 = none; CON or NON) for observations made
         from now on; None keeps what is set."""
         if fn is not None:
-            self.fns[rid] = fn
-        d = self.nopt.get(rid, self.dopt)
-        self.nopt[rid] = (d[0] if pmin_ms is None else pmin_ms,
-                          d[1] if pmax_ms is None else pmax_ms, d[2] if con is None else con)
+            self.handlers[rid] = fn
+        d = self.options(rid)
+        self.notify_options[rid] = NotifyOptions(
+            d.pmin_ms if pmin_ms is None else pmin_ms, d.pmax_ms if pmax_ms is None else pmax_ms,
+            d.con if con is None else con)
+
+
+class Observation:
+    """An observe the server made: its path (-1: all instances / resources) and the
+    message id of the observe request."""
+
+    def __init__(self, oid, inst, rid, msgid):
+        self.oid = oid
+        self.inst = inst
+        self.rid = rid
+        self.msgid = msgid
+
+
+class Watched:
+    """One observed resource: when it was last notified, whether it changed since, and
+    the ``NotifyOptions`` it was observed with."""
+
+    def __init__(self, oid, inst, rid, now_ms, options):
+        self.oid = oid
+        self.inst = inst
+        self.rid = rid
+        self.last_ms = now_ms  # when it was last notified (or first observed)
+        self.dirty = False  # changed since last_ms
+        self.options = options
 
 
 class Note:
@@ -99,41 +129,47 @@ class Note:
     def __init__(self, msgid, status=PENDING):
         self.msgid = msgid
         self.status = status
-        self.t = time.ticks_ms()
-        self.ev = asyncio.Event()
+        self.sent_ms = time.ticks_ms()
+        self.finished = asyncio.Event()  # set with the final status
 
     async def wait(self, timeout_ms=30000):
         """True once acknowledged; False on failure or timeout."""
         if self.status == PENDING:
             try:
-                await asyncio.wait_for_ms(self.ev.wait(), timeout_ms)
+                await asyncio.wait_for_ms(self.finished.wait(), timeout_ms)
             except asyncio.TimeoutError:
                 pass
         return self.status == 0
 
 
-_NON = Note(None, 0)
+_SENT_NON = Note(None, 0)  # what notify returns for a NON notification (nothing to wait for)
 
 
 class Model:
     """Registry of objects; answers requests, tracks observations and notifications."""
 
-    def __init__(self, modem=None, max_obs=16, max_watch=32, max_pending=8, ack_ms=120000,
-                 retry_ms=2000):
+    def __init__(self, modem=None, max_observations=16, max_watched=32, max_pending=8,
+                 ack_timeout_ms=120000, retry_ms=2000):
         self.modem = modem
         self.objs = {}
-        self.obs = []    # [oid, inst, rid, msgid]
-        self.watch = []  # [oid, inst, rid, last_ms, dirty, pmin, pmax, con]
-        self.pend = []   # CON Notes awaiting report_ack
-        self._early = [None] * 4
-        self._ei = self._nfail = 0
-        self._lim = (max_obs, max_watch, max_pending, ack_ms, retry_ms)
+        self.observing = []  # Observation per observe the server made
+        self.watched = []  # Watched per resource those observations cover
+        self.pending = []  # CON Notes awaiting their report_ack
+        self.max_observations = max_observations
+        self.max_watched = max_watched
+        self.max_pending = max_pending  # the oldest pending Note is dropped past it
+        self.ack_timeout_ms = ack_timeout_ms  # a pending Note older than this expires
+        self.retry_ms = retry_ms  # a notification the modem refused is sent again after
+        self._early_acks = [None] * 4  # (msgid, status) of acks that came before notify
+        # returned the msgid (the last 4)
+        self._early_next = 0
+        self._failed_notes = 0  # Notes that failed since the last wait_acked
+        self._notifier_wake = asyncio.Event()  # set when a watched value changed
         self._sc = self._si = self._se = ()  # one answer's values, instance ids, table
         # entries: sized once to the largest object read (at most 4 x 14)
         self._pv = [None] * 5
         self._answering = asyncio.Lock()  # one answer at a time (it uses the scratch lists)
         self.requests = Requests()  # server requests waiting for ``serve``
-        self._ev = asyncio.Event()
         self._part = None
         self._pe = [None, None]  # _path's object and table entry
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
@@ -149,24 +185,24 @@ class Model:
 
     def set(self, oid, inst, rid, value, notify=True):
         """Store a value or getter; an observed change is notified by ``run``."""
-        vals = self.objs[oid].vals
+        values = self.objs[oid].values
         k = (inst << 16) | rid
-        old = vals.get(k, _MISS)
-        vals[k] = value
+        old = values.get(k, _MISS)
+        values[k] = value
         if notify and (callable(value) or old != value):
             self.changed(oid, inst, rid)
 
     def value(self, oid, inst, rid):
         """Current value (getter called); None if unset."""
-        v = self.objs[oid].vals.get((inst << 16) | rid)
+        v = self.objs[oid].values.get((inst << 16) | rid)
         return v() if callable(v) else v
 
     def changed(self, oid, inst=-1, rid=-1):
         """Mark a path (-1: all) changed, e.g. for getter-backed values."""
-        for s in self.watch:
-            if s[0] == oid and inst in (-1, s[1]) and rid in (-1, s[2]):
-                s[4] = 1
-                self._ev.set()
+        for w in self.watched:
+            if w.oid == oid and inst in (-1, w.inst) and rid in (-1, w.rid):
+                w.dirty = True
+                self._notifier_wake.set()
 
     async def sync_objects(self, modem=None):
         """Align the module's object list with the declaration -> (added, deleted, kept)."""
@@ -321,7 +357,7 @@ class Model:
             for e in o.table:
                 if (rid >= 0 and e[0] != rid) or not e[2] & R:
                     continue
-                v = o.vals.get((i << 16) | e[0])
+                v = o.values.get((i << 16) | e[0])
                 if callable(v):
                     try:
                         v = v()
@@ -344,7 +380,7 @@ class Model:
         if w:
             raw = u.value
             p = self._part
-            if u.index:  # keep the part (bounded); the answer comes with index 0
+            if u.part:  # keep the part (bounded); the answer comes with index 0
                 if p is None or p[0] != u.msgid:
                     p = self._part = (u.msgid, bytearray())
                 if len(p[1]) < 1024:
@@ -378,7 +414,7 @@ class Model:
         p[2] = rid
         p[3] = v
         p[4] = w
-        fn = o.fns.get(rid)
+        fn = o.handlers.get(rid)
         try:
             r = None if fn is None else fn(inst, rid, v)
         except Exception as ex:
@@ -395,7 +431,7 @@ class Model:
         o, inst, rid, v, w = self._pv
         self._pv[3] = None  # no reference kept to the value
         r = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
-        if w and r == CHANGED and not callable(o.vals.get((inst << 16) | rid)):
+        if w and r == CHANGED and not callable(o.values.get((inst << 16) | rid)):
             self.set(o.oid, inst, rid, v)
         return r
 
@@ -403,156 +439,162 @@ class Model:
         """Track (or with ``cancel`` drop) an observation of a path (-1: all levels).
         False if the observation table is full."""
         o = self.objs[oid]
-        for ob in self.obs:
-            if ob[0] == oid and ob[1] == inst and ob[2] == rid:
+        for ob in self.observing:
+            if ob.oid == oid and ob.inst == inst and ob.rid == rid:
                 if cancel:
-                    self.obs.remove(ob)
-                    self.watch = [s for s in self.watch if self.observed(s[0], s[1], s[2])]
+                    self.observing.remove(ob)
+                    self.watched = [w for w in self.watched
+                                    if self.observed(w.oid, w.inst, w.rid)]
                 else:
-                    ob[3] = msgid
+                    ob.msgid = msgid
                 return True
         if cancel:
             return True
-        if len(self.obs) >= self._lim[0]:
+        if len(self.observing) >= self.max_observations:
             self.stats["obs_dropped"] += 1
             return False
-        self.obs.append([oid, inst, rid, msgid])
+        self.observing.append(Observation(oid, inst, rid, msgid))
         now = time.ticks_ms()
         for i in o.insts:
             for e in o.table:
                 if inst in (-1, i) and rid in (-1, e[0]) and e[2] & R:
-                    for s in self.watch:
-                        if s[0] == oid and s[1] == i and s[2] == e[0]:
-                            break
-                    else:
-                        if len(self.watch) >= self._lim[1]:
+                    if self._watched(oid, i, e[0]) is None:
+                        if len(self.watched) >= self.max_watched:
                             self.stats["obs_dropped"] += 1
                             continue
-                        op = o.nopt.get(e[0], o.dopt)
-                        self.watch.append([oid, i, e[0], now, 0, op[0], op[1], op[2]])
+                        self.watched.append(Watched(oid, i, e[0], now, o.options(e[0])))
         return True
+
+    def _watched(self, oid, inst, rid):
+        for w in self.watched:
+            if w.oid == oid and w.inst == inst and w.rid == rid:
+                return w
+        return None
 
     def observed(self, oid, inst, rid):
         """True if the resource is observed directly or via its instance/object."""
-        for ob in self.obs:
-            if ob[0] == oid and ob[1] in (-1, inst) and ob[2] in (-1, rid):
+        for ob in self.observing:
+            if ob.oid == oid and ob.inst in (-1, inst) and ob.rid in (-1, rid):
                 return True
         return False
 
     def observations(self):
         """Observed paths as [(oid, inst, rid)], to persist across deep sleep."""
-        return [(ob[0], ob[1], ob[2]) for ob in self.obs]
+        return [(ob.oid, ob.inst, ob.rid) for ob in self.observing]
 
     def restore_observations(self, paths):
         """Replace the observations with persisted paths (unknown ones are skipped)."""
-        self.obs = []
-        self.watch = []
+        self.observing = []
+        self.watched = []
         for oid, inst, rid in paths:
             o = self.objs.get(oid)
             if o and (inst == -1 or inst in o.insts) and (rid < 0 or o.find(rid)):
                 self.observe(oid, inst, rid)
-        return len(self.obs)
+        return len(self.observing)
 
     async def notify(self, oid, inst, rid, con=None):
         """Send one resource's current value now -> Note (CON: ``await note.wait(ms)``),
         None if it has no value. Raises what the modem raises."""
         o = self.objs[oid]
-        for s in self.watch:
-            if s[0] == oid and s[1] == inst and s[2] == rid:
-                s[3] = time.ticks_ms()
-                s[4] = 0
+        w = self._watched(oid, inst, rid)
+        if w is not None:
+            w.last_ms = time.ticks_ms()
+            w.dirty = False
         v = self.value(oid, inst, rid)
         if v is None:
             return None
         if con is None:
-            con = o.nopt.get(rid, o.dopt)[2]
+            con = o.options(rid).con
         msgid = await self.modem.notify(oid, inst, rid, o.find(rid)[1], v, con)
         self.stats["sent"] += 1
         if not con or msgid is None:
-            return _NON
-        self.fail_pending(EXPIRED, self._lim[3])
-        n = Note(msgid)
-        for i in range(4):
-            a = self._early[i]
-            if a and a[0] == msgid:
-                self._early[i] = None
-                self._fin(n, a[1])
-                return n
-        if len(self.pend) >= self._lim[2]:
+            return _SENT_NON
+        self.fail_pending(EXPIRED, self.ack_timeout_ms)
+        note = Note(msgid)
+        early = self._early_acks
+        for i in range(len(early)):
+            if early[i] is not None and early[i][0] == msgid:
+                self._finish(note, early[i][1])
+                early[i] = None
+                return note
+        if len(self.pending) >= self.max_pending:
             self.stats["notes_dropped"] += 1
-            self._fin(self.pend.pop(0), DROPPED)
-        self.pend.append(n)
-        return n
+            self._finish(self.pending.pop(0), DROPPED)
+        self.pending.append(note)
+        return note
 
-    def _fin(self, n, status):
-        self._nfail += status != 0
-        n.status = status
-        n.ev.set()
+    def _finish(self, note, status):
+        if status != 0:
+            self._failed_notes += 1
+        note.status = status
+        note.finished.set()
 
     def _ack(self, msgid, status):
-        for n in self.pend:
-            if n.msgid == msgid:
-                self.pend.remove(n)
-                self._fin(n, status)
+        for note in self.pending:
+            if note.msgid == msgid:
+                self.pending.remove(note)
+                self._finish(note, status)
                 return
         self.stats["acks_unmatched"] += 1  # raced ahead of notify() or a duplicate
-        self._early[self._ei] = (msgid, status)
-        self._ei = (self._ei + 1) & 3
+        i = self._early_next
+        self._early_acks[i] = (msgid, status)
+        self._early_next = (i + 1) % len(self._early_acks)
 
     def fail_pending(self, status=RESET, older_ms=-1):
         """Fail pending CON notes (all, or those older than ``older_ms``)."""
         now = time.ticks_ms()
-        p = self.pend
-        while p and time.ticks_diff(now, p[0].t) >= older_ms:
-            self._fin(p.pop(0), status)
+        p = self.pending
+        while p and time.ticks_diff(now, p[0].sent_ms) >= older_ms:
+            self._finish(p.pop(0), status)
 
     async def wait_acked(self, timeout_ms=30000):
         """True if every CON notification sent since the last call was acknowledged
         within ``timeout_ms``; False on a failure, a drop or the timeout."""
-        dl = time.ticks_add(time.ticks_ms(), timeout_ms)
+        deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
         ok = True
-        while self.pend:
-            self.fail_pending(EXPIRED, self._lim[3])
-            left = time.ticks_diff(dl, time.ticks_ms())
-            if self.pend and (left <= 0 or not await self.pend[0].wait(left)):
-                if self.pend and self.pend[0].status == PENDING:
+        while self.pending:
+            self.fail_pending(EXPIRED, self.ack_timeout_ms)
+            left = time.ticks_diff(deadline, time.ticks_ms())
+            if self.pending and (left <= 0 or not await self.pending[0].wait(left)):
+                if self.pending and self.pending[0].status == PENDING:
                     ok = False
                     break
-        ok = ok and not self._nfail
-        self._nfail = 0
+        ok = ok and not self._failed_notes
+        self._failed_notes = 0
         return ok
 
     async def run(self, modem=None):
         """The notifier task: sends due notifications of observed resources, forever."""
         self.modem = modem or self.modem
         while True:
-            self._ev.clear()
+            self._notifier_wake.clear()
             try:
-                await asyncio.wait_for_ms(self._ev.wait(), await self.step())
+                await asyncio.wait_for_ms(self._notifier_wake.wait(), await self.step())
             except asyncio.TimeoutError:
                 pass
 
     async def step(self):
         """Send what is due (changed and pmin passed, or pmax passed); -> ms to next."""
         wait = _IDLE
-        for s in self.watch:
+        for w in self.watched:
             now = time.ticks_ms()
-            el = time.ticks_diff(now, s[3])
-            pmin, pmax = s[5], s[6]
-            if (s[4] and el >= pmin) or (pmax and el >= pmax):
-                s[3] = now
-                s[4] = 0
+            elapsed = time.ticks_diff(now, w.last_ms)
+            pmin, pmax = w.options.pmin_ms, w.options.pmax_ms
+            if (w.dirty and elapsed >= pmin) or (pmax and elapsed >= pmax):
+                w.last_ms = now
+                w.dirty = False
                 left = pmax or _IDLE
                 try:
-                    await self.notify(s[0], s[1], s[2], s[7])
+                    await self.notify(w.oid, w.inst, w.rid, w.options.con)
                 except Exception as e:
                     self.stats["notify_errors"] += 1
-                    _warn("notify %d/%d/%d: %r", s[0], s[1], s[2], e)
-                    s[3] = time.ticks_add(now, self._lim[4] - pmin)
-                    s[4] = 1
-                    left = self._lim[4]
-            elif s[4] or pmax:
-                left = (pmin if s[4] else pmax) - el
+                    _warn("notify %d/%d/%d: %r", w.oid, w.inst, w.rid, e)
+                    # retried after retry_ms (last_ms is set back so pmin is passed then)
+                    w.last_ms = time.ticks_add(now, self.retry_ms - pmin)
+                    w.dirty = True
+                    left = self.retry_ms
+            elif w.dirty or pmax:
+                left = (pmin if w.dirty else pmax) - elapsed
             else:
                 continue
             wait = min(wait, left)

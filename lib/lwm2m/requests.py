@@ -37,12 +37,12 @@ _BLOCK = const(32)  # entries per block
 
 class Request:
     """The request being answered: the same field names as a ``bc66.urc.URC`` record
-    (``kind``, ``msgid``, ``obj``, ``inst``, ``res``, ``flag``, ``value``, ``index``), plus
+    (``kind``, ``msgid``, ``obj``, ``inst``, ``res``, ``flag``, ``value``, ``part``), plus
     ``malformed`` (answer 4.00 without looking further). One object, filled by ``take``."""
 
     def __init__(self):
         self.kind = None
-        self.msgid = self.obj = self.inst = self.res = self.flag = self.index = 0
+        self.msgid = self.obj = self.inst = self.res = self.flag = self.part = 0
         self.value = None
         self.malformed = False
 
@@ -135,7 +135,7 @@ class Requests:
         """``put`` for a ``bc66.urc.URC`` record (or anything with its field names)."""
         if urc.kind == "malformed":  # .value: the request's kind
             return self.put(urc.value, urc.msgid, malformed=True)
-        extra = urc.index if urc.kind == "write" else urc.flag or 0
+        extra = urc.part if urc.kind == "write" else urc.flag or 0
         return self.put(urc.kind, urc.msgid, urc.obj, urc.inst, urc.res, extra, urc.value)
 
     def _recently(self, code, msgid, extra):
@@ -192,7 +192,7 @@ class Requests:
             r.inst = _from_id(t[i + _INST])
             r.res = _from_id(t[i + _RES])
             r.flag = extra if kind == 4 else 0
-            r.index = extra if kind == 2 else 0
+            r.part = extra if kind == 2 else 0
             r.value = value
             r.malformed = code & (_MALFORMED | _NO_VALUE) != 0
             self._answering = True
@@ -205,7 +205,7 @@ class Requests:
         i = self._recent_next
         rc[i] = KINDS.index(r.kind) + 1
         rc[i + 1] = r.msgid
-        rc[i + 2] = r.index if r.kind == "write" else r.flag
+        rc[i + 2] = r.part if r.kind == "write" else r.flag
         self._recent_next = (i + 3) % (3 * _RECENT)
         r.value = None  # no reference kept to the value
         self._answering = False
