@@ -2,90 +2,90 @@
 buffer into ``urc.URC`` records: no str, no field list. Loaded by the modem on the first
 request URC."""
 from binascii import unhexlify
+from micropython import const
 from .urc import URC
 from .at import debug, log
 
-# '+QLWURC: "<kind>",' and
-# how many int fields follow (a write: 6 ints, the quoted hex value, the index).
 _HEAD = b'+QLWURC: "'
-_FK = (b'read",', "read", 4, b'execute",', "execute", 4, b'observe",', "observe", 5,
-       b'write",', "write", 6)
-_V = [0] * 6  # scratch for the int fields (the reader task is the only caller)
-_R = [None] * 11  # scratch for a record's fields: URC(*_R) is the one allocation
+_KIND_AT = const(10)  # where the kind's name starts, after _HEAD
+# The request kinds: (the kind's name as it follows _HEAD up to its comma, kind, how many
+# int fields follow). A write's 6 ints are followed by its quoted hex value and the index.
+_KINDS = ((b'read",', "read", 4), (b'execute",', "execute", 4),
+          (b'observe",', "observe", 5), (b'write",', "write", 6))
+_fields = [0] * 6  # the int fields of the line being parsed (the reader task is the only caller)
 UNREADABLE = "unreadable"  # parse(): a request whose message id cannot be read
+# Bytes int() takes in a decimal field ("+5", "1_0", a tab around it) that the module never
+# sends and a field may not hold: a request with one of them after its kind is malformed.
+_NOT_IN_FIELDS = (b"+", b"_", b"\t", b"\v", b"\f")
+_COMMA = const(44)
 
 
-def _at(b, i, k, p):
-    """``b[i:k]`` starts with the bytes ``p`` (no slice made)."""
-    n = len(p)
-    if k - i < n:
-        return False
-    j = 0
-    while j < n:
-        if b[i + j] != p[j]:
+def _plain(b, i, e):
+    # no byte of b[i:e] is one int() would take but a field may not hold
+    for c in _NOT_IN_FIELDS:
+        if b.find(c, i, e) >= 0:
             return False
-        j += 1
     return True
 
 
-def ints(b, i, k, n, v):
-    """``n`` comma-separated decimal ints (spaces around, "-" allowed) from ``b[i:k]`` into
-    the list ``v`` -> the index after the last one, or -1 (nothing allocated)."""
-    j = 0
-    while True:
-        while i < k and b[i] == 32:
-            i += 1
-        neg = i < k and b[i] == 45
-        if neg:
-            i += 1
-        s = i
-        x = 0
-        while i < k and 48 <= b[i] <= 57:
-            x = x * 10 + b[i] - 48
-            i += 1
-        if i == s:
-            return -1
-        while i < k and b[i] == 32:
-            i += 1
-        v[j] = -x if neg else x
-        j += 1
-        if j == n:
-            return i
-        if i >= k or b[i] != 44:
-            return -1
-        i += 1
+def ints(b, mv, i, e, n, out):
+    """The ``n`` comma-separated decimal ints that make up all of ``b[i:e]`` (``mv`` a
+    memoryview of ``b``) into the list ``out`` -> True, or False if ``b[i:e]`` is anything
+    else. A field is spaces, an optional "-", digits, spaces: what ``int()`` of a memoryview
+    slice reads, once ``_plain(b, i, e)`` has refused what else it would take."""
+    try:
+        for j in range(n - 1):
+            c = b.find(b",", i, e)
+            if c < 0:
+                return False
+            out[j] = int(mv[i:c])
+            i = c + 1
+        out[n - 1] = int(mv[i:e])
+    except ValueError:  # empty, "-" alone, "1-2", "x"...
+        return False
+    return True
 
 
-def _rec(kind, msgid, flag, obj, inst, res, vtype, ln, value, index):
-    r = _R
-    r[0] = kind
-    r[1] = msgid
-    r[2] = obj
-    r[3] = inst
-    r[4] = res
-    r[5] = flag
-    r[6] = vtype
-    r[7] = ln
-    r[8] = value
-    r[9] = index
-    r[10] = None
-    rec = URC(*r)
-    r[8] = None  # no reference kept to the value
-    return rec
-
-
-def _in(v, lo, hi):
-    return lo <= v <= hi
+def _msgid(b, i, k):
+    # the message id that starts b[i:k] (up to a comma or the end) or -1
+    e = b.find(b",", i, k)
+    if e < 0:
+        e = k
+    if not _plain(b, i, e) or not ints(b, memoryview(b), i, e, 1, _fields):
+        return -1
+    m = _fields[0]
+    return m if 0 <= m <= 65535 else -1
 
 
 def _malformed(kind, b, i, k):
     # a request whose fields after the message id are malformed: a "malformed" record
-    # (value: the request's kind) if the message id can be read, else None
-    v = _V
-    j = ints(b, i, k, 1, v)
-    if j < 0 or not _in(v[0], 0, 65535) or (j < k and b[j] != 44):
+    # (value: the request's kind) if the message id can be read, else UNREADABLE
+    m = _msgid(b, i, k)
+    if m < 0:
         return UNREADABLE
-    return URC("malformed", v[0], None, None, None, None, None, None, kind, None, None)
+    return URC("malformed", m, None, None, None, None, None, None, kind, None, None)
+
+
+def _write(b, mv, i, k):
+    # '<msgid>,<obj>,<inst>,<res>,<vtype>,<len>,"<hex>",<index>' from b[i:k] -> URC or None
+    v = _fields
+    q = b.find(b'"', i, k)  # the value's opening quote, after the ints and a comma
+    if q < 0 or b[q - 1] != _COMMA or not ints(b, mv, i, q - 1, 6, v):
+        return None
+    e = b.find(b'"', q + 1, k)  # its closing quote, then a comma
+    if e < 0 or e + 1 >= k or b[e + 1] != _COMMA:
+        return None
+    if not (0 <= v[0] <= 65535 and 0 <= v[1] <= 65535 and 0 <= v[2] <= 65535
+            and 0 <= v[3] <= 65535 and 1 <= v[4] <= 5 and v[5] >= 0):
+        return None
+    try:
+        value = unhexlify(mv[q + 1:e])
+    except (ValueError, MemoryError):  # odd length, not hex, or no room for it
+        return None
+    m, o, n, r, vtype, length = v  # before the index overwrites v[0]
+    if not ints(b, mv, e + 2, k, 1, v) or not 0 <= v[0] <= 65535:
+        return None
+    return URC("write", m, o, n, r, None, vtype, length, value, v[0], None)
 
 
 def parse(b, k):
@@ -93,48 +93,35 @@ def parse(b, k):
     field list); a ``"malformed"`` record (``.msgid``, ``.value`` the request's kind) if
     the message id can be read but another field cannot; ``UNREADABLE`` if it cannot;
     None if the line is not a request."""
-    if not _at(b, 0, k, _HEAD):
+    if not b.startswith(_HEAD):
         return None
-    t = 0
-    while t < 12:
-        if _at(b, 10, k, _FK[t]):
+    for name, kind, n in _KINDS:
+        if b.startswith(name, _KIND_AT):
             break
-        t += 3
     else:
         return None
-    kind = _FK[t + 1]
-    s = 10 + len(_FK[t])
-    i = ints(b, s, k, _FK[t + 2], _V)
-    v = _V
-    if i < 0 or not _in(v[0], 0, 65535):
-        return _malformed(kind, b, s, k)
-    if t < 6:  # read, execute: msgid, obj, inst, res
-        if i != k or not (_in(v[1], 0, 65535) and _in(v[2], -1, 65535)
-                          and _in(v[3], -1, 65535)):
-            return _malformed(kind, b, s, k)
-        return _rec(kind, v[0], None, v[1], v[2], v[3], None, None, None, None)
-    if t == 6:  # observe: msgid, flag, obj, inst, res
-        if i != k or not (_in(v[1], 0, 1) and _in(v[2], 0, 65535) and _in(v[3], -1, 65535)
-                          and _in(v[4], -1, 65535)):
-            return _malformed(kind, b, s, k)
-        return _rec(kind, v[0], v[1], v[2], v[3], v[4], None, None, None, None)
-    # write: msgid, obj, inst, res, vtype, len, "hex", index
-    if not (_in(v[1], 0, 65535) and _in(v[2], 0, 65535) and _in(v[3], 0, 65535)
-            and _in(v[4], 1, 5) and v[5] >= 0) or i + 1 >= k or b[i] != 44 or b[i + 1] != 34:
-        return _malformed(kind, b, s, k)
-    j = i + 2
-    while j < k and b[j] != 34:
-        j += 1
-    if j + 1 >= k or b[j + 1] != 44:
-        return _malformed(kind, b, s, k)
-    try:
-        h = unhexlify(memoryview(b)[i + 2:j])
-    except Exception:  # odd length or not hex
-        return _malformed(kind, b, s, k)
-    m, o, n, r, vt, ln = v  # before the index overwrites v[0]
-    if ints(b, j + 2, k, 1, v) != k or not _in(v[0], 0, 65535):
-        return _malformed(kind, b, s, k)
-    return _rec(kind, m, None, o, n, r, vt, ln, h, v[0])
+    i = _KIND_AT + len(name)
+    if k < i:  # the line ended inside the name: b[k:] is not this line's
+        return None
+    v = _fields
+    mv = memoryview(b)
+    if not _plain(b, i, k):
+        u = None
+    elif kind == "write":
+        u = _write(b, mv, i, k)
+    elif not ints(b, mv, i, k, n, v):
+        u = None
+    elif n == 4:  # read, execute: msgid, obj, inst, res
+        u = None
+        if (0 <= v[0] <= 65535 and 0 <= v[1] <= 65535 and -1 <= v[2] <= 65535
+                and -1 <= v[3] <= 65535):
+            u = URC(kind, v[0], v[1], v[2], v[3], None, None, None, None, None, None)
+    else:  # observe: msgid, flag, obj, inst, res
+        u = None
+        if (0 <= v[0] <= 65535 and 0 <= v[1] <= 1 and 0 <= v[2] <= 65535
+                and -1 <= v[3] <= 65535 and -1 <= v[4] <= 65535):
+            u = URC(kind, v[0], v[2], v[3], v[4], v[1], None, None, None, None, None)
+    return _malformed(kind, b, i, k) if u is None else u
 
 
 def take(m, b, k):
