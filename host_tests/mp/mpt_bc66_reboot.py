@@ -30,6 +30,35 @@ async def test_reboot_fails_inflight_and_deferred():
     await e.stop()
 
 
+_BANNER = ("F1: 0000 0000", "V0: 0000 0000 [0001]", "00: 0000 0000", "U0: 0000 0001 [0000]",
+           "T0: 0000 001E", "Leaving the BROM")  # bc66-facts.md, the note's 5.5
+
+
+async def test_one_boot_counts_once():
+    # a cold boot prints the boot ROM banner, then RDY, +CFUN: 1, +CPIN: READY: one reboot,
+    # one failed command; the command sent after the banner is not failed by that RDY
+    from bc66.errors import Rebooted
+    fm, e, urcs = _eng()
+    fm.expect("AT+CSQ")  # never answered: the boot ends it
+    t = asyncio.create_task(e.cmd("AT+CSQ", prefix="+CSQ", timeout_ms=5000))
+    await asyncio.sleep_ms(20)
+    fm.inject(*_BANNER)
+    await _raises(Rebooted, t)
+    fm.expect("AT+CGSN=1", "RDY", "+CFUN: 1", "+CPIN: READY", "+CGSN: 866", "OK")
+    assert await e.cmd("AT+CGSN=1", prefix="+CGSN", timeout_ms=2000) == ["+CGSN: 866"]
+    assert e.stats["reboots"] == 1 and urcs.count("REBOOT") == 1, (e.stats, urcs)
+    # a second real boot (banner) and a third (RDY only, as in the note's 5.1) still count
+    fm.inject(*_BANNER)
+    fm.inject("+CPIN: READY", "RDY", "+CFUN: 1", "+CPIN: READY", "+IP: 10.0.0.3")
+    for _ in range(400):  # until the last line was dispatched (bounded: 2 s)
+        if urcs[-1:] == ["+IP: 10.0.0.3"]:
+            break
+        await asyncio.sleep_ms(5)
+    assert e.stats["reboots"] == 3 and urcs.count("REBOOT") == 3, (e.stats, urcs)
+    fm.check()
+    await e.stop()
+
+
 async def test_wake_sync_then_retry_once():
     from bc66.errors import ATTimeout
     fm, e, urcs = _eng()

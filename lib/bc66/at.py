@@ -109,6 +109,7 @@ class ATEngine(Lines):
         self._task = None
         self._dead = None  # the OSError that closed the port
         self._quiet_until = None  # ticks before which no command is written (after a timeout)
+        self._booting = False  # a boot banner came and that boot's RDY may follow (one boot)
         self._write_now = getattr(port, "write_now", None)  # non-blocking write -> n
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
                       "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0,
@@ -396,6 +397,10 @@ class ATEngine(Lines):
                 code = -1
             return self._end_command(code)
         if line == "RDY" or line.endswith("Leaving the BROM"):
+            if line == "RDY" and self._booting:  # the boot whose banner came first
+                self._booting = False
+                return
+            self._booting = line != "RDY"  # until its "RDY" or "+CPIN: READY"
             st["reboots"] += 1
             log(_WARN, self.tag, "module rebooted")
             self._fail(Rebooted(line))
@@ -403,6 +408,8 @@ class ATEngine(Lines):
         if line[0] != "+" and len(line) >= 8 and line[2:4] == ": ":  # "F1: 0000 0000"
             st["noise"] += 1
             return
+        if self._booting and line.startswith("+CPIN:"):  # that boot is over
+            self._booting = False
         if c.in_flight and c.info_prefix is not None and line.startswith(c.info_prefix):
             c.heard = True
             return c.info.append(line)
