@@ -8,9 +8,6 @@ import asyncio
 from bc66 import log
 
 _TAG = "app"
-# AT+CFUN's deadline in a duty cycle (the note allows 85 s; the module takes a few): an
-# AT+CFUN whose bytes or OK were lost fails within the cycle and is retried the next one
-_DUTY_CFUN_MS = 15000
 
 
 def parse_args(argv, board):
@@ -49,6 +46,8 @@ class App:
         self.queue = Queue(state_dir + "/q", capacity=64)
         self.pins = board.Pins(args["pins"])
         self.modem = BC66(port if port is not None else board.open_port(args["port"]))
+        from bc66.modem import CFUN
+        self.modem.timeouts[CFUN] = cfg.cfun_timeout_s * 1000  # README: why 85 s
         self.model = Model()
         self.temp = ipso.temperature(self.model) if "temperature" in cfg.objects else None
         self.volt = ipso.voltage(self.model) if "voltage" in cfg.objects else None
@@ -181,19 +180,17 @@ class App:
         left, and delivers the queued readings in order (each CON followed to its
         report_ack); the battery voltage goes last with RAI 1; AT+QSCLK=1; persist; sleep
         until the next report, planned against the module's own update interval."""
-        from bc66.modem import CFUN, NETWORK
+        from bc66.modem import NETWORK
         from lwm2m import power, sleep
 
         sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
         woke = getattr(self.board, "woke_from_sleep", None)
         self.age = sleep.UpdateAge(self.state, woke is not None and woke())
         self.modem.at.start()
-        # no single wait on the module may outlast the cycle (the supervisor's or a
-        # watchdog's limit): a lost +QLWNOTIFY line, or an AT+CFUN whose command or OK was
-        # garbled, costs at most these; what was not delivered stays queued
-        t = self.modem.timeouts
-        t[NETWORK] = min(t[NETWORK], int(self.cfg.register_timeout_s * 1000))
-        t[CFUN] = min(t[CFUN], _DUTY_CFUN_MS)
+        # a +QLWNOTIFY result that never comes (a lost or garbled line) costs at most the
+        # cycle's notify budget, not the 60 s network wait: that reading stays queued.
+        # (The module's other network waits have their own deadline: register_timeout_s.)
+        self.modem.timeouts[NETWORK] = self.cfg.duty_cycle_notify_timeout_s * 1000
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         self.take_reading()

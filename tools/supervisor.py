@@ -84,7 +84,7 @@ def duty_config(state_dir, **over):
     """A duty-cycle config for the simulator: wake, report, sleep 60 s, manual recovery."""
     cfg = default_config(state_dir, report_interval_s=60, lifetime=300, register_timeout_s=5,
                          network_timeout_s=10)
-    cfg["duty_cycle"] = {"enabled": True, "sleep_s": 60}
+    cfg["duty_cycle"] = {"enabled": True, "sleep_s": 60, "notify_timeout_s": 5}
     cfg["qlwcfg"] = {"recovery_mode": 1}
     cfg["backoff"] = {"base_s": 5, "cap_s": 120}
     cfg.update(over)

@@ -68,6 +68,9 @@ PSK = "DEADBEEF00112233"
 # BAD [{"qlwcfg": {"retransmit": "2,4"}}, "RT"]
 # BAD [{"network_timeout_s": 0}, "network_timeout_s: must be an integer 1..86400"]
 # BAD [{"register_timeout_s": 3601}, "register_timeout_s: must be an integer 1..3600"]
+# BAD [{"cfun_timeout_s": 0}, "cfun_timeout_s: must be an integer 1..300"]
+# BAD [{"duty_cycle": {"notify_timeout_s": 301}}, "duty_cycle.notify_timeout_s: must be an integer 1..300"]
+# BAD [{"duty_cycle": {"notify_timeout_s": 2.5}}, "duty_cycle.notify_timeout_s: must be an integer 1..300"]
 # BAD [{"objects": "voltage"}, "objects: must be a non-empty list of distinct temperature, voltage, bindata"]
 # BAD [{"objects": ["voltage", "voltage"]}, "objects: must be a non-empty list of distinct temperature, voltage, bindata"]
 # BAD [{"backoff": {"factor": 0.5}}, "backoff.factor: must be a number 1..10"]
@@ -131,6 +134,7 @@ def test_example_file_and_defaults():
     assert (c.port, c.bootstrap, c.endpoint, c.lifetime, c.security) == (5683, False, None, 900, "none")
     assert c.psk is None and c.psk_id is None and c.state_dir == "state"
     assert (c.backoff_base_s, c.backoff_cap_s, c.backoff_jitter) == (30, 3600, 0.5)
+    assert (c.cfun_timeout_s, c.duty_cycle_notify_timeout_s) == (85, 20)
 
 
 def test_rejects_each_rule_naming_the_field():

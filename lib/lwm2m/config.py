@@ -33,12 +33,14 @@ _SPEC = (
     '["objects","l",["temperature","voltage","bindata"],0,["temperature","voltage","bindata"]]',
     '["network_timeout_s","i",1,86400,600]',
     '["register_timeout_s","i",1,3600,120]',
+    '["cfun_timeout_s","i",1,300,85]',
     '["backoff.base_s","n",1,86400,30]',
     '["backoff.cap_s","n",1,86400,3600]',
     '["backoff.factor","n",1,10,2]',
     '["backoff.jitter","n",0,1,0.5]',
     '["duty_cycle.enabled","b",0,0,false]',
     '["duty_cycle.sleep_s","i",1,31536000,3600]',
+    '["duty_cycle.notify_timeout_s","i",1,300,20]',
     '["state_dir","s",100,0,"state"]',
 )
 _SECTIONS = ("server", "qlwcfg", "backoff", "duty_cycle")
