@@ -21,7 +21,8 @@ N = 20
 N_ALLOC = 1
 CASES = (("one", 128, "read one resource, its bytes in one chunk"),
          ("one", 8, "read one resource, 8 bytes per wake of the reader"),
-         ("instance", 128, "read an instance (3303/0: 5 values), one chunk"))
+         ("instance", 128, "read an instance (3303/0: 5 values), one chunk"),
+         ("one", 0, "read one resource, bytes at 115200 baud, 80 MHz MCU, waits left out"))
 
 
 def measure(elf=None):

@@ -7,7 +7,12 @@
 #   bench_roundtrip.run(kind, n, chunk) -> (us per round trip, bytes allocated per round trip)
 # kind: "one" (3303/0/5700) or "instance" (3303/0, one answer per readable resource);
 # chunk: bytes the module's UART has for each wake of the reader (128: one chunk per line
-# group, 8: trickled as on a slow wire).
+# group, 8: trickled as on a slow wire); 0: the wire as it is, each byte arriving one
+# character time (115200 baud, 10 bits) after the one before, for an MCU at 80 MHz: under
+# -icount 1 us of ticks is 1,000 instructions, so a byte every 6,944 instructions. A
+# command is answered once its own bytes are on the wire. The round trip then includes the
+# wire time; what the event loop spends waiting (a poll with a timeout, on a real MCU asleep)
+# is counted apart and left out of the figure.
 import asyncio
 import gc
 import io
@@ -19,6 +24,7 @@ from lwm2m import ipso
 from lwm2m.objects import Model
 
 _POLL = 3  # MP_STREAM_POLL
+BYTE_NS = 6944  # one character at 115200 baud for an 80 MHz MCU, in -icount ns (instructions)
 _RD = 1
 _WR = 4
 
@@ -42,14 +48,33 @@ class Module(io.IOBase):
         self.t_us = [0] * (n + 1)  # clock and heap at each request sent
         self.t_alloc = [0] * (n + 1)
         self.finished = asyncio.Event()
+        self.wire = []  # chunk 0: [start us, first byte in out, length] per line on the wire
+        self.wire_free = 0  # ticks when the last byte sent is through
+        self.idle_us = 0  # time the event loop spent waiting (chunk 0)
+        self.t_idle = [0] * (n + 1)
 
-    def send(self, line):
+    def send(self, line, after_us=0):
+        if not self.chunk:  # on the wire from after_us from now, behind what is on it
+            start = max(time.ticks_us() + after_us, self.wire_free)
+            self.wire.append([start, len(self.out), len(line)])
+            self.wire_free = start + len(line) * BYTE_NS // 1000
         self.out.extend(line)
+
+    def arrived(self):
+        """Bytes of ``out`` that have come through the wire (chunk 0) or were sent."""
+        if not self.chunk:
+            now = time.ticks_us()
+            for start, first, length in self.wire:
+                got = max(0, time.ticks_diff(now, start)) * 1000 // BYTE_NS
+                if got < length:
+                    return first + got
+        return len(self.out)
 
     def next_request(self):
         i = len(self.requests) - self.left
         self.t_us[i] = time.ticks_us()
         self.t_alloc[i] = gc.mem_alloc()
+        self.t_idle[i] = self.idle_us
         if self.left:
             self.left -= 1
             self.send(self.requests[i])
@@ -57,7 +82,7 @@ class Module(io.IOBase):
             self.finished.set()
 
     def readinto(self, buf):
-        n = min(len(buf), len(self.out) - self.pos, self.gate)
+        n = min(len(buf), self.arrived() - self.pos, self.gate if self.chunk else len(buf))
         if n <= 0:
             self.gate = self.chunk  # the reader waits: by its next wake more bytes came
             return None
@@ -67,6 +92,7 @@ class Module(io.IOBase):
         if self.pos == len(self.out):
             self.out = bytearray()
             self.pos = 0
+            self.wire.clear()
         return n
 
     def write(self, data):
@@ -85,22 +111,43 @@ class Module(io.IOBase):
         return len(data)
 
     def command(self, c, k):
+        tx_us = (k + 1) * BYTE_NS // 1000  # chunk 0: the command's own time on the wire
         if c[6] == 82 and c[7] == 68:  # AT+QLWRDRSP=
-            self.send(b"\r\nOK\r\n\r\n+QLWRDRSP: 0\r\n")
+            self.send(b"\r\nOK\r\n\r\n+QLWRDRSP: 0\r\n", tx_us)
             if c[k - 1] == 48 and c[k - 2] == 44:  # ",0": the last answer of this request
                 self.next_request()
         else:  # AT, ATE0, AT+CMEE=1
-            self.send(b"\r\nOK\r\n")
+            self.send(b"\r\nOK\r\n", tx_us)
 
     def ioctl(self, req, arg):
         if req == _POLL:
-            return (arg & _RD if self.pos < len(self.out) else 0) | (arg & _WR)
+            return (arg & _RD if self.pos < self.arrived() else 0) | (arg & _WR)
         return 0
 
 
-async def _measure(request, n, chunk, alloc):
+def _count_idle(module):
+    # the event loop's waits (a poll with a timeout: nothing to run) timed into idle_us
+    from asyncio import core
+    q = core._io_queue
+    wait = q.wait_io_event
+
+    def timed_wait(dt):
+        if dt == 0:  # a poll that does not wait: the loop's own work
+            return wait(dt)
+        t0 = time.ticks_us()
+        wait(dt)
+        module.idle_us += time.ticks_diff(time.ticks_us(), t0)
+    q.wait_io_event = timed_wait
+
+
+async def _measure(request, n, chunk, alloc, rest_ms):
     module = Module(request, n + 2, chunk)
-    modem = BC66(transport.Port(module))
+    if not chunk:
+        _count_idle(module)
+    port = transport.Port(module, 0 if chunk else 115200)  # chunk 0: as a board's UART
+    if rest_ms is not None:
+        port.rest_ms = rest_ms
+    modem = BC66(port)
     model = Model(modem)
     t = ipso.temperature(model)
     t.update(21.5)
@@ -116,16 +163,18 @@ async def _measure(request, n, chunk, alloc):
     task.cancel()
     await modem.stop()
     await asyncio.sleep_ms(0)  # the cancelled task ends here
-    # after two warm-up requests (the first loads the request parser)
-    return (time.ticks_diff(module.t_us[-1], module.t_us[2]) // n,
-            (module.t_alloc[-1] - module.t_alloc[2]) // n)
+    # after two warm-up requests (the first loads the request parser); waits left out
+    busy = time.ticks_diff(module.t_us[-1], module.t_us[2]) - (module.t_idle[-1] -
+                                                               module.t_idle[2])
+    return busy // n, (module.t_alloc[-1] - module.t_alloc[2]) // n
 
 
-def run(kind, n, chunk, alloc=False):
+def run(kind, n, chunk, alloc=False, rest_ms=None):
     """-> (microseconds, bytes allocated) per read round trip; ``alloc``: with the GC off
-    (the bytes figure; the time then leaves out collections), else with it on."""
+    (the bytes figure; the time then leaves out collections), else with it on. ``rest_ms``:
+    the Port's wait for the rest of a line, if not its own."""
     request = "3303,0,5700" if kind == "one" else "3303,0,-1"
-    return asyncio.run(_measure(request, n, chunk, alloc))
+    return asyncio.run(_measure(request, n, chunk, alloc, rest_ms))
 
 
 async def _wait_costs(n):
