@@ -145,7 +145,7 @@ class Board:
             u = UART(d["uart"], baud, **kw)
         except (ValueError, TypeError, OSError) as e:
             raise self._err("uart", e)
-        return transport.open_uart(u)
+        return transport.open_uart(u, baud)  # rxbuf: the pump may wait for a line's rest
 
     def Pins(self, path=None):
         """The module's control lines (PWRKEY, RESET, PSM_EINT, VDD_EXT, LED)."""
