@@ -1,7 +1,8 @@
 """Compile every module under lib/ and firmware/ (and boards/) with mpy-cross.
 
 ``python -m tools.build_mpy --check`` compiles into build/mpy and fails on the first
-error; ``--out DIR`` chooses the output folder (what `tools/deploy` copies to a board).
+error; ``--out DIR`` chooses the output folder. The tests import build/mpy;
+``python -m tools.deploy`` (tools/deploy.py) stages it for a board and copies it there.
 """
 import argparse
 import os
