@@ -2,7 +2,6 @@
 # Ranges from the BC66 LwM2M note (4.2.1 AT+QLWCONFIG, 4.2.2 AT+QLWCFG). Errors are
 # ConfigError("field.path", "rule") and never quote the value (the PSK cannot leak).
 # Unknown keys are errors. Strings go into AT commands: '"' and control chars refused.
-# Comments rather than long docstrings: compiling from source on a 48 KB heap is tight.
 import json
 
 # One JSON text per field: [path, kind, a, b, default]; default "!" = required. Kinds:

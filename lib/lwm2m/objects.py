@@ -7,9 +7,14 @@
 gives 4.00. ``Model.handle(urc)`` answers every request exactly once and never raises.
 Cancel-observe answers 2.05 with the current value(s), as the note's 5.8 shape.
 An instance-level observation is notified per changed resource (QLWNOTIFY takes one).
+
+Observations: ``Model.observing`` holds an ``Observation`` per observe the server made
+(a path, -1 for all instances / resources); ``Model.watched`` a ``Watched`` per resource
+they cover, with its ``NotifyOptions`` (from ``Obj.on``) and when it was last notified;
+``Model.run`` sends what is due. A CON notification is a ``Note`` in ``Model.pending``
+until its report_ack (or a failure, a drop past ``max_pending``, ``ack_timeout_ms``).
 """
 import asyncio
-import sys
 import time
 from collections import namedtuple
 from micropython import const
@@ -41,13 +46,9 @@ NotifyOptions = namedtuple("NotifyOptions", ("pmin_ms", "pmax_ms", "con"))
 
 
 def _warn(msg, *a):
-    # through bc66.log once the driver has loaded it (the node always has); importing it
-    # here would cost its package's RAM to a model used alone (tests)
-    log = sys.modules.get("bc66.log")
-    if log:
-        log.log(log.WARN, "obj", msg, *a)
-    else:
-        print("W obj:", msg % a)
+    from bc66 import log  # loaded on the first log line (docs/architecture.md)
+
+    log.log(log.WARN, "obj", msg, *a)
 
 
 class Obj:

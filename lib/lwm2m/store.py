@@ -10,7 +10,6 @@
 # the record whose put() had not returned. "meta" holds the sequence high-water mark and
 # the dropped counter. It is rewritten only every _RESERVE puts (a restart skips to the
 # reserved mark, so sequence numbers stay strictly increasing, with gaps) and on a drop.
-# Comments rather than long docstrings: compiling from source on a 48 KB heap is tight.
 import json
 import os
 from micropython import const
