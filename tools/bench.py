@@ -180,6 +180,8 @@ def main():
     rows += bench_mcu.rows()
     from tools import bench_request_path  # the request path alone on the Cortex-M
     rows += bench_request_path.rows()
+    from tools import heap_kept  # the figures of docs/architecture.md "Heap measures kept"
+    rows += heap_kept.rows()
     table = "\n".join("| %s | %s | %s |" % row for row in rows)
     print(table)
     doc = os.path.join(ROOT, "docs", "benchmarks.md")

@@ -1,0 +1,17 @@
+"""What docs/architecture.md "Heap measures kept" says each kept measure buys, as
+tools/heap_kept.py measures it on the 64-bit unix port (make bench adds the 32-bit and
+Cortex-M figures)."""
+import os
+import sys
+
+from tools import heap_kept
+
+
+def test_kept_measures_pay():
+    f = dict(heap_kept.unix(os.path.join(os.path.dirname(sys.executable), "micropython")))
+    assert f["line buffer, per line framed"] == 0, f
+    assert f["line buffer, once"] >= 1124, f  # lines.MAXLINE, preallocated
+    # the zero-copy request parser: the record only, a fraction of str + urc.parse
+    assert 0 < f["request URC from the line buffer (requrc.parse)"] * 4 <= \
+        f["request URC from a str of the line (urc.parse)"], f
+    assert f["lazy import bc66.log"] > 0 and f["lazy import bc66.requrc"] > 0, f
