@@ -58,6 +58,9 @@ line = b'+QLWURC: "read",21593,3303,0,5700\\r\\n'
 framer = Lines(lambda buf, k: None)
 print("@ line buffer, once", retained(lambda i: Lines(lambda buf, k: None)))
 print("@ line buffer, per line framed", allocated(lambda: framer.feed(line, len(line))))
+long_line = b"+QLWURC: " + b"7" * 1000 + b"\\r\\n"
+print("@ line buffer, per 1,000-byte line framed",
+      allocated(lambda: framer.feed(long_line, len(long_line))))
 buf = bytearray(line[:-2])
 print("@ request URC from the line buffer (requrc.parse)",
       allocated(lambda: requrc.parse(buf, len(buf))))

@@ -1,5 +1,6 @@
 """URC records: the note's 18 ``+QLWURC`` kinds as a parse table, plus start-up news."""
 from collections import namedtuple
+from micropython import const
 
 # A URC record: ``kind`` and the fields that kind has (the others None). ``part`` is the
 # note's <index> of a write split into parts (N-1 down to 0, 0 the last); it is not called
@@ -8,15 +9,17 @@ URC = namedtuple("URC", ("kind", "msgid", "obj", "inst", "res", "flag", "vtype",
                          "value", "part", "status"))
 
 _NONE = (None,) * 11
+_VALUE = const(8)  # URC.value's position
+_STATUS = const(10)  # URC.status's position
 
 # " kind:fields" per +QLWURC kind of the note's table 1, fields as letters in order:
-# m msgid, f flag, o obj, i inst, r res, t vtype, l length, h hex value -> bytes, x part (<index>),
-# s status, S status (also .value), v int value, q str value.
+# m msgid, f flag, o obj, i inst, r res, t vtype, l length, h hex value -> bytes,
+# x part (the note's <index>), s status, S status (also .value), v int value, q str value.
 KINDS = (" ping:S buffer: write:moirtlhx read:moir execute:moir observe:mfoir bs_finished:"
          " report:m report_ack:sm lwstatus:v lifetime_changed:v binding_changed:q"
          " min_period_changed:v max_period_changed:v disable:v factory_reset:S"
          " bootstrap_request_trigger:S recovered:S ")
-_POS = "_moirftlvxs"  # letter -> index in URC
+_LETTERS = "_moirftlvxs"  # the field letter at each position of URC
 # Other lines delivered as records: "+QLWREG: 0" -> kind "reg" (value int if it parses,
 # else str); a line "+<NAME>:" with name in OTHER, kind without the "qlw".
 OTHER = " qlwreg ip cpin cfun cereg qlwdereg "
@@ -79,9 +82,9 @@ def from_fields(f):
         elif not isinstance(v, int):
             return None
         if c == "S":
-            r[8] = r[10] = v
+            r[_VALUE] = r[_STATUS] = v
         else:
-            r[8 if c in "hq" else _POS.find(c)] = v
+            r[_VALUE if c in "hq" else _LETTERS.find(c)] = v
     return URC(*r)
 
 

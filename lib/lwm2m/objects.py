@@ -211,27 +211,28 @@ class Model:
         for o in self.objs.values():
             if not 0 < len(o.insts) <= MAX_INSTANCES or len(o.table) > MAX_RESOURCES:
                 raise ValueError("object %d: instances/resources over the module's limits" % o.oid)
-        have = {}
+        have = {}  # oid -> {inst: sorted resource ids} as the module has them
         for oid, inst, rids in await m.objects():
             have.setdefault(oid, {})[inst] = tuple(sorted(rids))
-        a = k = 0
-        add = []
+        added = kept = 0
+        to_add = []
         for oid, o in self.objs.items():
-            h = have.get(oid)
-            srt = tuple(sorted(e[0] for e in o.table))
-            if h is not None and len(h) == len(o.insts) and all(h.get(i) == srt for i in o.insts):
-                k += 1
+            insts = have.get(oid)
+            rids = tuple(sorted(e[0] for e in o.table))
+            if insts is not None and len(insts) == len(o.insts) and \
+                    all(insts.get(i) == rids for i in o.insts):
+                kept += 1
                 del have[oid]  # identical: leave it
             else:
-                add.append(o)
-        d = len(have)  # undeclared or different: delete first (frees module slots)
+                to_add.append(o)
+        deleted = len(have)  # undeclared or different: delete first (frees module slots)
         for oid in have:
             await m.del_object(oid)
-        for o in add:
+        for o in to_add:
             for inst in o.insts:
                 await m.add_object(o.oid, inst, tuple(e[0] for e in o.table))
-                a += 1
-        return a, d, k
+                added += 1
+        return added, deleted, kept
 
     async def handle(self, urc):
         """Answer a read/write/execute/observe URC, complete a report_ack; never raises.
