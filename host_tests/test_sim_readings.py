@@ -182,6 +182,25 @@ def test_index_gap(sim_factory, value):
 
 
 @pytest.mark.parametrize("value", BOTH)
+def test_part_sent_twice_is_refused_and_the_transcript_says_why(sim_factory, value):
+    """A part sent again (an MCU that took its OK for lost) and an answer to a request
+    already answered: error 3 under either reading, and the transcript names the rule."""
+    sim, c = registered(sim_factory, index_gap=value)
+    p, mid = read_mid(sim, c, "3303/0")
+    part = 'AT+QLWRDRSP=%d,1,3303,0,5701,1,3,"Cel",1' % mid
+    ok(c, part)
+    assert c.cmd(part) == ["+CME ERROR: 3"]
+    ok(c, "AT+QLWRDRSP=%d,1,3303,0,5700,4,5,21.22,0" % mid)
+    assert len(p.wait(1).values) == 2
+    assert c.cmd("AT+QLWRDRSP=%d,1,3303,0,5700,4,5,21.22,0" % mid) == ["+CME ERROR: 3"]
+    events = [x.split(" # ", 1)[1] for x in sim.transcript.lines if " # refused" in x]
+    assert events == ["refused AT+QLWRDRSP: <index> 1 after 1 (reading index_gap: %s)"
+                      % ("one less" if value == "strict" else "descending"),
+                      "refused AT+QLWRDRSP: no read request with message id %d pending "
+                      "(answered already, never sent, or timed out at the server)" % mid], events
+
+
+@pytest.mark.parametrize("value", BOTH)
 def test_recover_idle(sim_factory, value):
     """4.2.15: "Response OK +QLWURC: "recovered",<status_code>" (chapter 6: "3 Recovered
     failed") against "If there is any error: +CMEE ERROR: <err>" ("4 Not register error")."""

@@ -3,11 +3,13 @@ import re
 
 
 class CmeError(Exception):
-    """Answer `+CME ERROR: <code>` (bare `ERROR` with AT+CMEE=0)."""
+    """Answer `+CME ERROR: <code>` (bare `ERROR` with AT+CMEE=0); ``why``, if given, goes
+    into the transcript as an event (what the module refused and the rule it broke)."""
 
-    def __init__(self, code):
+    def __init__(self, code, why=None):
         super().__init__(code)
         self.code = code
+        self.why = why
 
 
 class AtError(Exception):
@@ -142,7 +144,8 @@ def decode_value(vtype, length, raw, float_len=True):
             raise CmeError(E_VALUE)
     if vtype == T_FLOAT:
         if float_len and length != len(raw):
-            raise CmeError(E_VALUE)
+            raise CmeError(E_VALUE, "Float <len> %d, its value has %d characters (reading "
+                           "float_len)" % (length, len(raw)))
         try:
             return float(raw)
         except ValueError:

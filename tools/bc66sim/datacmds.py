@@ -38,7 +38,8 @@ class DataCommands:
         # reading index_gap: "the order number of <index> is N-1 to 0 in descending order"
         if parts and (index >= parts[-1] if not self.strict("index_gap")
                       else index != parts[-1] - 1):
-            raise CmeError(P.E_VALUE)
+            raise CmeError(P.E_VALUE, "<index> %d after %d (reading index_gap: %s)" % (
+                index, parts[-1], "one less" if self.strict("index_gap") else "descending"))
 
     def _content_rsp(self, kind, a, name):
         # 4.2.8 / 4.2.11: all nine parameters, none optional (the error answers included)

@@ -163,6 +163,8 @@ class Modem(LwM2M):
             final = "OK"
         except CmeError as e:
             final = self.error_line(e.code)
+            if e.why:
+                self.sim.event("refused %s: %s" % (line.split("=")[0], e.why))
             self._resp, self._deferred = [], []
         except AtError:
             final = "ERROR"

@@ -183,7 +183,8 @@ class Server(InProcessNetwork):
             return
         p = self.pending.get(msgid)
         if p is None or p.kind != kind:
-            raise CmeError(P.E_VALUE)
+            raise CmeError(P.E_VALUE, "no %s request with message id %d pending (answered "
+                           "already, never sent, or timed out at the server)" % (kind, msgid))
         m._check_index(index, p.indexes)
         p.indexes.append(index)
         if part is not None:
