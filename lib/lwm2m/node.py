@@ -375,7 +375,7 @@ class Node:
                 in_row = 0
             except Rebooted:
                 # the module rebooted under a command: not a failure to back off from; its
-                # reboot line already asked for setup (one boot prints the banner, then RDY)
+                # reboot line already asked for setup (one boot counts once: bc66.at)
                 in_row = 0
                 continue
             except (BC66Error, OSError, MemoryError) as e:
