@@ -17,7 +17,11 @@ import asyncio
 
 
 class FakeModem:
-    def __init__(self, seed=1, maxfrag=9):
+    def __init__(self, seed=1, maxfrag=9, write_now=True):
+        # write_now: offer the non-blocking write of transport.Port (the engine then
+        # sends a command at once, and answers requests from its reader task)
+        if write_now:
+            self.write_now = self._write_now
         self.seed = seed or 1
         self.maxfrag = maxfrag
         self.script = []
@@ -62,6 +66,9 @@ class FakeModem:
         assert not self.errors and not self.script, (self.errors, self.script)
 
     async def write(self, data):
+        self._write_now(data)
+
+    def _write_now(self, data):
         if self.closed:
             raise OSError(9)
         rx = self.rx
@@ -77,6 +84,7 @@ class FakeModem:
             else:
                 self.inject(*reply)
             i = rx.find(b"\r")
+        return len(data)
 
     def any(self):
         # bytes queued and not read yet (as machine.UART.any())

@@ -9,7 +9,7 @@ from asyncio import core
 from time import ticks_ms, ticks_diff, ticks_add
 from micropython import const
 import sys
-from .errors import ATTimeout, BC66Error, CommandError, Rebooted
+from .errors import ATTimeout, BC66Error, CommandError, NoAnswer, Rebooted
 from .lines import Lines
 
 _RX_CHUNK = const(128)
@@ -55,6 +55,7 @@ class Waiter:
         self.shown = ""  # the command as logs and exceptions show it (secret masked)
         self.capture = None  # prefix of URCs also copied into info (notify's "report")
         self.finished = None  # an Event for a caller waiting behind this one (made on use)
+        self.then = None  # then(result): called instead of waking a task (a posted command)
 
     def sleep(self, timeout_ms):
         self.task = asyncio.current_task()
@@ -73,6 +74,10 @@ class Waiter:
         self.wake()
         if self.finished is not None:
             self.finished.set()
+        then = self.then
+        if then is not None:
+            self.then = None
+            then(result)
 
 
 class Command(Waiter):
@@ -111,9 +116,20 @@ class ATEngine(Lines):
         self._quiet_until = None  # ticks before which no command is written (after a timeout)
         self._booting = False  # a boot banner came and that boot's RDY may follow (one boot)
         self._write_now = getattr(port, "write_now", None)  # non-blocking write -> n
+        # the posted command (post()): its done(), the deadline of what it waits for now,
+        # its deferred Waiter once OK came, the bytes the port could not take at once
+        self._posted = None
+        self._posted_deadline = 0
+        self._posted_deferred_ms = 0
+        self._posted_waiter = None
+        self._posted_rest = None
+        self._posted_ended = asyncio.Event()  # its final result came: the engine is free
+        self._keeper = None  # the task that ends a posted command at its deadline
+        self._keeper_idle = False
+        self._keeper_wake = asyncio.Event()
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
                       "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0,
-                      "glitches": 0}
+                      "glitches": 0, "posted": 0}
 
     def start(self):
         """Create the reader task."""
@@ -122,27 +138,33 @@ class ATEngine(Lines):
             self.skip = False
             self._dead = None
             self._task = asyncio.create_task(self._reader())
+            self._keeper = asyncio.create_task(self._keep_posted())
 
     def restart(self):
         """Start afresh on a new event loop (after Ctrl-C on the unix port replaced it):
         the old reader task and any command in flight are forgotten."""
-        self._task = None
+        self._task = self._keeper = None
         self._lock = asyncio.Lock()
         c = self._command
         c.in_flight = False
-        c.task = None
+        c.task = c.then = None
+        self._posted = self._posted_rest = self._posted_waiter = None
+        self._posted_ended = asyncio.Event()
+        self._keeper_wake = asyncio.Event()
+        self._keeper_idle = False
         self._armed.clear()
         self.start()
 
     async def stop(self):
         """Stop the reader task; whatever waits fails with BC66Error("stopped")."""
-        t, self._task = self._task, None
-        if t is not None:
-            t.cancel()
-            try:
-                await t
-            except BaseException:  # CancelledError
-                pass
+        for t in (self._task, self._keeper):
+            if t is not None:
+                t.cancel()
+                try:
+                    await t
+                except BaseException:  # CancelledError
+                    pass
+        self._task = self._keeper = None
         self._fail(BC66Error("stopped"))
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
@@ -157,18 +179,7 @@ class ATEngine(Lines):
         self._check_running()
         if prefix and prefix[-1] != ":":
             prefix += ":"
-        # one writer; one armed deferred result per prefix; no info prefix equal to an
-        # armed deferred one (its result would be taken for an info line)
-        while True:
-            lock = self._lock  # (restart() replaces it: a task of the old loop that is
-            await lock.acquire()  # cancelled later must release the one it took)
-            earlier = self._armed.get(deferred) or self._armed.get(prefix)
-            if earlier is None:
-                break
-            lock.release()
-            if earlier.finished is None:
-                earlier.finished = asyncio.Event()
-            await earlier.finished.wait()
+        lock = await self._acquire(deferred, prefix)
         try:
             info, dw = await self._run(cmd, prefix, timeout_ms, deferred, capture, wake,
                                        secret)
@@ -182,8 +193,135 @@ class ATEngine(Lines):
         """Plain ``AT`` until ``OK``; True if the module answered. A boot banner in the
         middle (module and MCU powered up together) is one more try, not an error."""
         self._check_running()
-        async with self._lock:
+        lock = await self._acquire(None, None)
+        try:
             return await self._sync(tries)
+        finally:
+            lock.release()
+
+    async def _acquire(self, deferred, prefix):
+        # Take the lock (one writer) once no posted command waits for its final result,
+        # no result with the ``deferred`` prefix is pending and no info prefix equals an
+        # armed deferred one (its result would be taken for an info line) -> the lock
+        while True:
+            lock = self._lock  # (restart() replaces it: a task of the old loop that is
+            await lock.acquire()  # cancelled later must release the one it took)
+            if self._posted is not None and self._command.in_flight:
+                lock.release()
+                await self._posted_ended.wait()  # the keeper ends it at its deadline
+                continue
+            earlier = self._armed.get(deferred) or self._armed.get(prefix)
+            if earlier is None:
+                return lock
+            lock.release()
+            if earlier.finished is None:
+                earlier.finished = asyncio.Event()
+            await earlier.finished.wait()
+
+    def idle(self, deferred=None):
+        """True if ``post`` would send a command now: no command in flight, the lock free,
+        no posted command or result with the ``deferred`` prefix pending, no pause after
+        a timeout, a port that writes without waiting."""
+        q = self._quiet_until
+        if q is not None and ticks_diff(q, ticks_ms()) <= 0:
+            q = self._quiet_until = None
+        return not (q is not None or self._task is None or self._dead is not None
+                    or self._command.in_flight or self._lock.locked()
+                    or self._posted is not None or self._write_now is None
+                    or deferred in self._armed)
+
+    def post(self, cmd, deferred, done, timeout_ms=300, deferred_timeout_ms=5000):
+        """Send ``cmd`` (a str ending in CR) now, without waiting, if the engine is free:
+        for code that cannot await (a URC hook answering a server request in the reader
+        task). -> False if it is busy (a command in flight or the lock taken, a result
+        with the ``deferred`` prefix pending, the pause after a timeout); else True, and
+        ``done(result)`` is called once, later, in the reader task (or the keeper task at
+        a deadline): ``result`` is the line starting with ``deferred`` that followed OK
+        (None without ``deferred``), or what the command failed with (an int error code,
+        ATTimeout, Rebooted, BC66Error). No sync-and-retry: a caller that wants it falls
+        back to ``cmd``."""
+        if not self.idle(deferred):
+            return False
+        c = self._command
+        try:
+            rest = self._send(cmd, None, deferred, None, None)
+        except OSError:
+            c.in_flight = False
+            return False
+        self.stats["posted"] += 1
+        self._posted = done
+        self._posted_waiter = c.deferred
+        self._posted_deadline = ticks_add(ticks_ms(), timeout_ms)
+        self._posted_deferred_ms = deferred_timeout_ms
+        self._posted_ended.clear()
+        c.then = self._posted_final
+        if rest is not None:  # what the port did not take: the keeper writes it
+            self._posted_rest = memoryview(cmd)[rest:] if rest > 0 else cmd
+        if rest is not None or self._keeper_idle:
+            self._keeper_wake.set()
+        return True
+
+    def _posted_final(self, result):
+        # The posted command's final result: after OK its deferred result is waited for
+        self._posted_ended.set()
+        dw = self._posted_waiter
+        if result is None and dw is not None:
+            dw.then = self._posted_outcome
+            self._posted_deadline = ticks_add(ticks_ms(), self._posted_deferred_ms)
+        else:
+            self._posted_outcome(result)
+
+    def _posted_outcome(self, result):
+        done = self._posted
+        self._posted = self._posted_rest = self._posted_waiter = None
+        try:
+            done(result)
+        except Exception as e:  # a caller's bug must not end the reader
+            log(_ERROR, self.tag, "posted command's done: %r", e)
+
+    async def _keep_posted(self):
+        # The keeper task: writes what the port could not take of a posted command at
+        # once, and ends a posted command at its deadline (the reader wakes only for
+        # bytes). Asleep while nothing is posted; in a stream of posted commands it wakes
+        # once per deadline, not per command.
+        while True:
+            if self._posted is None:
+                self._keeper_idle = True
+                self._keeper_wake.clear()
+                await self._keeper_wake.wait()
+                self._keeper_idle = False
+                continue
+            rest = self._posted_rest
+            if rest is not None:
+                self._posted_rest = None
+                try:
+                    await self.port.write(rest)
+                except OSError as e:
+                    self._fail(BC66Error("port closed: %r" % e))
+                continue
+            left = ticks_diff(self._posted_deadline, ticks_ms())
+            if left > 0:
+                await asyncio.sleep_ms(left)
+                continue
+            await self._read_pending()
+            if self._posted is not None and ticks_diff(self._posted_deadline, ticks_ms()) <= 0:
+                self._expire_posted()
+
+    def _expire_posted(self):
+        # a posted command's deadline passed: it fails with ATTimeout
+        c = self._command
+        self.stats["timeouts"] += 1
+        self._quiet_until = ticks_add(ticks_ms(), self.late_ms)
+        if c.in_flight and c.then is not None:  # no final result
+            c.in_flight = False
+            c.finish((ATTimeout if c.heard else NoAnswer)(c.shown))
+            return
+        dw = self._posted_waiter  # OK came, its deferred result did not
+        for p, w in self._armed.items():
+            if w is dw:
+                del self._armed[p]  # a late line is a URC from now on
+                break
+        dw.finish(ATTimeout("no result after %s" % dw.shown))
 
     def _check_running(self):
         if self._dead is not None or self._task is None:
@@ -284,6 +422,7 @@ class ATEngine(Lines):
         c.deferred_prefix = deferred
         c.heard = False
         c.deferred = None
+        c.then = None
         if deferred is not None:  # a new Waiter per call: the result belongs to this call
             dw = c.deferred = Waiter()
             dw.capture = capture

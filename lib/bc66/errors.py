@@ -24,6 +24,11 @@ class ATTimeout(BC66Error):
     """No final result, or no deferred result, within the deadline."""
 
 
+class NoAnswer(ATTimeout):
+    """A command the module did not answer at all (no echo, no result): it may not have
+    been received, so sending it again is safe."""
+
+
 class Rebooted(BC66Error):
     """The module restarted (boot banner) while a command or result was pending."""
 

@@ -9,9 +9,9 @@ errors the module reports raise ``CommandError`` (<err>) or ``StatusError``
 from collections import namedtuple
 from micropython import const
 from .at import ATEngine, log
-from .errors import ATTimeout, CommandError, StatusError, check_int
+from .errors import ATTimeout, CommandError, NoAnswer, StatusError, check_int
 from .urc import fields, from_fields, parse
-from .values import check_str, cmdv, parts
+from .values import check_str, cmdv, parts, text
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -38,6 +38,7 @@ LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
                                    "psk_id", "psk"))
 
 _QLWRRSP = "AT+QLWRRSP"
+_POST_MAX = const(64)  # longest value text post_content sends (longer: read_rsp's pieces)
 
 
 def _fields(line):
@@ -88,6 +89,8 @@ class BC66:
         self._request_parser = None  # requrc.take, loaded on the first request
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
+        self._posted_done = None  # the done() of the answer post_content sent
+        self._on_posted = self._posted_outcome  # (one bound method, made once)
 
     # ---- lines from the reader task ----
     def _on_request_line(self, buf, k):
@@ -370,6 +373,52 @@ class BC66:
                 name, msgid, result, obj, inst, res, vtype or 1, length), piece, quote,
                 ",%d" % (index + n)), name[2:] + ":", self.timeouts[LOCAL])
             n -= 1
+
+    def can_post(self, name):
+        """True if ``post_content(name, ...)`` would be sent now (the engine is idle)."""
+        return not self._reinit and self.at.idle(name[2:] + ":")
+
+    def post_content(self, name, msgid, result, obj, inst, res, vtype, value, done):
+        """The answer to a read (``name`` "AT+QLWRDRSP") or an observe ("AT+QLWOBSRSP")
+        sent at once, without waiting: for a URC hook in the reader task. -> True if it
+        was sent, and ``done(outcome)`` is called once: 0 when the module took it, None if
+        it never answered (send it again: ``read_rsp`` syncs and retries), else its error
+        code or the exception; False if nothing was sent (the engine is busy,
+        the module needs ATE0 again, the value takes more than one short command): then
+        ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the same way)."""
+        if self._reinit:
+            return False
+        if value is None:
+            t = ""
+            vtype = vtype or 1
+        else:
+            t = text(vtype, value)
+            if t is None or len(t) > _POST_MAX:
+                return False
+        if not (0 <= msgid <= 65535 and -1 <= obj <= 65535 and -1 <= inst <= 65535
+                and -1 <= res <= 65535) or result not in (1, 11, 12, 13, 14, 15):
+            raise ValueError("msgid/result/obj/inst/res")
+        q = '"' if vtype <= 2 else ""
+        cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,0\r" % (
+            name, msgid, result, obj, inst, res, vtype, len(t), q, t, q)
+        if not self.at.post(cmd, name[2:] + ":", self._on_posted, self.timeouts[COMMAND],
+                            self.timeouts[LOCAL]):
+            return False
+        self._posted_done = done
+        return True
+
+    def _posted_outcome(self, r):
+        # a posted answer's outcome -> its done(): the result line's <err> (0: taken)
+        if isinstance(r, str):  # "+QLWRDRSP: <err>"
+            try:
+                r = int(r[r.find(":") + 1:])
+            except ValueError:  # a garbled result line: not a success
+                self.unknown += 1
+                r = -1
+        elif isinstance(r, NoAnswer):  # not received: to be sent again
+            r = None
+        done, self._posted_done = self._posted_done, None
+        done(r)
 
     async def _result_rsp(self, name, msgid, result):
         check_int(msgid, 0, 65535, "msgid")

@@ -46,22 +46,34 @@ def parts(vtype, value):
                  tuple(hexlify(mv[j:min(j + 32, i + MAX_OPAQUE)]).upper()
                        for j in range(i, min(i + MAX_OPAQUE, len(mv)), 32)), '"')
                 for i in range(0, max(len(mv), 1), MAX_OPAQUE)]
+    t = text(vtype, value)
+    return [(len(t), t, "")]
+
+
+def text(vtype, value):
+    """The ``<value>`` field of an integer, float or boolean (checked; ValueError naming
+    ``value``), or of a string of at most ``MAX_STRING`` characters (checked); None for
+    opaque values and longer strings (they need ``parts``)."""
+    if vtype == T_STRING:
+        check_str(value)
+        return value if len(value) <= MAX_STRING else None
     if vtype == T_INTEGER:
         check_int(value, -0x8000000000000000, 0x7FFFFFFFFFFFFFFF, "value")
-        t = str(value)
-    elif vtype == T_FLOAT:
+        return str(value)
+    if vtype == T_FLOAT:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("value: float needs a number")
         t = str(float(value))
         if "n" in t:  # inf / nan
             raise ValueError("value: not finite")
-    elif vtype == T_BOOLEAN:
+        return t
+    if vtype == T_BOOLEAN:
         if value not in (0, 1):  # True, False, 0, 1
             raise ValueError("value: boolean needs True/False")
-        t = "1" if value else "0"
-    else:
-        raise ValueError("vtype: 1..5")
-    return [(len(t), t, "")]
+        return "1" if value else "0"
+    if vtype == T_OPAQUE:
+        return None
+    raise ValueError("vtype: 1..5")
 
 
 def unhex(s):

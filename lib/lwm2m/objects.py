@@ -171,6 +171,7 @@ class Model:
         self._pv = [None] * 5
         self._answering = asyncio.Lock()  # one answer at a time (it uses the scratch lists)
         self.requests = Requests()  # server requests waiting for ``serve``
+        self._on_answered = self._answered  # (one bound method, made once)
         self._part = None
         self._pe = [None, None]  # _path's object and table entry
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
@@ -266,9 +267,55 @@ class Model:
         return True
 
     def take(self, urc):
-        """Queue a read/write/execute/observe (or ``"malformed"``) URC for ``serve``;
-        non-blocking (the reader task calls it). False if it was dropped (counted)."""
+        """A read/write/execute/observe (or ``"malformed"``) URC, from the reader task
+        (never blocks). A read or observe of one resource is answered at once when nothing
+        else waits and the modem is idle (no task switch: docs/architecture.md, "The
+        request path"); everything else is queued for ``serve``. False if it was dropped
+        (a duplicate, or no room: counted)."""
+        k = urc.kind
+        if (k == "read" or k == "observe") and urc.inst >= 0 and urc.res >= 0:
+            r = self._answer_now(urc, k == "observe")
+            if r is not None:
+                return r
         return self.requests.put_urc(urc)
+
+    def _answer_now(self, u, obs):
+        # The answer of take() sent from the reader task -> True (sent), False (dropped
+        # as a duplicate) or None (not now: it goes into the queue)
+        m = self.modem
+        name = "AT+QLWOBSRSP" if obs else "AT+QLWRDRSP"
+        q = self.requests
+        if m is None or q.busy() or self._answering.locked() or not m.can_post(name):
+            return None
+        if q.begin(u.kind, u.msgid, u.obj, u.inst, u.res, u.flag or 0) is None:
+            return False
+        self.stats["requests"] += 1
+        n = self._rd(u, obs)  # one resource: one value (1) or an error answer (< 0)
+        result, vtype, v = (-n, 0, None) if n < 0 else (CONTENT, self._se[0][1], self._sc[0])
+        self._sc[0] = self._se[0] = None
+        try:
+            sent = m.post_content(name, u.msgid, result, u.obj, u.inst, u.res, vtype, v,
+                                  self._on_answered)
+        except ValueError as e:  # a value that does not fit its type: 4.00
+            self._herr(e)
+            sent = m.post_content(name, u.msgid, BAD_REQUEST, u.obj, u.inst, u.res, 0,
+                                  None, self._on_answered)
+        if sent:
+            return True
+        self.stats["requests"] -= 1  # counted again by handle
+        return q.requeue()
+
+    def _answered(self, outcome):
+        # the outcome of the answer _answer_now sent (see BC66.post_content)
+        q = self.requests
+        if outcome is None:  # the module never answered: serve sends it again
+            self.stats["requests"] -= 1
+            q.requeue()
+            return
+        if outcome != 0:
+            self.stats["answer_errors"] += 1
+            _warn("%s %d unanswered: %r", q.direct.kind, q.direct.msgid, outcome)
+        q.end()
 
     async def serve(self, modem=None):
         """The serving task: answers the queued requests in order, each exactly once."""

@@ -73,6 +73,8 @@ class Requests:
         self.max_write_bytes = max_write_bytes
         self.current = Request()
         self._answering = False  # ``current`` is being answered
+        self.direct = Request()  # the request answered outside the queue (``begin``)
+        self._direct_busy = False
         self._recent = array("H", bytes(2 * 3 * _RECENT))  # (kind, msgid, extra) answered
         self._recent_next = 0
         self.ready = asyncio.Event()
@@ -84,7 +86,7 @@ class Requests:
 
     def busy(self):
         """True while a request waits or is being answered."""
-        return self._count > 0 or self._answering
+        return self._count > 0 or self._answering or self._direct_busy
 
     def put(self, kind, msgid, obj=-1, inst=-1, res=-1, extra=0, value=None, malformed=False):
         """Queue one request (non-blocking: called in the reader task) -> True if queued,
@@ -97,9 +99,7 @@ class Requests:
         if not (-1 <= obj <= 65535 and -1 <= inst <= 65535 and -1 <= res <= 65535
                 and 0 <= extra <= 65535):
             malformed = True
-        cur = self.current
-        if self._answering and cur.msgid == msgid and cur.kind == kind and (
-                code != 2 or cur.index == extra) or self._recently(code, msgid, extra):
+        if self._duplicate(code, kind, msgid, extra):
             self.stats["duplicates"] += 1
             return False
         if malformed:
@@ -137,6 +137,47 @@ class Requests:
             return self.put(urc.value, urc.msgid, malformed=True)
         extra = urc.part if urc.kind == "write" else urc.flag or 0
         return self.put(urc.kind, urc.msgid, urc.obj, urc.inst, urc.res, extra, urc.value)
+
+    def begin(self, kind, msgid, obj, inst, res, extra=0):
+        """A request answered at once, outside the queue (the reader task answers it while
+        nothing waits): -> the ``Request`` (``direct``) filled with it, or None if it
+        duplicates one being answered or just answered (counted). Call ``end()`` once
+        it is answered, or ``requeue()`` to have ``take`` hand it out after all."""
+        code = KINDS.index(kind) + 1
+        if self._duplicate(code, kind, msgid, extra):
+            self.stats["duplicates"] += 1
+            return None
+        r = self.direct
+        r.kind = kind
+        r.msgid = msgid
+        r.obj = obj
+        r.inst = inst
+        r.res = res
+        r.flag = extra if code == 4 else 0
+        r.index = extra if code == 2 else 0
+        r.value = None
+        r.malformed = False
+        self._direct_busy = True
+        return r
+
+    def end(self):
+        """The request of ``begin`` was answered (or given up): remember it, count it."""
+        self._direct_busy = False
+        self._remember(self.direct)
+
+    def requeue(self):
+        """The request of ``begin`` goes into the queue after all (it could not be sent at
+        once) -> ``put``'s result."""
+        self._direct_busy = False
+        r = self.direct
+        return self.put(r.kind, r.msgid, r.obj, r.inst, r.res, r.flag)
+
+    def _duplicate(self, code, kind, msgid, extra):
+        # the same (kind, message id, write index) as a request being answered or one of
+        # the last ones answered
+        return (self._answering and _same(self.current, code, kind, msgid, extra)
+                or self._direct_busy and _same(self.direct, code, kind, msgid, extra)
+                or self._recently(code, msgid, extra))
 
     def _recently(self, code, msgid, extra):
         r = self._recent
@@ -200,7 +241,10 @@ class Requests:
 
     def done(self):
         """The current request was answered (or given up): remember it, count it."""
-        r = self.current
+        self._answering = False
+        self._remember(self.current)
+
+    def _remember(self, r):
         rc = self._recent
         i = self._recent_next
         rc[i] = KINDS.index(r.kind) + 1
@@ -208,8 +252,11 @@ class Requests:
         rc[i + 2] = r.part if r.kind == "write" else r.flag
         self._recent_next = (i + 3) % (3 * _RECENT)
         r.value = None  # no reference kept to the value
-        self._answering = False
         self.stats["requests"] += 1
+
+
+def _same(r, code, kind, msgid, extra):
+    return r.msgid == msgid and r.kind == kind and (code != 2 or r.index == extra)
 
 
 def _log(msg, *args):

@@ -1,0 +1,180 @@
+# Issue 12: a read or observe of one resource is answered from the reader task itself
+# (ATEngine.post, BC66.post_content, Model.take): no serving task, no task switch. Every
+# other request, and one that finds the engine busy, goes through the queue and ``serve``.
+# Each case also checks the rules of issue 8: answered exactly once, failures counted.
+import asyncio
+import fakemodem
+
+_OBJ = ((0, 1, 1), (1, 3, 3), (5, 1, 4))  # 9/0/0 str R, 9/0/1 int RW, 9/0/5 execute
+_RD = 'AT+QLWRDRSP=%d,1,9,0,0,1,3,"abc",0'
+
+
+async def _node(serve=False):
+    from lwm2m.objects import Model, Obj
+    fm, m, urcs = await fakemodem.modem()
+    md = Model(m)
+    o = md.add(Obj(9, (0, 1), _OBJ))
+    md.set(9, 0, 0, "abc")
+    md.set(9, 0, 1, 7)
+    md.set(9, 1, 0, "def")
+    m.on_urc = md.take
+    task = asyncio.create_task(md.serve()) if serve else None
+    return fm, m, md, o, task
+
+
+async def _until(cond, ms=3000):
+    # the event, with a deadline
+    for _ in range(ms // 5):
+        if cond():
+            return
+        await asyncio.sleep_ms(5)
+    raise AssertionError("not reached")
+
+
+async def _end(m, task):
+    if task is not None:
+        task.cancel()
+    await m.stop()
+
+
+async def test_read_of_one_resource_needs_no_serving_task():
+    fm, m, md, o, _ = await _node(serve=False)
+    fm.expect(_RD % 1, "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWOBSRSP=2,1,9,0,1,3,1,7,0', "OK", "+QLWOBSRSP: 0")
+    fm.expect('AT+QLWRDRSP=3,13,9,0,7,1,0,"",0', "OK", "+QLWRDRSP: 0")  # no such resource
+    fm.inject('+QLWURC: "read",1,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.inject('+QLWURC: "observe",2,0,9,0,1')
+    await _until(lambda: md.requests.stats["requests"] == 2)
+    fm.inject('+QLWURC: "read",3,9,0,7')
+    await _until(lambda: md.requests.stats["requests"] == 3)
+    fm.check()
+    assert m.at.stats["posted"] == 3 and md.observed(9, 0, 1)
+    assert not md.requests.busy() and md.stats["answer_errors"] == 0
+    await _end(m, None)
+
+
+async def test_other_requests_wait_for_the_serving_task():
+    fm, m, md, o, _ = await _node(serve=False)
+    fm.inject('+QLWURC: "read",4,9,-1,-1', '+QLWURC: "write",5,9,0,1,3,1,"35",0',
+              '+QLWURC: "read",6,9,0,0')  # the last one: behind the others, in order
+    await _until(lambda: len(md.requests) == 3)
+    assert fm.written[-1] == "AT+CMEE=1" and m.at.stats["posted"] == 0
+    fm.expect('AT+QLWRDRSP=4,1,9,0,0,1,3,"abc",2', "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,0,1,3,1,7,1', "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,1,0,1,3,"def",0', "OK", "+QLWRDRSP: 0")
+    fm.expect("AT+QLWWRRSP=5,2", "OK", "+QLWWRRSP: 0")
+    fm.expect(_RD % 6, "OK", "+QLWRDRSP: 0")
+    task = asyncio.create_task(md.serve())
+    await _until(lambda: md.requests.stats["requests"] == 3)
+    fm.check()
+    assert md.value(9, 0, 1) == 5
+    await _end(m, task)
+
+
+async def test_a_command_in_flight_defers_the_answer_to_the_queue():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect("AT+CGSN=1", 40, "+CGSN: 866971030000001", "OK")
+    fm.expect(_RD % 7, "OK", "+QLWRDRSP: 0")
+    imei = asyncio.create_task(m.imei())
+    await _until(lambda: fm.written[-1] == "AT+CGSN=1")
+    fm.inject('+QLWURC: "read",7,9,0,0')  # arrives while AT+CGSN waits for its answer
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    assert await imei == "866971030000001"
+    fm.check()
+    assert m.at.stats["posted"] == 0
+    await _end(m, task)
+
+
+async def test_a_command_waits_for_the_posted_answer():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 8, 40, "OK", 20, "+QLWRDRSP: 0")
+    fm.expect("AT+CGSN=1", "+CGSN: 866971030000001", "OK")
+    fm.inject('+QLWURC: "read",8,9,0,0')
+    await _until(lambda: m.at.stats["posted"] == 1)
+    assert await m.imei() == "866971030000001"  # written after the answer's OK only
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert fm.written[-2:] == [_RD % 8, "AT+CGSN=1"]
+    await _end(m, task)
+
+
+async def test_posted_answer_refused_is_counted_once():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 9, "+CME ERROR: 4")
+    fm.expect(_RD % 10, "OK", "+QLWRDRSP: 3")
+    fm.inject('+QLWURC: "read",9,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.inject('+QLWURC: "read",10,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 2)
+    fm.check()
+    assert md.stats["answer_errors"] == 2 and not md.requests.busy()
+    await _end(m, task)
+
+
+async def test_posted_answer_never_answered_is_sent_again_by_serve():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 11)  # lost: no echo, no result
+    fm.expect(_RD % 11, "OK", "+QLWRDRSP: 0")  # serve sends it again
+    fm.inject('+QLWURC: "read",11,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert m.at.stats["timeouts"] == 1 and md.stats["answer_errors"] == 0
+    await _end(m, task)
+
+
+async def test_posted_answer_without_result_is_an_error_not_a_resend():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 12, "OK")  # the module took it; its +QLWRDRSP never comes
+    fm.inject('+QLWURC: "read",12,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    await asyncio.sleep_ms(50)  # a resend would be written now: none is expected
+    fm.check()
+    assert md.stats["answer_errors"] == 1 and len(fm.written) == 4
+    await _end(m, task)
+
+
+async def test_duplicate_while_the_posted_answer_is_out_is_dropped():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 13, 30, "OK", '+QLWURC: "read",13,9,0,0', 20, "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",13,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    await asyncio.sleep_ms(50)
+    fm.check()
+    assert md.requests.stats["duplicates"] == 1 and md.stats["requests"] == 1
+    await _end(m, task)
+
+
+async def test_reboot_under_the_posted_answer_fails_it_once():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 14, 20, "RDY")
+    fm.inject('+QLWURC: "read",14,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert md.stats["answer_errors"] == 1 and not md.requests.busy()
+    assert m.at.stats["reboots"] == 1
+    await _end(m, task)
+
+
+async def test_long_value_goes_through_serve_in_pieces():
+    fm, m, md, o, task = await _node(serve=True)
+    v = "x" * 100  # over the 64 characters post_content sends in one piece
+    md.set(9, 0, 0, v)
+    fm.expect('AT+QLWRDRSP=15,1,9,0,0,1,100,"%s",0' % v, "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",15,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert m.at.stats["posted"] == 0
+    await _end(m, task)
+
+
+async def test_what_the_port_cannot_take_at_once_is_written_by_the_keeper():
+    fm, m, md, o, task = await _node(serve=False)
+    whole = m.at._write_now
+    m.at._write_now = lambda data: whole(data[:10])  # a port that takes 10 bytes at once
+    fm.expect(_RD % 16, "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",16,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert m.at.stats["posted"] == 1
+    await _end(m, None)
