@@ -14,7 +14,7 @@ from conftest import ROOT, mp_cases, parse_results, run_mp
 from mcu_fixtures import need_mcu
 
 QEMU_HEAP = 40 * 1024     # the smallest in 4 KB steps at which every module passes (36 KB: MemoryError)
-UNIX32_HEAP = "128K"      # as the 64-bit run (conftest.HEAP)
+UNIX32_HEAP = "128K"      # 32-bit code needs about 60 % of the 64-bit run (conftest.HEAP)
 CASES = mp_cases()
 # files the tests read from the repository (run in it on unix): copied to the board's
 # filesystem at the same relative paths (its current folder is /)

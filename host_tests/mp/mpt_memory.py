@@ -30,6 +30,6 @@ def test_footprints():
     # one test, in this order: each layer is measured on top of the ones below it
     got = (cost(DRIVER), cost(NODE), cost(APP))
     print("import footprint driver %d B, node %d B, app %d B" % got)
-    budget = (46 * 1024, 64 * 1024, 18 * 1024)
+    budget = (52 * 1024, 64 * 1024, 18 * 1024)
     assert got[0] <= budget[0] and got[1] <= budget[1] and got[2] <= budget[2], (got, budget)
     assert got[0] > 0 and got[1] > 0 and got[2] > 0, got  # really imported here, not before

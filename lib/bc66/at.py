@@ -33,11 +33,6 @@ def debug():
 _NO_INFO = []  # the info list of every command without info prefix or capture
 
 
-def _shown(c):
-    # a command as text for logs and exceptions: without its CR
-    return c[:-1] if c.endswith("\r") else c
-
-
 class Waiter:
     """One pending result: ``done`` once it arrived, ``result`` what it is (a line, an
     error code, an exception, None for OK), ``info`` the lines collected meanwhile.
@@ -48,14 +43,28 @@ class Waiter:
     driver touches asyncio's scheduler (docs/architecture.md, "Heap measures kept")."""
 
     def __init__(self):
+        self.reset("", None)
+
+    def reset(self, cmd, secret):
+        """Ready for a new result of ``cmd`` (``secret``: what ``shown`` masks)."""
         self.task = None
         self.done = False
         self.result = None
         self.info = _NO_INFO
-        self.shown = ""  # the command as logs and exceptions show it (secret masked)
+        self.cmd = cmd
+        self.secret = secret
         self.capture = None  # prefix of URCs also copied into info (notify's "report")
         self.finished = None  # an Event for a caller waiting behind this one (made on use)
         self.then = None  # then(result): called instead of waking a task (a posted command)
+
+    def shown(self):
+        """The command as logs and exceptions show it: without its CR, the secret masked
+        (made only when needed: nothing is allocated for a command that goes well)."""
+        c = self.cmd
+        text = c if isinstance(c, str) else c[0] + "..."  # str, or pieces
+        if self.secret:
+            text = text.replace(self.secret, "***")  # as log.redact
+        return text[:-1] if text.endswith("\r") else text
 
     def sleep(self, timeout_ms):
         self.task = asyncio.current_task()
@@ -122,6 +131,7 @@ class ATEngine(Lines):
         self._posted_deadline = 0
         self._posted_deferred_ms = 0
         self._posted_waiter = None
+        self._posted_result_waiter = Waiter()  # (one for every posted command: one at a time)
         self._posted_rest = None
         self._posted_ended = asyncio.Event()  # its final result came: the engine is free
         self._keeper = None  # the task that ends a posted command at its deadline
@@ -244,7 +254,7 @@ class ATEngine(Lines):
             return False
         c = self._command
         try:
-            rest = self._send(cmd, None, deferred, None, None)
+            rest = self._send(cmd, None, deferred, None, None, self._posted_result_waiter)
         except OSError:
             c.in_flight = False
             return False
@@ -314,14 +324,14 @@ class ATEngine(Lines):
         self._quiet_until = ticks_add(ticks_ms(), self.late_ms)
         if c.in_flight and c.then is not None:  # no final result
             c.in_flight = False
-            c.finish((ATTimeout if c.heard else NoAnswer)(c.shown))
+            c.finish((ATTimeout if c.heard else NoAnswer)(c.shown()))
             return
         dw = self._posted_waiter  # OK came, its deferred result did not
         for p, w in self._armed.items():
             if w is dw:
                 del self._armed[p]  # a late line is a URC from now on
                 break
-        dw.finish(ATTimeout("no result after %s" % dw.shown))
+        dw.finish(ATTimeout("no result after %s" % dw.shown()))
 
     def _check_running(self):
         if self._dead is not None or self._task is None:
@@ -389,7 +399,7 @@ class ATEngine(Lines):
                         dw.finished.set()
         if not dw.done:
             self.stats["timeouts"] += 1
-            raise ATTimeout("no %s after %s" % (deferred, dw.shown))
+            raise ATTimeout("no %s after %s" % (deferred, dw.shown()))
         r = dw.result
         if isinstance(r, Exception):
             raise r
@@ -407,29 +417,26 @@ class ATEngine(Lines):
         while pending() and ticks_diff(end, ticks_ms()) > 0:
             await asyncio.sleep_ms(1)
 
-    def _send(self, cmd, prefix, deferred, capture, secret):
+    def _send(self, cmd, prefix, deferred, capture, secret, dw=None):
         # Arm the command and write what can be written now: None if all of it went
         # out, else where _write() goes on (a position in cmd, or -1: all of it).
+        # ``dw``: the Waiter its deferred result goes to (default: a new one).
         if self._dead is not None:
             raise BC66Error("port closed")
         c = self._command
-        c.done = False
-        c.result = None
+        c.reset(cmd, secret)
         c.info = _NO_INFO if prefix is None and capture is None else []
-        text = cmd if isinstance(cmd, str) else cmd[0] + "..."  # str, or pieces
-        c.shown = _shown(text.replace(secret, "***") if secret else text)  # as log.redact
         c.info_prefix = prefix
         c.deferred_prefix = deferred
         c.heard = False
         c.deferred = None
-        c.then = None
-        if deferred is not None:  # a new Waiter per call: the result belongs to this call
-            dw = c.deferred = Waiter()
+        if deferred is not None:  # a Waiter per call: the result belongs to this call
+            dw = c.deferred = dw or Waiter()
+            dw.reset(cmd, secret)
             dw.capture = capture
             dw.info = c.info
-            dw.shown = c.shown
         if debug():
-            log(_DEBUG, self.tag, "> %s", c.shown)
+            log(_DEBUG, self.tag, "> %s", c.shown())
         c.in_flight = True
         if self._write_now is None or isinstance(cmd, tuple) or not cmd.endswith("\r"):
             return -1
@@ -454,10 +461,10 @@ class ATEngine(Lines):
         if not c.done:
             self.stats["timeouts"] += 1
             self._quiet_until = ticks_add(ticks_ms(), self.late_ms)
-            raise ATTimeout(c.shown)
+            raise ATTimeout(c.shown())
         r = c.result  # an error code, or an exception (Rebooted, port closed)
         if r is not None:
-            raise CommandError(r, c.shown) if isinstance(r, int) else r
+            raise CommandError(r, c.shown()) if isinstance(r, int) else r
         return c.info
 
     # ---- the reader task ----

@@ -39,6 +39,8 @@ LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
 
 _QLWRRSP = "AT+QLWRRSP"
 _POST_MAX = const(64)  # longest value text post_content sends (longer: read_rsp's pieces)
+# post_content: the answer command and its result line's prefix per request kind
+_POSTED = {"read": ("AT+QLWRDRSP", "+QLWRDRSP:"), "observe": ("AT+QLWOBSRSP", "+QLWOBSRSP:")}
 
 
 def _fields(line):
@@ -374,13 +376,13 @@ class BC66:
                 ",%d" % (index + n)), name[2:] + ":", self.timeouts[LOCAL])
             n -= 1
 
-    def can_post(self, name):
-        """True if ``post_content(name, ...)`` would be sent now (the engine is idle)."""
-        return not self._reinit and self.at.idle(name[2:] + ":")
+    def can_post(self, kind):
+        """True if ``post_content(kind, ...)`` would be sent now (the engine is idle)."""
+        return not self._reinit and self.at.idle(_POSTED[kind][1])
 
-    def post_content(self, name, msgid, result, obj, inst, res, vtype, value, done):
-        """The answer to a read (``name`` "AT+QLWRDRSP") or an observe ("AT+QLWOBSRSP")
-        sent at once, without waiting: for a URC hook in the reader task. -> True if it
+    def post_content(self, kind, msgid, result, obj, inst, res, vtype, value, done):
+        """The answer to a read (``kind`` "read": AT+QLWRDRSP) or an observe ("observe":
+        AT+QLWOBSRSP) sent at once, without waiting: for a URC hook in the reader task. -> True if it
         was sent, and ``done(outcome)`` is called once: 0 when the module took it, None if
         it never answered (send it again: ``read_rsp`` syncs and retries), else its error
         code or the exception; False if nothing was sent (the engine is busy,
@@ -399,9 +401,10 @@ class BC66:
                 and -1 <= res <= 65535) or result not in (1, 11, 12, 13, 14, 15):
             raise ValueError("msgid/result/obj/inst/res")
         q = '"' if vtype <= 2 else ""
+        name, result_prefix = _POSTED[kind]
         cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,0\r" % (
             name, msgid, result, obj, inst, res, vtype, len(t), q, t, q)
-        if not self.at.post(cmd, name[2:] + ":", self._on_posted, self.timeouts[COMMAND],
+        if not self.at.post(cmd, result_prefix, self._on_posted, self.timeouts[COMMAND],
                             self.timeouts[LOCAL]):
             return False
         self._posted_done = done

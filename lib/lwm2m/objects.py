@@ -172,6 +172,8 @@ class Model:
         self._answering = asyncio.Lock()  # one answer at a time (it uses the scratch lists)
         self.requests = Requests()  # server requests waiting for ``serve``
         self._on_answered = self._answered  # (one bound method, made once)
+        self._one = None  # the value _read_one read, and its type
+        self._one_type = 0
         self._part = None
         self._pe = [None, None]  # _path's object and table entry
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
@@ -283,27 +285,57 @@ class Model:
         # The answer of take() sent from the reader task -> True (sent), False (dropped
         # as a duplicate) or None (not now: it goes into the queue)
         m = self.modem
-        name = "AT+QLWOBSRSP" if obs else "AT+QLWRDRSP"
         q = self.requests
-        if m is None or q.busy() or self._answering.locked() or not m.can_post(name):
+        if m is None or q.busy() or self._answering.locked() or not m.can_post(u.kind):
             return None
         if q.begin(u.kind, u.msgid, u.obj, u.inst, u.res, u.flag or 0) is None:
             return False
         self.stats["requests"] += 1
-        n = self._rd(u, obs)  # one resource: one value (1) or an error answer (< 0)
-        result, vtype, v = (-n, 0, None) if n < 0 else (CONTENT, self._se[0][1], self._sc[0])
-        self._sc[0] = self._se[0] = None
+        result = self._read_one(u, obs)
+        v, vtype = self._one, self._one_type
+        self._one = None  # no reference kept to the value
         try:
-            sent = m.post_content(name, u.msgid, result, u.obj, u.inst, u.res, vtype, v,
+            sent = m.post_content(u.kind, u.msgid, result, u.obj, u.inst, u.res, vtype, v,
                                   self._on_answered)
-        except ValueError as e:  # a value that does not fit its type: 4.00
-            self._herr(e)
-            sent = m.post_content(name, u.msgid, BAD_REQUEST, u.obj, u.inst, u.res, 0,
+        except ValueError as ex:  # a value that does not fit its type: 4.00
+            self._herr(ex)
+            sent = m.post_content(u.kind, u.msgid, BAD_REQUEST, u.obj, u.inst, u.res, 0,
                                   None, self._on_answered)
         if sent:
             return True
         self.stats["requests"] -= 1  # counted again by handle
         return q.requeue()
+
+    def _read_one(self, u, obs):
+        # A read/observe of one resource of one instance -> CONTENT, the value and its
+        # type in self._one and self._one_type; or an error code (no value). The answers
+        # of _rd, without its scratch lists; observe bookkeeping happens here too.
+        self._one = None
+        self._one_type = 0
+        o = self.objs.get(u.obj)
+        e = None if o is None or u.inst not in o.insts else o.find(u.res)
+        if e is None:
+            return NOT_FOUND
+        if not e[2] & R:
+            return NOT_ALLOWED
+        if obs and not self.observe(u.obj, u.inst, u.res, u.msgid, u.flag):
+            return BAD_REQUEST  # observation table full
+        v = o.vals.get((u.inst << 16) | u.res)
+        result = NOT_FOUND
+        if callable(v):
+            try:
+                v = v()
+            except Exception as ex:
+                self._herr(ex)
+                result = BAD_REQUEST
+                v = None
+        if v is None:
+            if obs:
+                self.observe(u.obj, u.inst, u.res, 0, 1)  # nothing to observe after all
+            return result
+        self._one = v
+        self._one_type = e[1]
+        return CONTENT
 
     def _answered(self, outcome):
         # the outcome of the answer _answer_now sent (see BC66.post_content)
