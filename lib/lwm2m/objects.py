@@ -320,7 +320,7 @@ class Model:
             return NOT_ALLOWED
         if obs and not self.observe(u.obj, u.inst, u.res, u.msgid, u.flag):
             return BAD_REQUEST  # observation table full
-        v = o.vals.get((u.inst << 16) | u.res)
+        v = o.values.get((u.inst << 16) | u.res)
         result = NOT_FOUND
         if callable(v):
             try:

@@ -154,7 +154,7 @@ class Requests:
         r.inst = inst
         r.res = res
         r.flag = extra if code == 4 else 0
-        r.index = extra if code == 2 else 0
+        r.part = extra if code == 2 else 0
         r.value = None
         r.malformed = False
         self._direct_busy = True
@@ -256,7 +256,7 @@ class Requests:
 
 
 def _same(r, code, kind, msgid, extra):
-    return r.msgid == msgid and r.kind == kind and (code != 2 or r.index == extra)
+    return r.msgid == msgid and r.kind == kind and (code != 2 or r.part == extra)
 
 
 def _log(msg, *args):
