@@ -127,6 +127,19 @@ async def test_observation_state():
     assert md2.observations() == saved and md2.observed(9, 1, 0)
 
 
+async def test_observation_records():
+    m, md, o = mk()
+    o.on(2, pmin_ms=500, pmax_ms=9000, con=False)
+    await rq(md, "o 11 9 0 -1")
+    ob = md.observing[0]
+    assert (ob.oid, ob.inst, ob.rid, ob.msgid) == (9, 0, -1, 11)
+    w = {x.rid: x for x in md.watched}  # the readable resources of instance 0
+    assert sorted(w) == [0, 1, 2, 4] and all(x.inst == 0 and not x.dirty for x in w.values())
+    assert tuple(w[2].options) == (500, 9000, False) and w[1].options == o.default_options
+    md.set(9, 0, 1, 8)
+    assert w[1].dirty and not w[2].dirty
+
+
 async def test_ram():
     m, md, o = mk()
     m.keep = False

@@ -38,6 +38,10 @@ DROPPED = const(-2)
 EXPIRED = const(-3)
 RESET = const(-4)
 _IDLE = const(60000)
+# a resource table entry: (rid, vtype, ops[, units])
+_RID = const(0)
+_VTYPE = const(1)
+_OPS = const(2)
 _MISS = object()
 
 # How an observed resource is notified: at most every pmin_ms, at least every pmax_ms
@@ -58,7 +62,7 @@ class Obj:
         if len(table) > MAX_RESOURCES:
             raise ValueError("object %d: %d resources > 14" % (oid, len(table)))
         for e in table:
-            if not (T_STRING <= e[1] <= T_BOOLEAN and 0 < e[2] <= R | W | X):
+            if not (T_STRING <= e[_VTYPE] <= T_BOOLEAN and 0 < e[_OPS] <= R | W | X):
                 raise ValueError("object %d: bad resource %r" % (oid, e))
         self.oid = oid
         self.table = tuple(table)
@@ -80,7 +84,7 @@ class Obj:
     def find(self, rid):
         """The table entry for ``rid`` or None."""
         for e in self.table:
-            if e[0] == rid:
+            if e[_RID] == rid:
                 return e
         return None
 
@@ -161,8 +165,7 @@ class Model:
         self.max_pending = max_pending  # the oldest pending Note is dropped past it
         self.ack_timeout_ms = ack_timeout_ms  # a pending Note older than this expires
         self.retry_ms = retry_ms  # a notification the modem refused is sent again after
-        self._early_acks = [None] * 4  # (msgid, status) of acks that came before notify
-        # returned the msgid (the last 4)
+        self._early_acks = [None] * 4  # (msgid, status): the last acks that came first
         self._early_next = 0
         self._failed_notes = 0  # Notes that failed since the last wait_acked
         self._notifier_wake = asyncio.Event()  # set when a watched value changed
@@ -221,7 +224,7 @@ class Model:
         to_add = []
         for oid, o in self.objs.items():
             insts = have.get(oid)
-            rids = tuple(sorted(e[0] for e in o.table))
+            rids = tuple(sorted(e[_RID] for e in o.table))
             if insts is not None and len(insts) == len(o.insts) and \
                     all(insts.get(i) == rids for i in o.insts):
                 kept += 1
@@ -233,7 +236,7 @@ class Model:
             await m.del_object(oid)
         for o in to_add:
             for inst in o.insts:
-                await m.add_object(o.oid, inst, tuple(e[0] for e in o.table))
+                await m.add_object(o.oid, inst, tuple(e[_RID] for e in o.table))
                 added += 1
         return added, deleted, kept
 
@@ -538,12 +541,14 @@ class Model:
         now = time.ticks_ms()
         for i in o.insts:
             for e in o.table:
-                if inst in (-1, i) and rid in (-1, e[0]) and e[2] & R:
-                    if self._watched(oid, i, e[0]) is None:
+                table_rid = e[_RID]
+                if inst in (-1, i) and rid in (-1, table_rid) and e[_OPS] & R:
+                    if self._watched(oid, i, table_rid) is None:
                         if len(self.watched) >= self.max_watched:
                             self.stats["obs_dropped"] += 1
                             continue
-                        self.watched.append(Watched(oid, i, e[0], now, o.options(e[0])))
+                        self.watched.append(Watched(oid, i, table_rid, now,
+                                                    o.options(table_rid)))
         return True
 
     def _watched(self, oid, inst, rid):
@@ -586,7 +591,7 @@ class Model:
             return None
         if con is None:
             con = o.options(rid).con
-        msgid = await self.modem.notify(oid, inst, rid, o.find(rid)[1], v, con)
+        msgid = await self.modem.notify(oid, inst, rid, o.find(rid)[_VTYPE], v, con)
         self.stats["sent"] += 1
         if not con or msgid is None:
             return _SENT_NON
