@@ -14,18 +14,14 @@ _KINDS = ((b'read",', "read", 4), (b'execute",', "execute", 4),
           (b'observe",', "observe", 5), (b'write",', "write", 6))
 _fields = [0] * 6  # the int fields of the line being parsed (the reader task is the only caller)
 UNREADABLE = "unreadable"  # parse(): a request whose message id cannot be read
-# Bytes int() takes in a decimal field ("+5", "1_0", a tab around it) that the module never
-# sends and a field may not hold: a request with one of them after its kind is malformed.
-_NOT_IN_FIELDS = (b"+", b"_", b"\t", b"\v", b"\f")
 _COMMA = const(44)
 
 
 def _plain(b, i, e):
-    # no byte of b[i:e] is one int() would take but a field may not hold
-    for c in _NOT_IN_FIELDS:
-        if b.find(c, i, e) >= 0:
-            return False
-    return True
+    # b[i:e] holds no byte that int() would take in a decimal field but a field may not
+    # hold ("+5", "1_0", a tab, VT or FF around it: the module never sends them)
+    return (b.find(b"+", i, e) < 0 and b.find(b"_", i, e) < 0 and b.find(b"\t", i, e) < 0
+            and b.find(b"\v", i, e) < 0 and b.find(b"\f", i, e) < 0)
 
 
 def ints(b, mv, i, e, n, out):
@@ -103,25 +99,27 @@ def parse(b, k):
     i = _KIND_AT + len(name)
     if k < i:  # the line ended inside the name: b[k:] is not this line's
         return None
-    v = _fields
+    u = _request(kind, n, b, i, k) if _plain(b, i, k) else None
+    return _malformed(kind, b, i, k) if u is None else u
+
+
+def _request(kind, n, b, i, k):
+    # the fields of a request of this kind from b[i:k] -> its URC, or None if malformed
     mv = memoryview(b)
-    if not _plain(b, i, k):
-        u = None
-    elif kind == "write":
-        u = _write(b, mv, i, k)
-    elif not ints(b, mv, i, k, n, v):
-        u = None
-    elif n == 4:  # read, execute: msgid, obj, inst, res
-        u = None
+    if kind == "write":
+        return _write(b, mv, i, k)
+    v = _fields
+    if not ints(b, mv, i, k, n, v):
+        return None
+    if n == 4:  # read, execute: msgid, obj, inst, res
         if (0 <= v[0] <= 65535 and 0 <= v[1] <= 65535 and -1 <= v[2] <= 65535
                 and -1 <= v[3] <= 65535):
-            u = URC(kind, v[0], v[1], v[2], v[3], None, None, None, None, None, None)
+            return URC(kind, v[0], v[1], v[2], v[3], None, None, None, None, None, None)
     else:  # observe: msgid, flag, obj, inst, res
-        u = None
         if (0 <= v[0] <= 65535 and 0 <= v[1] <= 1 and 0 <= v[2] <= 65535
                 and -1 <= v[3] <= 65535 and -1 <= v[4] <= 65535):
-            u = URC(kind, v[0], v[2], v[3], v[4], v[1], None, None, None, None, None)
-    return _malformed(kind, b, i, k) if u is None else u
+            return URC(kind, v[0], v[2], v[3], v[4], v[1], None, None, None, None, None)
+    return None
 
 
 def take(m, b, k):
