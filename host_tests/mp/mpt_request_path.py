@@ -54,21 +54,48 @@ async def test_read_of_one_resource_needs_no_serving_task():
     await _end(m, None)
 
 
-async def test_other_requests_wait_for_the_serving_task():
+async def test_instance_read_answered_part_after_part_from_the_reader():
     fm, m, md, o, _ = await _node(serve=False)
-    fm.inject('+QLWURC: "read",4,9,-1,-1', '+QLWURC: "write",5,9,0,1,3,1,"35",0',
-              '+QLWURC: "read",6,9,0,0')  # the last one: behind the others, in order
-    await _until(lambda: len(md.requests) == 3)
-    assert fm.written[-1] == "AT+CMEE=1" and m.at.stats["posted"] == 0
-    fm.expect('AT+QLWRDRSP=4,1,9,0,0,1,3,"abc",2', "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,0,0,1,3,"abc",2', "OK", 20, "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,0,1,3,1,7,1', 20, "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,1,0,1,3,"def",0', "OK", "+QLWRDRSP: 0")
+    fm.expect("AT+CGSN=1", "+CGSN: 866971030000001", "OK")
+    fm.inject('+QLWURC: "read",4,9,-1,-1')  # 9/0/0, 9/0/1, 9/1/0 (9/1/1 has no value)
+    await _until(lambda: m.at.stats["posted"] == 1)
+    assert await m.imei() == "866971030000001"  # after the last part: never between
+    fm.check()
+    assert fm.written[-1] == "AT+CGSN=1" and m.at.stats["posted"] == 3
+    assert md.requests.stats["requests"] == 1 and md.stats["answer_errors"] == 0
+    await _end(m, None)
+
+
+async def test_requests_behind_an_answer_wait_for_the_serving_task():
+    fm, m, md, o, _ = await _node(serve=False)
+    fm.expect('AT+QLWRDRSP=4,1,9,0,0,1,3,"abc",2', 30, "OK", "+QLWRDRSP: 0")
     fm.expect('AT+QLWRDRSP=4,1,9,0,1,3,1,7,1', "OK", "+QLWRDRSP: 0")
     fm.expect('AT+QLWRDRSP=4,1,9,1,0,1,3,"def",0', "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",4,9,-1,-1', '+QLWURC: "write",5,9,0,1,3,1,"35",0',
+              '+QLWURC: "read",6,9,0,0')  # the last two: in order, behind the first
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    assert len(md.requests) == 2 and m.at.stats["posted"] == 3
     fm.expect("AT+QLWWRRSP=5,2", "OK", "+QLWWRRSP: 0")
     fm.expect(_RD % 6, "OK", "+QLWRDRSP: 0")
     task = asyncio.create_task(md.serve())
     await _until(lambda: md.requests.stats["requests"] == 3)
     fm.check()
-    assert md.value(9, 0, 1) == 5
+    assert md.value(9, 0, 1) == 5 and m.at.stats["posted"] == 3
+    await _end(m, task)
+
+
+async def test_part_refused_ends_the_answer_counted_once():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect('AT+QLWRDRSP=17,1,9,0,0,1,3,"abc",1', "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=17,1,9,0,1,3,1,7,0', "OK", "+QLWRDRSP: 3")
+    fm.inject('+QLWURC: "read",17,9,0,-1')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    await asyncio.sleep_ms(50)  # nothing more is written
+    fm.check()
+    assert md.stats["answer_errors"] == 1 and not md.requests.busy()
     await _end(m, task)
 
 

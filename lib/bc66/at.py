@@ -216,7 +216,7 @@ class ATEngine(Lines):
         while True:
             lock = self._lock  # (restart() replaces it: a task of the old loop that is
             await lock.acquire()  # cancelled later must release the one it took)
-            if self._posted is not None and self._command.in_flight:
+            if self._posted is not None:  # (its parts, OK and result, are not interleaved)
                 lock.release()
                 await self._posted_ended.wait()  # the keeper ends it at its deadline
                 continue
@@ -273,7 +273,6 @@ class ATEngine(Lines):
 
     def _posted_final(self, result):
         # The posted command's final result: after OK its deferred result is waited for
-        self._posted_ended.set()
         dw = self._posted_waiter
         if result is None and dw is not None:
             dw.then = self._posted_outcome
@@ -285,9 +284,11 @@ class ATEngine(Lines):
         done = self._posted
         self._posted = self._posted_rest = self._posted_waiter = None
         try:
-            done(result)
+            done(result)  # (it may post the next part of an answer)
         except Exception as e:  # a caller's bug must not end the reader
             log(_ERROR, self.tag, "posted command's done: %r", e)
+        if self._posted is None:
+            self._posted_ended.set()  # the commands waiting in _acquire go now
 
     async def _keep_posted(self):
         # The keeper task: writes what the port could not take of a posted command at

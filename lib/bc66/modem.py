@@ -380,14 +380,16 @@ class BC66:
         """True if ``post_content(kind, ...)`` would be sent now (the engine is idle)."""
         return not self._reinit and self.at.idle(_POSTED[kind][1])
 
-    def post_content(self, kind, msgid, result, obj, inst, res, vtype, value, done):
+    def post_content(self, kind, msgid, result, obj, inst, res, vtype, value, done,
+                     index=0):
         """The answer to a read (``kind`` "read": AT+QLWRDRSP) or an observe ("observe":
         AT+QLWOBSRSP) sent at once, without waiting: for a URC hook in the reader task. -> True if it
         was sent, and ``done(outcome)`` is called once: 0 when the module took it, None if
         it never answered (send it again: ``read_rsp`` syncs and retries), else its error
         code or the exception; False if nothing was sent (the engine is busy,
         the module needs ATE0 again, the value takes more than one short command): then
-        ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the same way)."""
+        ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the same way);
+        ``index``: this part's index in an answer of several (N-1 first, 0 last)."""
         if self._reinit:
             return False
         if value is None:
@@ -398,12 +400,13 @@ class BC66:
             if t is None or len(t) > _POST_MAX:
                 return False
         if not (0 <= msgid <= 65535 and -1 <= obj <= 65535 and -1 <= inst <= 65535
-                and -1 <= res <= 65535) or result not in (1, 11, 12, 13, 14, 15):
-            raise ValueError("msgid/result/obj/inst/res")
+                and -1 <= res <= 65535 and 0 <= index <= 65535) or result not in (
+                    1, 11, 12, 13, 14, 15):
+            raise ValueError("msgid/result/obj/inst/res/index")
         q = '"' if vtype <= 2 else ""
         name, result_prefix = _POSTED[kind]
-        cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,0\r" % (
-            name, msgid, result, obj, inst, res, vtype, len(t), q, t, q)
+        cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
+            name, msgid, result, obj, inst, res, vtype, len(t), q, t, q, index)
         if not self.at.post(cmd, result_prefix, self._on_posted, self.timeouts[COMMAND],
                             self.timeouts[LOCAL]):
             return False

@@ -177,6 +177,9 @@ class Model:
         self._on_answered = self._answered  # (one bound method, made once)
         self._one = None  # the value _read_one read, and its type
         self._one_type = 0
+        self._one_result = 0  # CONTENT, or the error code to answer
+        self._parts = 0  # _answer_now: values in the scratch lists, and the next to send
+        self._part_next = 0
         self._part = None
         self._pe = [None, None]  # _path's object and table entry
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
@@ -273,12 +276,12 @@ class Model:
 
     def take(self, urc):
         """A read/write/execute/observe (or ``"malformed"``) URC, from the reader task
-        (never blocks). A read or observe of one resource is answered at once when nothing
-        else waits and the modem is idle (no task switch: docs/architecture.md, "The
-        request path"); everything else is queued for ``serve``. False if it was dropped
-        (a duplicate, or no room: counted)."""
+        (never blocks). A read or observe is answered at once, from the reader task, when
+        nothing else waits and the modem is idle (no task switch: docs/architecture.md,
+        "The request path"); everything else is queued for ``serve``. False if it was
+        dropped (a duplicate, or no room: counted)."""
         k = urc.kind
-        if (k == "read" or k == "observe") and urc.inst >= 0 and urc.res >= 0:
+        if k == "read" or k == "observe":
             r = self._answer_now(urc, k == "observe")
             if r is not None:
                 return r
@@ -286,7 +289,9 @@ class Model:
 
     def _answer_now(self, u, obs):
         # The answer of take() sent from the reader task -> True (sent), False (dropped
-        # as a duplicate) or None (not now: it goes into the queue)
+        # as a duplicate) or None (not now: it goes into the queue). One resource: its
+        # value (_read_one); more: the values in the scratch lists (_rd), one part after
+        # the other as each is taken (_answered).
         m = self.modem
         q = self.requests
         if m is None or q.busy() or self._answering.locked() or not m.can_post(u.kind):
@@ -294,20 +299,86 @@ class Model:
         if q.begin(u.kind, u.msgid, u.obj, u.inst, u.res, u.flag or 0) is None:
             return False
         self.stats["requests"] += 1
-        result = self._read_one(u, obs)
-        v, vtype = self._one, self._one_type
-        self._one = None  # no reference kept to the value
+        self._parts = self._part_next = 0
+        if u.inst >= 0 and u.res >= 0:
+            self._one_result = self._read_one(u, obs)
+        else:
+            n = self._rd(u, obs)
+            if n < 0:
+                self._one_result = -n
+            elif self._postable(n):
+                self._parts = n
+            else:  # a long string or opaque value: read_rsp sends it in pieces
+                self._release(n)
+                self.stats["requests"] -= 1  # counted again by handle
+                return q.requeue()
         try:
-            sent = m.post_content(u.kind, u.msgid, result, u.obj, u.inst, u.res, vtype, v,
-                                  self._on_answered)
+            sent = self._post_next()
         except ValueError as ex:  # a value that does not fit its type: 4.00
             self._herr(ex)
-            sent = m.post_content(u.kind, u.msgid, BAD_REQUEST, u.obj, u.inst, u.res, 0,
-                                  None, self._on_answered)
+            self._parts = 0
+            self._one_result = BAD_REQUEST
+            sent = self._post_next()
         if sent:
             return True
         self.stats["requests"] -= 1  # counted again by handle
         return q.requeue()
+
+    def _postable(self, n):
+        # the n values in the scratch lists each fit one short command (post_content)
+        for j in range(n):
+            t = self._se[j][1]
+            v = self._sc[j]
+            if t == T_OPAQUE or t == T_STRING and (not isinstance(v, str) or len(v) > 64):
+                return False
+        return True
+
+    def _release(self, n):
+        # no reference kept to values or table entries in the scratch lists
+        for j in range(n):
+            self._sc[j] = self._se[j] = None
+
+    def _post_next(self):
+        # Send the next answer of the request of _answer_now (requests.direct): the single
+        # answer, or the next part (index N-1 first) -> True if it was sent
+        u = self.requests.direct
+        j = self._part_next
+        if self._parts:
+            e = self._se[j]
+            v = self._sc[j]
+            self._sc[j] = self._se[j] = None
+            self._part_next = j + 1
+            return self.modem.post_content(u.kind, u.msgid, CONTENT, u.obj, self._si[j], e[0],
+                                           e[1], v, self._on_answered, self._parts - 1 - j)
+        v = self._one
+        self._one = None  # no reference kept to the value
+        self._part_next = 1
+        return self.modem.post_content(u.kind, u.msgid, self._one_result, u.obj, u.inst,
+                                       u.res, self._one_type, v, self._on_answered)
+
+    def _answered(self, outcome):
+        # The outcome of an answer _post_next sent (see BC66.post_content): the next part,
+        # or the request is done
+        q = self.requests
+        r = q.direct
+        if outcome == 0 and self._part_next < self._parts:
+            try:
+                if self._post_next():
+                    return
+                outcome = "not sent"
+            except ValueError as e:
+                self._herr(e)
+                outcome = e
+        elif outcome is None and self._part_next == 1:  # the module never answered the
+            self._release(self._parts)  # first one: serve sends it again (sync, retry)
+            self.stats["requests"] -= 1
+            q.requeue()
+            return
+        if outcome != 0:
+            self.stats["answer_errors"] += 1
+            _warn("%s %d unanswered: %r", r.kind, r.msgid, outcome)
+        self._release(self._parts)
+        q.end()
 
     def _read_one(self, u, obs):
         # A read/observe of one resource of one instance -> CONTENT, the value and its
@@ -339,18 +410,6 @@ class Model:
         self._one = v
         self._one_type = e[1]
         return CONTENT
-
-    def _answered(self, outcome):
-        # the outcome of the answer _answer_now sent (see BC66.post_content)
-        q = self.requests
-        if outcome is None:  # the module never answered: serve sends it again
-            self.stats["requests"] -= 1
-            q.requeue()
-            return
-        if outcome != 0:
-            self.stats["answer_errors"] += 1
-            _warn("%s %d unanswered: %r", q.direct.kind, q.direct.msgid, outcome)
-        q.end()
 
     async def serve(self, modem=None):
         """The serving task: answers the queued requests in order, each exactly once."""

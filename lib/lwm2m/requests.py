@@ -164,6 +164,8 @@ class Requests:
         """The request of ``begin`` was answered (or given up): remember it, count it."""
         self._direct_busy = False
         self._remember(self.direct)
+        if self._count:
+            self.ready.set()  # take() waited for it
 
     def requeue(self):
         """The request of ``begin`` goes into the queue after all (it could not be sent at
@@ -202,7 +204,7 @@ class Requests:
         """Wait for the oldest request -> ``current`` (a ``Request``) filled with it; call
         ``done()`` once it is answered."""
         while True:
-            while not self._count:
+            while not self._count or self._direct_busy:  # (one answer at a time)
                 self.ready.clear()
                 await self.ready.wait()
             t = self._blocks[0]
