@@ -205,3 +205,16 @@ async def test_what_the_port_cannot_take_at_once_is_written_by_the_keeper():
     fm.check()
     assert m.at.stats["posted"] == 1
     await _end(m, None)
+
+
+async def test_garbled_result_line_of_a_posted_answer_is_a_failure():
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 18, "OK", "+QLWRDRSP: x")  # its <err> unreadable: not a success
+    fm.expect(_RD % 19, "OK", "+QLWRDRS", "+QLWRDRSP: 0")  # a stub line is not it
+    fm.inject('+QLWURC: "read",18,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.inject('+QLWURC: "read",19,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 2)
+    fm.check()
+    assert md.stats["answer_errors"] == 1 and m.at.stats["garbage"] == 1
+    await _end(m, task)

@@ -131,6 +131,8 @@ class ATEngine(Lines):
         self._posted_deadline = 0
         self._posted_deferred_ms = 0
         self._posted_waiter = None
+        self._posted_match = None  # the bytes its deferred result line starts with, after OK
+        self._prefix_bytes = {}  # deferred prefix -> its bytes (for _posted_match)
         self._posted_result_waiter = Waiter()  # (one for every posted command: one at a time)
         self._posted_rest = None
         self._posted_ended = asyncio.Event()  # its final result came: the engine is free
@@ -158,7 +160,7 @@ class ATEngine(Lines):
         c = self._command
         c.in_flight = False
         c.task = c.then = None
-        self._posted = self._posted_rest = self._posted_waiter = None
+        self._posted = self._posted_rest = self._posted_waiter = self._posted_match = None
         self._posted_ended = asyncio.Event()
         self._keeper_wake = asyncio.Event()
         self._keeper_idle = False
@@ -246,9 +248,10 @@ class ATEngine(Lines):
         task). -> False if it is busy (a command in flight or the lock taken, a result
         with the ``deferred`` prefix pending, the pause after a timeout); else True, and
         ``done(result)`` is called once, later, in the reader task (or the keeper task at
-        a deadline): ``result`` is the line starting with ``deferred`` that followed OK
-        (None without ``deferred``), or what the command failed with (an int error code,
-        ATTimeout, Rebooted, BC66Error). No sync-and-retry: a caller that wants it falls
+        a deadline): ``result`` is the int after ``deferred`` in the line that followed OK
+        (its <err>: 0 success), 0 for OK without ``deferred``; an int error code (ERROR
+        -1, +CME ERROR); or the exception it failed with (ATTimeout, NoAnswer when nothing
+        came back at all, Rebooted, BC66Error). No sync-and-retry: a caller that wants it falls
         back to ``cmd``."""
         if not self.idle(deferred):
             return False
@@ -277,12 +280,29 @@ class ATEngine(Lines):
         if result is None and dw is not None:
             dw.then = self._posted_outcome
             self._posted_deadline = ticks_add(ticks_ms(), self._posted_deferred_ms)
+            p = self._command.deferred_prefix
+            b = self._prefix_bytes.get(p)
+            if b is None:  # (each prefix encoded once)
+                b = self._prefix_bytes[p] = p.encode()
+            self._posted_match = b
         else:
-            self._posted_outcome(result)
+            self._posted_outcome(0 if result is None else result)
+
+    def _posted_result_line(self, buf, k, n):
+        # The deferred line of the posted command (its prefix is buf[:n]): its <err> as an
+        # int, read from the line buffer (no str made); a garbled one is -1
+        try:
+            code = int(memoryview(buf)[n:k])
+        except ValueError:
+            code = -1
+            self.stats["garbage"] += 1
+        dw = self._posted_waiter
+        del self._armed[self._command.deferred_prefix]
+        dw.finish(code)
 
     def _posted_outcome(self, result):
         done = self._posted
-        self._posted = self._posted_rest = self._posted_waiter = None
+        self._posted = self._posted_rest = self._posted_waiter = self._posted_match = None
         try:
             done(result)  # (it may post the next part of an answer)
         except Exception as e:  # a caller's bug must not end the reader
@@ -522,6 +542,9 @@ class ATEngine(Lines):
                 return
         if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating
             return self._end_command(None)
+        p = self._posted_match
+        if p is not None and k >= len(p) and buf.find(p, 0, len(p)) == 0:  # the result
+            return self._posted_result_line(buf, k, len(p))  # of a posted command
         f = self.fast
         if f is not None and buf[0] == 43 and f(buf, k):
             return

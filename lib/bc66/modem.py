@@ -415,13 +415,7 @@ class BC66:
 
     def _posted_outcome(self, r):
         # a posted answer's outcome -> its done(): the result line's <err> (0: taken)
-        if isinstance(r, str):  # "+QLWRDRSP: <err>"
-            try:
-                r = int(r[r.find(":") + 1:])
-            except ValueError:  # a garbled result line: not a success
-                self.unknown += 1
-                r = -1
-        elif isinstance(r, NoAnswer):  # not received: to be sent again
+        if isinstance(r, NoAnswer):  # not received: to be sent again
             r = None
         done, self._posted_done = self._posted_done, None
         done(r)
