@@ -26,27 +26,33 @@ CASES = (("one", 128, "read one resource, its bytes in one chunk"),
 
 
 def measure(elf=None):
-    """-> [(description, instructions per round trip, bytes allocated per round trip)]."""
+    """-> [(description, instructions per round trip, bytes allocated per round trip,
+    instructions of those the in-memory module took itself (0: not measured))]."""
     with open(os.path.join(ROOT, "tools", "bench_roundtrip.py")) as f:
         lines = [f.read()]
     for kind, chunk, _ in CASES:
         lines.append("us, _ = run(%r, %d, %d)" % (kind, N, chunk))
         lines.append("_, b = run(%r, %d, %d, True)" % (kind, N_ALLOC, chunk))
-        lines.append("print('RT', us, b)")
+        lines.append("mod = module_share(%r, %d, %d) if %d else 0" % (kind, N, chunk, chunk))
+        lines.append("print('RT', us, b, mod)")
     with qemu.Board(elf=elf, icount=True) as b:
         out = b.run("\n".join(lines) + "\n", timeout=600)
     got = [ln.split() for ln in out.splitlines() if ln.startswith("RT ")]
     if len(got) != len(CASES):
         raise SystemExit("bench_request_path: unexpected output:\n" + out)
-    return [(desc, int(us) * 1000, int(b)) for (_, _, desc), (_, us, b) in zip(CASES, got)]
+    return [(desc, int(us) * 1000, int(b), int(mod) * 1000)
+            for (_, _, desc), (_, us, b, mod) in zip(CASES, got)]
 
 
 def rows():
     """``make bench`` rows: (measure, value, target)."""
     out = []
-    for desc, insns, alloc in measure():
+    for desc, insns, alloc, module in measure():
         target = "<= 110000" if desc.startswith("read one") else ""
-        out.append(("Cortex-M instructions per round trip: " + desc, "%d" % insns, target))
+        value = "%d" % insns
+        if module:
+            value += " (the in-memory module: %d; the node: %d)" % (module, insns - module)
+        out.append(("Cortex-M instructions per round trip: " + desc, value, target))
         out.append(("Cortex-M heap allocated per round trip: " + desc, "%d B" % alloc, ""))
     return out
 
@@ -59,8 +65,9 @@ def main(argv=None):
     why = mcu.tools_missing()
     if why:
         raise SystemExit("bench_request_path: " + why)
-    for desc, insns, alloc in measure(a.elf):
-        print("%-52s %8d instructions %6d B allocated" % (desc, insns, alloc))
+    for desc, insns, alloc, module in measure(a.elf):
+        print("%-52s %8d instructions (module %7d) %6d B allocated" % (desc, insns, module,
+                                                                     alloc))
     return 0
 
 

@@ -181,6 +181,31 @@ def run(kind, n, chunk, alloc=False, rest_ms=None):
     return asyncio.run(_measure(request, n, chunk, alloc, rest_ms))
 
 
+def module_share(kind, n, chunk):
+    """-> microseconds (instructions under -icount, / 1,000) per round trip that the
+    in-memory module itself takes: its write, read and poll calls replayed alone, as a
+    round trip of ``run`` makes them (chunk > 0). ``run``'s figure minus this one is the
+    node's own share."""
+    parts = 1 if kind == "one" else 5
+    m = Module("3303,0,5700", n + 1, chunk)
+    cmds = [memoryview('AT+QLWRDRSP=1000,1,3303,0,5700,4,4,21.5,%d\r' % i)
+            for i in range(parts - 1, -1, -1)]
+    rx = bytearray(128)
+    m.next_request()
+    m.out = bytearray()
+    m.pos = 0
+    t0 = time.ticks_us()
+    for _ in range(n):
+        for c in cmds:
+            m.write(c)
+            while m.out:  # every byte read, a poll after each read that found none
+                if not m.readinto(rx):
+                    m.ioctl(_POLL, _RD)
+            m.readinto(rx)  # the read that finds nothing, and its poll
+            m.ioctl(_POLL, _RD)
+    return time.ticks_diff(time.ticks_us(), t0) // n
+
+
 async def _wait_costs(n):
     # heap per timed wait: asyncio.wait_for_ms on an Event against the engine's Waiter
     from bc66.at import Waiter
