@@ -24,7 +24,7 @@ mpy: $(STAMP)
 	$(BIN)/python -m tools.build_mpy --check
 
 test: $(STAMP) lint mpy
-	$(BIN)/python -m pytest host_tests -q
+	$(BIN)/python -m pytest host_tests -q --durations=40
 
 # make demo BOARD=qemu: the same session with the firmware on the QEMU Cortex-M3 board
 # make demo SERVER=wakaama | coap://HOST:PORT: against a real LwM2M server (README)
