@@ -1,9 +1,12 @@
-"""Soak: 200 wake-report-sleep cycles with random seeded faults; no reading is lost.
+"""Soak: 60 wake-report-sleep cycles with random seeded faults; no reading is lost.
 
 Each cycle is a fresh firmware process (the unix stand-in for an MCU deep-sleep wake).
-Before every cycle a seeded draw arms at most one fault for it: the module reboots in
-the middle of a notification or while the MCU sleeps, a report_ack is lost, the network
-drops, a registration fails, or bytes are dropped on the UART. At the end every reading
+Before every cycle a seeded draw decides whether to arm one fault for it (one cycle in
+three); the fault is the next of a seeded shuffle bag of every kind, so each kind occurs
+several times in any run, whatever the seed: the module reboots in the middle of a
+notification or while the MCU sleeps, a report_ack is lost, the network drops, a
+registration fails, or bytes are dropped on the UART. SOAK_CYCLES=200 (the former
+default) or more runs the long soak; SOAK_SEED picks another draw. At the end every reading
 the node took is either acknowledged by the server (at least once; duplicates carry the
 same sequence number) or still queued on flash, nothing was dropped from the queue, and
 the node's heap in use did not grow from the first cycles to the last.
@@ -15,7 +18,9 @@ import re
 from tools.bc66sim import Simulator
 from tools.supervisor import Supervisor, duty_config
 
-CYCLES = int(os.environ.get("SOAK_CYCLES", "200"))
+KINDS = ("reboot mid-notify", "lost ack", "network lost", "reboot + failed registration",
+         "dropped bytes", "reboot while asleep")
+CYCLES = int(os.environ.get("SOAK_CYCLES", "60"))
 SEED = int(os.environ.get("SOAK_SEED", "2026"))
 
 
@@ -29,6 +34,7 @@ def test_soak_cycles_with_seeded_faults(tmp_path):
     sup.sleep_cap_s = 0.05
     rng = random.Random(SEED)
     armed = []
+    bag = []
     net_down = [False]
 
     def between(i):
@@ -36,27 +42,27 @@ def test_soak_cycles_with_seeded_faults(tmp_path):
         if net_down[0]:
             sim.faults.network_resumed()
             net_down[0] = False
-        r = rng.random()
-        if r < 0.07:
+        if rng.random() >= 0.33:
+            return
+        if not bag:
+            bag.extend(KINDS)
+            rng.shuffle(bag)
+        kind = bag.pop()
+        if kind == "reboot mid-notify":
             sim.faults.reboot(after_cmd="AT+QLWNOTIFY=19", when="mid")
-            armed.append("reboot mid-notify")
-        elif r < 0.14:
+        elif kind == "lost ack":
             sim.faults.lose_report_ack(1)
-            armed.append("lost ack")
-        elif r < 0.19:
+        elif kind == "network lost":
             sim.faults.network_lost()
             net_down[0] = True
-            armed.append("network lost")
-        elif r < 0.24:
+        elif kind == "reboot + failed registration":
             sim.faults.fail_registration(1)
             sim.reboot()  # context gone: the next cycle has to register, and that fails
-            armed.append("reboot + failed registration")
-        elif r < 0.30:
+        elif kind == "dropped bytes":
             sim.faults.drop_bytes(p=0.004, seed=SEED + i, direction="both")
-            armed.append("dropped bytes")
-        elif r < 0.33:
+        elif kind == "reboot while asleep":
             sim.reboot()
-            armed.append("reboot while asleep")
+        armed.append(kind)
 
     try:
         sup.run(CYCLES, between)
@@ -91,5 +97,8 @@ def test_soak_cycles_with_seeded_faults(tmp_path):
     meta = open(os.path.join(qdir, "meta")).read()
     assert '"dropped": 0' in meta.replace(" ", "").replace('"dropped":0', '"dropped": 0')
     assert len(armed) >= CYCLES // 5  # the faults really happened
+    if len(armed) >= 2 * len(KINDS):
+        assert set(armed) == set(KINDS), armed  # every kind of fault, at least twice
+        assert min(armed.count(k) for k in KINDS) >= 2, armed
     first, last = max(heaps[:20]), max(heaps[-20:])
     assert last <= first + 4096, (first, last)
