@@ -383,12 +383,12 @@ class BC66:
     def post_content(self, kind, msgid, result, obj, inst, res, vtype, value, done,
                      index=0):
         """The answer to a read (``kind`` "read": AT+QLWRDRSP) or an observe ("observe":
-        AT+QLWOBSRSP) sent at once, without waiting: for a URC hook in the reader task. -> True if it
-        was sent, and ``done(outcome)`` is called once: 0 when the module took it, None if
-        it never answered (send it again: ``read_rsp`` syncs and retries), else its error
-        code or the exception; False if nothing was sent (the engine is busy,
-        the module needs ATE0 again, the value takes more than one short command): then
-        ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the same way);
+        AT+QLWOBSRSP) sent at once, without waiting: for a URC hook in the reader task.
+        -> True if it was sent, and ``done(outcome)`` is called once: 0 when the module
+        took it, None if it never answered (send it again: ``read_rsp`` syncs and
+        retries), else its error code or the exception; False if nothing was sent (the
+        engine is busy, the module needs ATE0 again, the value takes more than one short
+        command): then ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the same way);
         ``index``: this part's index in an answer of several (N-1 first, 0 last)."""
         if self._reinit:
             return False

@@ -128,6 +128,16 @@ class Watched:
         self.options = options
 
 
+class PendingChange:
+    """The write or execute whose handler runs (one, reused: ``Model._pending``)."""
+
+    def __init__(self):
+        self.obj = None  # the Obj
+        self.inst = self.rid = 0
+        self.value = None  # the decoded value of a write
+        self.is_write = False
+
+
 class Note:
     """A sent notification; ``status``: PENDING, 0 acked, >0 module code, <0 local."""
 
@@ -169,9 +179,10 @@ class Model:
         self._early_next = 0
         self._failed_notes = 0  # Notes that failed since the last wait_acked
         self._notifier_wake = asyncio.Event()  # set when a watched value changed
-        self._sc = self._si = self._se = ()  # one answer's values, instance ids, table
-        # entries: sized once to the largest object read (at most 4 x 14)
-        self._pv = [None] * 5
+        # the scratch lists of a read of several values: values, instance ids and table
+        # entries, sized once to the largest object read (at most 4 x 14)
+        self._part_values = self._part_insts = self._part_entries = ()
+        self._pending = PendingChange()  # the write/execute whose handler runs
         self._answering = asyncio.Lock()  # one answer at a time (it uses the scratch lists)
         self.requests = Requests()  # server requests waiting for ``serve``
         self._on_answered = self._answered  # (one bound method, made once)
@@ -180,8 +191,10 @@ class Model:
         self._one_result = 0  # CONTENT, or the error code to answer
         self._parts = 0  # _answer_now: values in the scratch lists, and the next to send
         self._part_next = 0
-        self._part = None
-        self._pe = [None, None]  # _path's object and table entry
+        self._write_parts_msgid = -1  # a write in several parts: its message id, and
+        self._write_parts = None  # the value's parts so far (a bytearray)
+        self._found_obj = None  # _path's object and table entry
+        self._found_entry = None
         self.stats = {"requests": 0, "answer_errors": 0, "handler_errors": 0, "obs_dropped": 0,
                       "sent": 0, "notes_dropped": 0, "notify_errors": 0,
                       "acks_unmatched": 0}
@@ -255,18 +268,18 @@ class Model:
         m = self.modem
         try:  # few locals, a shallow stack: this frame is allocated per request
             if kind[0] in "we":
-                r = self._wx(urc, kind == "write")
+                r = self._write_or_execute(urc, kind == "write")
                 if hasattr(r, "send"):  # an async handler
-                    r = await self._adone(r)
+                    r = await self._finish_async(r)
                 if r:
                     await (m.write_rsp if kind == "write" else m.exec_rsp)(urc.msgid, r)
             else:
                 m = m.obs_rsp if kind == "observe" else m.read_rsp
-                n = self._rd(urc, kind == "observe")
+                n = self._collect_reads(urc, kind == "observe")
                 if n < 0:
                     await m(urc.msgid, -n, urc.obj, urc.inst, urc.res)
                 for j in range(n):
-                    await self._arg(m, urc, n, j)
+                    await self._answer_part(m, urc, n, j)
         except Exception as e:
             self.stats["answer_errors"] += 1
             _warn("%s %d unanswered: %r", kind, urc.msgid, e)
@@ -290,8 +303,8 @@ class Model:
     def _answer_now(self, u, obs):
         # The answer of take() sent from the reader task -> True (sent), False (dropped
         # as a duplicate) or None (not now: it goes into the queue). One resource: its
-        # value (_read_one); more: the values in the scratch lists (_rd), one part after
-        # the other as each is taken (_answered).
+        # value (_read_one); more: the values in the scratch lists (_collect_reads), one
+        # part after the other as each is taken (_answered).
         m = self.modem
         q = self.requests
         if m is None or q.busy() or self._answering.locked() or not m.can_post(u.kind):
@@ -303,7 +316,7 @@ class Model:
         if u.inst >= 0 and u.res >= 0:
             self._one_result = self._read_one(u, obs)
         else:
-            n = self._rd(u, obs)
+            n = self._collect_reads(u, obs)
             if n < 0:
                 self._one_result = -n
             elif self._postable(n):
@@ -315,7 +328,7 @@ class Model:
         try:
             sent = self._post_next()
         except ValueError as ex:  # a value that does not fit its type: 4.00
-            self._herr(ex)
+            self._handler_error(ex)
             self._parts = 0
             self._one_result = BAD_REQUEST
             sent = self._post_next()
@@ -327,8 +340,8 @@ class Model:
     def _postable(self, n):
         # the n values in the scratch lists each fit one short command (post_content)
         for j in range(n):
-            t = self._se[j][1]
-            v = self._sc[j]
+            t = self._part_entries[j][_VTYPE]
+            v = self._part_values[j]
             if t == T_OPAQUE or t == T_STRING and (not isinstance(v, str) or len(v) > 64):
                 return False
         return True
@@ -336,7 +349,7 @@ class Model:
     def _release(self, n):
         # no reference kept to values or table entries in the scratch lists
         for j in range(n):
-            self._sc[j] = self._se[j] = None
+            self._part_values[j] = self._part_entries[j] = None
 
     def _post_next(self):
         # Send the next answer of the request of _answer_now (requests.direct): the single
@@ -344,12 +357,13 @@ class Model:
         u = self.requests.direct
         j = self._part_next
         if self._parts:
-            e = self._se[j]
-            v = self._sc[j]
-            self._sc[j] = self._se[j] = None
+            e = self._part_entries[j]
+            v = self._part_values[j]
+            self._part_values[j] = self._part_entries[j] = None
             self._part_next = j + 1
-            return self.modem.post_content(u.kind, u.msgid, CONTENT, u.obj, self._si[j], e[0],
-                                           e[1], v, self._on_answered, self._parts - 1 - j)
+            return self.modem.post_content(u.kind, u.msgid, CONTENT, u.obj,
+                                           self._part_insts[j], e[_RID], e[_VTYPE], v,
+                                           self._on_answered, self._parts - 1 - j)
         v = self._one
         self._one = None  # no reference kept to the value
         self._part_next = 1
@@ -367,7 +381,7 @@ class Model:
                     return
                 outcome = "not sent"
             except ValueError as e:
-                self._herr(e)
+                self._handler_error(e)
                 outcome = e
         elif outcome is None and self._part_next == 1:  # the module never answered the
             self._release(self._parts)  # first one: serve sends it again (sync, retry)
@@ -383,14 +397,14 @@ class Model:
     def _read_one(self, u, obs):
         # A read/observe of one resource of one instance -> CONTENT, the value and its
         # type in self._one and self._one_type; or an error code (no value). The answers
-        # of _rd, without its scratch lists; observe bookkeeping happens here too.
+        # of _collect_reads, without its scratch lists; observe bookkeeping happens here.
         self._one = None
         self._one_type = 0
         o = self.objs.get(u.obj)
         e = None if o is None or u.inst not in o.insts else o.find(u.res)
         if e is None:
             return NOT_FOUND
-        if not e[2] & R:
+        if not e[_OPS] & R:
             return NOT_ALLOWED
         if obs and not self.observe(u.obj, u.inst, u.res, u.msgid, u.flag):
             return BAD_REQUEST  # observation table full
@@ -400,7 +414,7 @@ class Model:
             try:
                 v = v()
             except Exception as ex:
-                self._herr(ex)
+                self._handler_error(ex)
                 result = BAD_REQUEST
                 v = None
         if v is None:
@@ -408,7 +422,7 @@ class Model:
                 self.observe(u.obj, u.inst, u.res, 0, 1)  # nothing to observe after all
             return result
         self._one = v
-        self._one_type = e[1]
+        self._one_type = e[_VTYPE]
         return CONTENT
 
     async def serve(self, modem=None):
@@ -441,19 +455,19 @@ class Model:
             self.stats["answer_errors"] += 1
             _warn("%s %d unanswered: %r", r.kind, r.msgid, e)
 
-    async def _adone(self, r):
+    async def _finish_async(self, r):
         try:
-            return self._done(await r)
+            return self._write_result(await r)
         except Exception as e:
-            return self._done(self._herr(e))
+            return self._write_result(self._handler_error(e))
 
-    def _arg(self, m, u, n, j):
+    def _answer_part(self, m, u, n, j):
         # the answer coroutine of part j of n (a plain function: its arguments are not kept
         # in handle's heap frame)
-        e = self._se[j]
-        v = self._sc[j]
-        self._sc[j] = self._se[j] = None
-        return m(u.msgid, CONTENT, u.obj, self._si[j], e[0], e[1], v, n - 1 - j)
+        e = self._part_entries[j]
+        v = self._part_values[j]
+        self._part_values[j] = self._part_entries[j] = None
+        return m(u.msgid, CONTENT, u.obj, self._part_insts[j], e[_RID], e[_VTYPE], v, n - 1 - j)
 
     def on_urc(self, urc):
         """Non-blocking intake of report_ack (completes its Note) and reboot (fails every
@@ -467,80 +481,83 @@ class Model:
         return True
 
     def _path(self, oid, inst, rid):
-        # -> 0 or NOT_FOUND; the object and the table entry (or None) in self._pe (no
-        # tuple made per request)
+        # -> 0 or NOT_FOUND; the object and the table entry (or None) in self._found_obj
+        # and self._found_entry
         o = self.objs.get(oid)
         e = None if o is None else o.find(rid)
-        self._pe[0] = o
-        self._pe[1] = e
+        self._found_obj = o
+        self._found_entry = e
         if o is None or (inst >= 0 and inst not in o.insts) or (rid >= 0 and e is None):
             return NOT_FOUND
         return 0
 
-    def _rd(self, u, obs):
+    def _collect_reads(self, u, obs):
         # Read/observe: collect the values to send into the scratch lists -> their count,
         # or -result for a single error answer. Observe/cancel bookkeeping happens here.
         oid, inst, rid = u.obj, u.inst, u.res
         res = self._path(oid, inst, rid)
-        o, e = self._pe
-        if not res and not (e[2] & R if e else any(x[2] & R for x in o.table)):
+        o, e = self._found_obj, self._found_entry
+        if not res and not (e[_OPS] & R if e else any(x[_OPS] & R for x in o.table)):
             res = NOT_ALLOWED
         if obs and not res and not self.observe(oid, inst, rid, u.msgid, u.flag):
             res = BAD_REQUEST  # observation table full
         if res:
             return -res
         n = len(o.insts) * len(o.table)
-        if len(self._sc) < n:
-            self._sc, self._si, self._se = [None] * n, [0] * n, [None] * n
-        sc, si, se = self._sc, self._si, self._se
+        if len(self._part_values) < n:
+            self._part_values, self._part_insts, self._part_entries = \
+                [None] * n, [0] * n, [None] * n
+        values, insts, entries = self._part_values, self._part_insts, self._part_entries
         n = 0
         for i in o.insts:
             if inst >= 0 and i != inst:
                 continue
             for e in o.table:
-                if (rid >= 0 and e[0] != rid) or not e[2] & R:
+                if (rid >= 0 and e[_RID] != rid) or not e[_OPS] & R:
                     continue
-                v = o.values.get((i << 16) | e[0])
+                v = o.values.get((i << 16) | e[_RID])
                 if callable(v):
                     try:
                         v = v()
                     except Exception as ex:
-                        self._herr(ex)
+                        self._handler_error(ex)
                         res = BAD_REQUEST
                         v = None
                 if v is not None:
-                    sc[n], si[n], se[n] = v, i, e
+                    values[n], insts[n], entries[n] = v, i, e
                     n += 1
         if not n and obs:
             self.observe(oid, inst, rid, 0, 1)  # nothing to observe after all
         return n or -(res or NOT_FOUND)
 
-    def _wx(self, u, w):
+    def _write_or_execute(self, u, w):
         # Write/execute up to the handler call -> result code, 0 (a part of a longer write:
-        # no answer yet), or the coroutine of an async handler (finished by _done).
+        # no answer yet), or the coroutine of an async handler (finished by
+        # _write_result).
         oid, inst, rid = u.obj, u.inst, u.res
         v = None
         if w:
             raw = u.value
-            p = self._part
             if u.part:  # keep the part (bounded); the answer comes with index 0
-                if p is None or p[0] != u.msgid:
-                    p = self._part = (u.msgid, bytearray())
-                if len(p[1]) < 1024:
-                    p[1].extend(raw)
+                if self._write_parts_msgid != u.msgid:
+                    self._write_parts_msgid = u.msgid
+                    self._write_parts = bytearray()
+                if len(self._write_parts) < 1024:
+                    self._write_parts.extend(raw)
                 return 0
-            if p is not None and p[0] == u.msgid:
-                p[1].extend(raw)
-                raw = p[1]
-            self._part = None
+            if self._write_parts_msgid == u.msgid:
+                self._write_parts.extend(raw)
+                raw = self._write_parts
+            self._write_parts_msgid = -1
+            self._write_parts = None
         res = self._path(oid, inst, rid)
-        o, e = self._pe
+        o, e = self._found_obj, self._found_entry
         if res:
             return res
-        if e is None or not e[2] & (W if w else X) or inst < 0:
+        if e is None or not e[_OPS] & (W if w else X) or inst < 0:
             return NOT_ALLOWED
         if w:
-            t = e[1]
+            t = e[_VTYPE]
             try:  # decode per the declared type; anything malformed raises
                 if t == T_OPAQUE:
                     v = bytes(raw)
@@ -551,31 +568,32 @@ class Model:
                     v = int(v) if t == T_INTEGER else float(v) if t == T_FLOAT else v
             except Exception:
                 return BAD_REQUEST
-        p = self._pv  # the pending write/execute, for _done (no tuple per request)
-        p[0] = o
-        p[1] = inst
-        p[2] = rid
-        p[3] = v
-        p[4] = w
+        p = self._pending  # for _write_result
+        p.obj = o
+        p.inst = inst
+        p.rid = rid
+        p.value = v
+        p.is_write = w
         fn = o.handlers.get(rid)
         try:
             r = None if fn is None else fn(inst, rid, v)
         except Exception as ex:
-            r = self._herr(ex)
-        return r if hasattr(r, "send") else self._done(r)
+            r = self._handler_error(ex)
+        return r if hasattr(r, "send") else self._write_result(r)
 
-    def _herr(self, ex):
+    def _handler_error(self, ex):
         self.stats["handler_errors"] += 1
         _warn("handler: %r", ex)
         return False
 
-    def _done(self, r):
+    def _write_result(self, r):
         # handler result -> answer code; a successful write stores the value
-        o, inst, rid, v, w = self._pv
-        self._pv[3] = None  # no reference kept to the value
+        p = self._pending
+        v = p.value
+        p.value = None  # no reference kept to the value
         r = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
-        if w and r == CHANGED and not callable(o.values.get((inst << 16) | rid)):
-            self.set(o.oid, inst, rid, v)
+        if p.is_write and r == CHANGED and not callable(p.obj.values.get((p.inst << 16) | p.rid)):
+            self.set(p.obj.oid, p.inst, p.rid, v)
         return r
 
     def observe(self, oid, inst, rid, msgid=0, cancel=False):
