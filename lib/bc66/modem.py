@@ -11,7 +11,7 @@ from micropython import const
 from .at import ATEngine, log
 from .errors import ATTimeout, CommandError, NoAnswer, StatusError, check_int
 from .urc import fields, from_fields, parse
-from .values import check_str, cmdv, parts, text
+from .values import CHANGE_RESULTS, CONTENT_RESULTS, check_str, cmdv, parts, text
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -362,7 +362,7 @@ class BC66:
 
     async def _content_rsp(self, name, msgid, result, obj, inst, res, vtype, value, index):
         check_int(msgid, 0, 65535, "msgid")
-        if result not in (1, 11, 12, 13, 14, 15) or isinstance(result, bool):
+        if result not in CONTENT_RESULTS or isinstance(result, bool):
             raise ValueError("result")
         check_int(obj, -1, 65535, "obj")
         check_int(inst, -1, 65535, "inst")
@@ -399,9 +399,9 @@ class BC66:
             t = text(vtype, value)
             if t is None or len(t) > _POST_MAX:
                 return False
-        if not (0 <= msgid <= 65535 and -1 <= obj <= 65535 and -1 <= inst <= 65535
-                and -1 <= res <= 65535 and 0 <= index <= 65535) or result not in (
-                    1, 11, 12, 13, 14, 15):
+        if result not in CONTENT_RESULTS or not (
+                0 <= msgid <= 65535 and -1 <= obj <= 65535 and -1 <= inst <= 65535
+                and -1 <= res <= 65535 and 0 <= index <= 65535):
             raise ValueError("msgid/result/obj/inst/res/index")
         q = '"' if vtype <= 2 else ""
         name, result_prefix = _POSTED[kind]
@@ -422,7 +422,7 @@ class BC66:
 
     async def _result_rsp(self, name, msgid, result):
         check_int(msgid, 0, 65535, "msgid")
-        if result not in (2, 11, 12, 13, 14) or isinstance(result, bool):
+        if result not in CHANGE_RESULTS or isinstance(result, bool):
             raise ValueError("result")
         await self._deferred("%s=%d,%d\r" % (name, msgid, result), name[2:] + ":",
                              self.timeouts[LOCAL])

@@ -1,4 +1,5 @@
-"""LwM2M value types of the note, <len>, hex, splitting and AT-injection checks."""
+"""LwM2M value types and answer result codes of the note, <len>, hex, splitting and
+AT-injection checks."""
 from micropython import const
 from .errors import check_int
 
@@ -7,6 +8,17 @@ T_OPAQUE = const(2)
 T_INTEGER = const(3)
 T_FLOAT = const(4)
 T_BOOLEAN = const(5)
+# <result> codes of the answer commands (the note's tables for AT+QLWRDRSP, AT+QLWOBSRSP,
+# AT+QLWWRRSP/AT+QLWRRSP and AT+QLWEXERSP), and which command takes which
+CONTENT = const(1)  # 2.05
+CHANGED = const(2)  # 2.04
+BAD_REQUEST = const(11)  # 4.00
+UNAUTHORIZED = const(12)  # 4.01
+NOT_FOUND = const(13)  # 4.04
+NOT_ALLOWED = const(14)  # 4.05
+NOT_ACCEPTABLE = const(15)  # 4.06
+CONTENT_RESULTS = (CONTENT, BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE)
+CHANGE_RESULTS = (CHANGED, BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, NOT_ALLOWED)
 MAX_STRING = const(1024)  # characters per command
 MAX_OPAQUE = const(512)  # bytes per command (1024 hex characters)
 

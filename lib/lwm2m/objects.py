@@ -19,17 +19,13 @@ import time
 from collections import namedtuple
 from micropython import const
 from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN  # noqa: F401
+from bc66.values import (CONTENT, CHANGED, BAD_REQUEST, UNAUTHORIZED,  # noqa: F401
+                         NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS)
 from lwm2m.requests import Requests
 
 R = const(1)
 W = const(2)
 X = const(4)
-CONTENT = const(1)
-CHANGED = const(2)
-BAD_REQUEST = const(11)
-UNAUTHORIZED = const(12)
-NOT_FOUND = const(13)
-NOT_ALLOWED = const(14)
 MAX_OBJECTS = const(15)
 MAX_INSTANCES = const(4)
 MAX_RESOURCES = const(14)
@@ -591,7 +587,8 @@ class Model:
         p = self._pending
         v = p.value
         p.value = None  # no reference kept to the value
-        r = BAD_REQUEST if r is False else r if type(r) is int and 11 <= r <= 14 else CHANGED
+        r = BAD_REQUEST if r is False else r if type(r) is int and r in CHANGE_RESULTS \
+            else CHANGED
         if p.is_write and r == CHANGED and not callable(p.obj.values.get((p.inst << 16) | p.rid)):
             self.set(p.obj.oid, p.inst, p.rid, v)
         return r
