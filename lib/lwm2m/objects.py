@@ -39,6 +39,7 @@ _RID = const(0)
 _VTYPE = const(1)
 _OPS = const(2)
 _MISS = object()
+_FAILED = object()  # Model._current: a getter that raised
 
 # How an observed resource is notified: at most every pmin_ms, at least every pmax_ms
 # (0: no bound), confirmable (con) or not.
@@ -404,19 +405,11 @@ class Model:
             return NOT_ALLOWED
         if obs and not self.observe(u.obj, u.inst, u.res, u.msgid, u.flag):
             return BAD_REQUEST  # observation table full
-        v = o.values.get((u.inst << 16) | u.res)
-        result = NOT_FOUND
-        if callable(v):
-            try:
-                v = v()
-            except Exception as ex:
-                self._handler_error(ex)
-                result = BAD_REQUEST
-                v = None
-        if v is None:
+        v = self._current(o, u.inst, u.res)
+        if v is None or v is _FAILED:
             if obs:
                 self.observe(u.obj, u.inst, u.res, 0, 1)  # nothing to observe after all
-            return result
+            return NOT_FOUND if v is None else BAD_REQUEST
         self._one = v
         self._one_type = e[_VTYPE]
         return CONTENT
@@ -511,15 +504,10 @@ class Model:
             for e in o.table:
                 if (rid >= 0 and e[_RID] != rid) or not e[_OPS] & R:
                     continue
-                v = o.values.get((i << 16) | e[_RID])
-                if callable(v):
-                    try:
-                        v = v()
-                    except Exception as ex:
-                        self._handler_error(ex)
-                        res = BAD_REQUEST
-                        v = None
-                if v is not None:
+                v = self._current(o, i, e[_RID])
+                if v is _FAILED:
+                    res = BAD_REQUEST
+                elif v is not None:
                     values[n], insts[n], entries[n] = v, i, e
                     n += 1
         if not n and obs:
@@ -576,6 +564,18 @@ class Model:
         except Exception as ex:
             r = self._handler_error(ex)
         return r if hasattr(r, "send") else self._write_result(r)
+
+    def _current(self, o, inst, rid):
+        # the value of o's inst/rid, its getter called -> the value, None (unset), or
+        # _FAILED (the getter raised: a handler error, answered 4.00)
+        v = o.values.get((inst << 16) | rid)
+        if callable(v):
+            try:
+                return v()
+            except Exception as ex:
+                self._handler_error(ex)
+                return _FAILED
+        return v
 
     def _handler_error(self, ex):
         self.stats["handler_errors"] += 1
