@@ -218,3 +218,18 @@ async def test_garbled_result_line_of_a_posted_answer_is_a_failure():
     fm.check()
     assert md.stats["answer_errors"] == 1 and m.at.stats["garbage"] == 1
     await _end(m, task)
+
+
+async def test_getter_that_raises_is_answered_bad_request():
+    fm, m, md, o, task = await _node(serve=True)
+    md.set(9, 1, 0, lambda: 1 // 0)  # 9/1/0 read through a getter that fails
+    fm.expect('AT+QLWRDRSP=20,11,9,1,0,1,0,"",0', "OK", "+QLWRDRSP: 0")  # one: 4.00
+    fm.expect('AT+QLWRDRSP=21,11,9,1,-1,1,0,"",0', "OK", "+QLWRDRSP: 0")  # all: none left
+    fm.expect('AT+QLWRDRSP=22,1,9,0,0,1,3,"abc",1', "OK", "+QLWRDRSP: 0")  # the others go
+    fm.expect('AT+QLWRDRSP=22,1,9,0,1,3,1,7,0', "OK", "+QLWRDRSP: 0")
+    for i, path in enumerate(("9,1,0", "9,1,-1", "9,-1,-1")):
+        fm.inject('+QLWURC: "read",%d,%s' % (20 + i, path))
+        await _until(lambda: md.requests.stats["requests"] == i + 1)
+    fm.check()
+    assert md.stats["handler_errors"] == 3 and md.stats["answer_errors"] == 0
+    await _end(m, task)
