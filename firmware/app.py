@@ -252,6 +252,9 @@ class App:
         task the interrupt landed in) are gone, so the driver is restarted first. Tasks of
         the old loop that wait on an event would wake here: they are cancelled first."""
         self.node.stop()  # cancels the node's tasks, the sensor loop's too
+        # one turn of the loop: the cancelled tasks end and their frames become garbage
+        # before persist() needs the heap (2.2 KB on the Cortex-M3, docs/benchmarks.md)
+        await asyncio.sleep_ms(0)
         self.persist()
         try:
             self.modem.at.restart()
