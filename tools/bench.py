@@ -195,6 +195,8 @@ def main():
                 % bench_request_path.__doc__.split("\n", 2)[2])
         f.write("\n%d warm-up requests, then %d measured of each kind: read 3303/0/5700, "
                 "read 3303/0/-1, write 3303/0/5750, execute 3303/0/5605.\n" % (WARMUP, N))
+        f.write("\nMeasured by hand, with how and before/after figures: "
+                "docs/benchmark-notes.md.\n")
     print("written to", doc)
 
 
