@@ -253,7 +253,7 @@ class App:
         the old loop that wait on an event would wake here: they are cancelled first."""
         self.node.stop()  # cancels the node's tasks, the sensor loop's too
         # one turn of the loop: the cancelled tasks end and their frames become garbage
-        # before persist() needs the heap (2.2 KB on the Cortex-M3, docs/benchmarks.md)
+        # before persist() needs the heap (2.2 KB on the Cortex-M3, docs/benchmark-notes.md)
         await asyncio.sleep_ms(0)
         self.persist()
         try:
