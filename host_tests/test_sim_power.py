@@ -95,18 +95,21 @@ def test_light_sleep_qsclk_2_is_woken_by_the_uart(sim_factory):
 
 def test_cpsms_timers(sim_factory):
     """AT+CPSMS timers (3GPP 24.008 bit strings, bc66-facts.md): T3324 "active time" before
-    deep sleep, T3412 "periodic TAU" wakes the module; mode 0 leaves light sleep only."""
-    sim, c = client(sim_factory, time_scale=0.01)
+    deep sleep, T3412 "periodic TAU" wakes the module; mode 0 leaves light sleep only.
+    Once deep sleep is allowed the module sleeps after T3324 (0.2 s real here) of UART
+    silence, so the command that allows it is the last one: nothing races that window."""
+    sim, c = client(sim_factory, time_scale=0.02)
     assert c.cmd("AT+CPSMS?") == ["+CPSMS: 1", "OK"]
     # T3412 = 30 s x 2 = 60 s ("10000010"), T3324 = 2 s x 5 = 10 s ("00000101")
-    assert c.cmd('AT+CPSMS=1,,,"10000010","00000101"') == ["OK"]
+    assert c.cmd('AT+CPSMS=1,,,"10000010","00000101"') == ["OK"]   # AT+QSCLK=0: no sleep
     assert c.cmd("AT+CPSMS?") == ['+CPSMS: 1,,,"10000010","00000101"', "OK"]
     assert c.cmd('AT+CPSMS=1,,,"1000001","00000101"') == ["+CME ERROR: 3"]
-    assert c.cmd("AT+QSCLK=1") == ["OK"]
-    sim.wait_for(lambda: sim.asleep, 3)      # after the 10 s active time
-    c.wait_line("Leaving the BROM", 3)       # T3412 woke it
-    c.wait_line("+CPIN: READY")
-    assert 50 < sim.last_sleep_s < 120
     assert c.cmd("AT+CPSMS=0") == ["OK"]
-    sim.wait_for(lambda: sim.light_asleep or sim.asleep, 3)
-    assert sim.light_asleep and len(sim.sleeps) == 1
+    assert c.cmd("AT+QSCLK=1") == ["OK"]
+    sim.wait_for(lambda: sim.light_asleep or sim.asleep, 10)
+    assert sim.light_asleep and not sim.sleeps              # mode 0: light sleep only
+    assert c.cmd("AT+CPSMS=1") == ["OK"]                     # the timers set above
+    sim.wait_for(lambda: sim.asleep, 10)                     # after the 10 s active time
+    assert c.wait_line("Leaving the BROM", 10) == "Leaving the BROM"   # T3412 woke it
+    assert c.wait_line("+CPIN: READY") == "+CPIN: READY"
+    assert 50 < sim.sleeps[0] < 120
