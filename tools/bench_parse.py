@@ -60,14 +60,8 @@ def measure(elf=None):
 
 
 def main(argv=None):
-    import argparse
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--elf", help="a firmware built by tools/mcu.py (default: this tree's)")
-    a = ap.parse_args(argv)
-    why = mcu.tools_missing()
-    if why:
-        raise SystemExit("bench_parse: " + why)
-    for what, insns, alloc in measure(a.elf):
+    elf = mcu.board_bench_elf(argv, __doc__, "bench_parse")
+    for what, insns, alloc in measure(elf):
         print("%-58s %7d instructions %4d B" % (what, insns, alloc))
     return 0
 

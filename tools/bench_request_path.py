@@ -58,14 +58,8 @@ def rows():
 
 
 def main(argv=None):
-    import argparse
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--elf", help="a firmware built by tools/mcu.py (default: this tree's)")
-    a = ap.parse_args(argv)
-    why = mcu.tools_missing()
-    if why:
-        raise SystemExit("bench_request_path: " + why)
-    for desc, insns, alloc, module in measure(a.elf):
+    elf = mcu.board_bench_elf(argv, __doc__, "bench_request_path")
+    for desc, insns, alloc, module in measure(elf):
         print("%-52s %8d instructions (module %7d) %6d B allocated" % (desc, insns, module,
                                                                      alloc))
     return 0

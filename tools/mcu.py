@@ -41,6 +41,20 @@ def tools_missing():
     return None
 
 
+def board_bench_elf(argv, doc, name):
+    """The command line of a bench run on the board (``--elf FIRMWARE``) -> that firmware,
+    or None for this tree's; exits naming ``name`` if the tools to build and run it are
+    missing."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--elf", help="a firmware built by tools/mcu.py (default: this tree's)")
+    a = ap.parse_args(argv)
+    why = tools_missing()
+    if why:
+        raise SystemExit("%s: %s" % (name, why))
+    return a.elf
+
+
 def parse_size(s):
     """'64K' / '65536' -> bytes."""
     s = str(s).strip().upper()

@@ -1,5 +1,6 @@
 # lib/bc66/lines.py: CR/LF framing into one preallocated buffer.
 import fakemodem
+from seeded import Rand
 fakemodem.prefer_mpy(("__init__", "lines"))
 
 
@@ -98,16 +99,6 @@ class _PerByte:
         self.skip = skip
 
 
-class _Rand:
-    # a small LCG: the same cases on every port, no random module needed
-    def __init__(self, seed):
-        self.x = seed
-
-    def below(self, n):
-        self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
-        return (self.x >> 8) % n
-
-
 _PIECES = (b"\r\n", b"\r", b"\n", b"\n\r", b"OK", b"+QLWURC: \"read\",1,3303,0,5700",
            b"ERROR", b"\xff\x00", b"A" * 7, b"B" * 15, b"C" * 16, b"D" * 17, b"E" * 40, b",")
 
@@ -116,7 +107,7 @@ def test_same_lines_as_the_per_byte_framer_any_split():
     # random line sets (short, exact-size, overlong at and across chunk ends, every kind of
     # terminator) fed in random splits, also into a bytearray read buffer as the reader does
     from bc66.lines import Lines
-    rnd = _Rand(12)
+    rnd = Rand(12)
     size = 16
     rx = bytearray(64)
     for case in range(300):

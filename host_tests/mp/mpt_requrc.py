@@ -7,6 +7,7 @@ import fakemodem
 fakemodem.prefer_mpy(("__init__", "log", "errors", "lines", "at", "urc", "requrc"))
 from binascii import unhexlify  # noqa: E402
 from bc66.urc import URC  # noqa: E402
+from seeded import Rand  # noqa: E402
 
 # ---- the reference: lib/bc66/requrc.py at d890f2f (parse and its helpers) ----
 _ref_HEAD = b'+QLWURC: "'
@@ -148,16 +149,6 @@ _BASE = (b'+QLWURC: "read",1000,3303,0,5700', b'+QLWURC: "read",19,9,-1,-1',
 _BYTES = b' -+_\t,"0159xA\xff'
 
 
-class _Rand:
-    # a small LCG: the same cases on every port, no random module needed
-    def __init__(self, seed):
-        self.x = seed
-
-    def below(self, n):
-        self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
-        return (self.x >> 8) % n
-
-
 def _mutate(rnd, line):
     for _ in range(1 + rnd.below(2)):
         i = rnd.below(len(line) + 1)
@@ -198,7 +189,7 @@ def test_base_lines_parse_as_before():
 
 
 def test_mutated_lines_parse_as_before():
-    rnd = _Rand(7)
+    rnd = Rand(7)
     seen = {}
     for case in range(1500):
         buf = bytearray(_BASE[rnd.below(len(_BASE))] + b"7,1" * 10)  # stale bytes after k
