@@ -251,8 +251,8 @@ class ATEngine(Lines):
         a deadline): ``result`` is the int after ``deferred`` in the line that followed OK
         (its <err>: 0 success), 0 for OK without ``deferred``; an int error code (ERROR
         -1, +CME ERROR); or the exception it failed with (ATTimeout, NoAnswer when nothing
-        came back at all, Rebooted, BC66Error). No sync-and-retry: a caller that wants it falls
-        back to ``cmd``."""
+        came back at all, Rebooted, BC66Error). No sync-and-retry: a caller that wants it
+        falls back to ``cmd``."""
         if not self.idle(deferred):
             return False
         c = self._command
@@ -348,10 +348,9 @@ class ATEngine(Lines):
             c.finish((ATTimeout if c.heard else NoAnswer)(c.shown()))
             return
         dw = self._posted_waiter  # OK came, its deferred result did not
-        for p, w in self._armed.items():
-            if w is dw:
-                del self._armed[p]  # a late line is a URC from now on
-                break
+        p = c.deferred_prefix
+        if self._armed.get(p) is dw:
+            del self._armed[p]  # a late line is a URC from now on
         dw.finish(ATTimeout("no result after %s" % dw.shown()))
 
     def _check_running(self):

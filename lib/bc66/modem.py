@@ -388,8 +388,8 @@ class BC66:
         took it, None if it never answered (send it again: ``read_rsp`` syncs and
         retries), else its error code or the exception; False if nothing was sent (the
         engine is busy, the module needs ATE0 again, the value takes more than one short
-        command): then ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the same way);
-        ``index``: this part's index in an answer of several (N-1 first, 0 last)."""
+        command): then ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the
+        same way); ``index``: this part's index in an answer of several (N-1 first)."""
         if self._reinit:
             return False
         if value is None:

@@ -319,9 +319,8 @@ class Model:
             elif self._postable(n):
                 self._parts = n
             else:  # a long string or opaque value: read_rsp sends it in pieces
-                self._release(n)
-                self.stats["requests"] -= 1  # counted again by handle
-                return q.requeue()
+                self._parts = n
+                return self._requeue()
         try:
             sent = self._post_next()
         except ValueError as ex:  # a value that does not fit its type: 4.00
@@ -331,8 +330,13 @@ class Model:
             sent = self._post_next()
         if sent:
             return True
-        self.stats["requests"] -= 1  # counted again by handle
-        return q.requeue()
+        return self._requeue()
+
+    def _requeue(self):
+        # the request of _answer_now goes to ``serve`` after all (handle counts it again)
+        self._release(self._parts)
+        self.stats["requests"] -= 1
+        return self.requests.requeue()
 
     def _postable(self, n):
         # the n values in the scratch lists each fit one short command (post_content)
@@ -381,9 +385,7 @@ class Model:
                 self._handler_error(e)
                 outcome = e
         elif outcome is None and self._part_next == 1:  # the module never answered the
-            self._release(self._parts)  # first one: serve sends it again (sync, retry)
-            self.stats["requests"] -= 1
-            q.requeue()
+            self._requeue()  # first one: serve sends it again (sync, retry)
             return
         if outcome != 0:
             self.stats["answer_errors"] += 1
