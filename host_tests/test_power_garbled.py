@@ -105,3 +105,19 @@ def test_cfun_beyond_the_bound_times_out_and_the_next_cycle_recovers(duty, tmp_p
         _cycle(sup)
     assert queued_seqs(sup) == []
     assert sorted(set(acked_seqs(sim))) == readings(sup)
+
+
+def test_object_list_with_a_lost_byte_is_a_failed_cycle_not_a_crash(duty):
+    # issue 21 (2): "+QLWADDOBJ: 19,0,,0" (the <n> lost) raised TypeError in BC66.objects:
+    # a traceback and exit 1. Now a CommandError: the cycle backs off and sleeps, the
+    # next one syncs the objects and delivers what was queued.
+    sup = duty()
+    sim = sup.sim
+    _cycle(sup)
+    sim.faults.drop_line_byte(b"+QLWADDOBJ: 19,0,", 17)
+    c = _cycle(sup)
+    assert not any("TypeError" in x or "Traceback" in x for x in c[3]), c[3][-20:]
+    assert any("malformed answer +QLWADDOBJ" in x for x in c[3]), c[3][-20:]
+    _cycle(sup)
+    assert queued_seqs(sup) == []
+    assert sorted(set(acked_seqs(sim))) == readings(sup)

@@ -69,6 +69,27 @@ def _first_fields(info, cmd):
     return _fields(info[0])
 
 
+def _malformed(cmd):
+    return CommandError(-1, "malformed answer " + cmd)
+
+
+def _ints(f, n, lo, hi, cmd):
+    # the fields f if they are exactly n ints (n: a count, or (least, most)), each within
+    # lo..hi; else CommandError (a garbled line is never taken for a value)
+    least, most = (n, n) if isinstance(n, int) else n
+    if not least <= len(f) <= most:
+        raise _malformed(cmd)
+    for v in f:
+        if type(v) is not int or not lo <= v <= hi:
+            raise _malformed(cmd)
+    return f
+
+
+def _first_ints(info, n, lo, hi, cmd):
+    # _ints of the first info line's fields
+    return _ints(_first_fields(info, cmd), n, lo, hi, cmd)
+
+
 def _name(cmd):
     # "AT+QLWNOTIFY=..." -> "AT+QLWNOTIFY" (a command may be a tuple of pieces)
     c = cmd if isinstance(cmd, str) else cmd[0]
@@ -179,24 +200,33 @@ class BC66:
     # ---- module and network ----
     async def imei(self):
         """AT+CGSN=1 -> the module's IMEI (str)."""
-        return str(_first_fields(await self._command("AT+CGSN=1", "+CGSN"), "AT+CGSN")[0])
+        info = await self._command("AT+CGSN=1", "+CGSN")
+        t = info[0][info[0].find(":") + 1:].strip() if info else ""
+        if len(t) != 15 or not t.isdigit():  # 3GPP TS 23.003: 15 digits
+            raise _malformed("+CGSN")
+        return t
 
     async def cereg(self):
         """AT+CEREG? -> the EPS registration stat (1 home, 5 roaming, 2 searching, ...)."""
         f = _first_fields(await self._command("AT+CEREG?", "+CEREG"), "AT+CEREG")
-        return f[1] if len(f) > 1 else f[0]
+        _ints(f[:2], 2, 0, 255, "+CEREG")  # <n>,<stat>[,"<tac>","<ci>",...]
+        return f[1]
 
     async def ip(self):
         """AT+CGPADDR=1 -> the IP address (str), or None while there is none."""
         for line in await self._command("AT+CGPADDR=1", "+CGPADDR"):
             f = _fields(line)
+            if type(f[0]) is not int or len(f) > 2:  # <cid>[,<addr>]
+                raise _malformed("+CGPADDR")
             if len(f) > 1 and f[1]:
                 return str(f[1])
         return None
 
     async def csq(self):
         """AT+CSQ -> (rssi, ber); 99, 99 until the module is attached."""
-        f = _first_fields(await self._command("AT+CSQ", "+CSQ"), "AT+CSQ")
+        f = _first_ints(await self._command("AT+CSQ", "+CSQ"), 2, 0, 99, "+CSQ")
+        if not (f[0] <= 31 or f[0] == 99) or not (f[1] <= 7 or f[1] == 99):
+            raise _malformed("+CSQ")
         return f[0], f[1]
 
     async def cfun(self, fun, timeout_ms=None):
@@ -212,8 +242,8 @@ class BC66:
     # ---- LwM2M configuration ----
     async def status(self):
         """AT+QLWSTATUS? -> the LwM2M status, one of the STATUS_* constants (0..7)."""
-        return _first_fields(await self._command("AT+QLWSTATUS?", "+QLWSTATUS"),
-                             "AT+QLWSTATUS")[0]
+        return _first_ints(await self._command("AT+QLWSTATUS?", "+QLWSTATUS"), 1,
+                           STATUS_NOT_REGISTERED, STATUS_NEED_RECOVER, "+QLWSTATUS")[0]
 
     async def config_get(self):
         """AT+QLWCONFIG? -> [LwConfig] (one per server in the module's NVRAM)."""
@@ -242,9 +272,11 @@ class BC66:
 
     async def cfg_get(self, key):
         """AT+QLWCFG="<key>" -> the option's values (tuple of ints)."""
-        _cfg_ranges(key)
-        return tuple(_first_fields(await self._command('AT+QLWCFG="%s"' % key, "+QLWCFG"),
-                                   "AT+QLWCFG")[1:])
+        ranges = _cfg_ranges(key)
+        f = _first_fields(await self._command('AT+QLWCFG="%s"' % key, "+QLWCFG"), "AT+QLWCFG")
+        if f[0] != key:
+            raise _malformed("+QLWCFG")
+        return tuple(_ints(f[1:], len(ranges), -0x80000000, 0x7FFFFFFF, "+QLWCFG"))
 
     async def cfg_all(self):
         """AT+QLWCFG? -> {key: tuple of ints} for every option."""
@@ -295,13 +327,15 @@ class BC66:
         info, f = await self._deferred("AT+QLWUPDATE=%d,%d" % (mode, value), "+QLWUPDATE:",
                                        timeout_ms or self.timeouts[NETWORK], True, "+QLWUPDATE")
         # the message id: after the status on the deferred line, or on the line before OK
-        return f[1] if len(f) > 1 else (_fields(info[0])[0] if info else None)
+        if len(f) > 1:
+            return _ints(f, 2, 0, 65535, "+QLWUPDATE")[1]
+        return _first_ints(info, 1, 0, 65535, "+QLWUPDATE")[0] if info else None
 
     # ---- objects ----
     async def objects(self):
         """AT+QLWADDOBJ? -> [(obj, inst, res_ids)] as the module holds them."""
-        return [(f[0], f[1], tuple(f[3:3 + f[2]])) for f in
-                (_fields(x) for x in await self._command("AT+QLWADDOBJ?", "+QLWADDOBJ"))]
+        return [_object(_fields(x)) for x in await self._command("AT+QLWADDOBJ?",
+                                                                 "+QLWADDOBJ")]
 
     async def add_object(self, obj, inst, res_ids):
         """AT+QLWADDOBJ=<obj>,<inst>,<n>,<res_ids>: declare an instance (1..14 resources)."""
@@ -323,12 +357,22 @@ class BC66:
     # ---- buffer access mode ----
     async def rd_count(self):
         """AT+QLWRD? -> how many requests the module holds (access_mode 1)."""
-        return _first_fields(await self._command("AT+QLWRD?", "+QLWRD"), "AT+QLWRD?")[0]
+        return _first_ints(await self._command("AT+QLWRD?", "+QLWRD"), 1, 0, 65535,
+                           "+QLWRD")[0]
 
     async def rd_next(self):
         """AT+QLWRD -> (remaining, URC or None): the next request the module held."""
         f = _first_fields(await self._command("AT+QLWRD", "+QLWRD"), "AT+QLWRD")
-        return f[0], (from_fields(f[1:]) if len(f) > 1 else None)
+        _ints(f[:1], 1, 0, 65535, "+QLWRD")
+        if len(f) == 1:
+            return f[0], None
+        try:
+            u = from_fields(f[1:])
+        except ValueError:  # a write's value that is not hex
+            u = None
+        if u is None:
+            raise _malformed("+QLWRD")
+        return f[0], u
 
     # ---- answers to server requests ----
     async def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
@@ -445,13 +489,22 @@ class BC66:
                 cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, length), piece,
                      quote, tail), "+QLWNOTIFY:", timeout_ms or self.timeouts[NETWORK],
                 capture='+QLWURC: "report",')
-            for line in info:
-                msgid = _fields(line)[1]
+            for line in info:  # +QLWURC: "report",<msgid>
+                msgid = _ints(_fields(line)[1:], 1, 0, 65535, '+QLWURC: "report"')[0]
             n -= 1
         return msgid if con else None
 
 
 _NO_VALUE = ((0, "", '"'),)  # an answer without a value: <len> 0, ""
+
+
+def _object(f):
+    # the fields of one +QLWADDOBJ: line -> (obj, inst, res_ids); CommandError unless they
+    # are <obj>,<inst>,<n>,<n resource ids> (all ints, n 1..14)
+    _ints(f, (4, 17), 0, 65535, "+QLWADDOBJ")
+    if not 1 <= f[2] <= 14 or len(f) != 3 + f[2]:
+        raise _malformed("+QLWADDOBJ")
+    return f[0], f[1], tuple(f[3:])
 
 
 def _cfg_ranges(key):
