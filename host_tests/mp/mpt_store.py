@@ -175,5 +175,69 @@ def test_queue_few_writes_and_bounded():
             q.pop(q.put({"i": i}))
     finally:
         store._write = w
-    assert n[0] == 160 + 10, n              # 1 per put, + meta every 16th
-    assert len(os.listdir(d)) == 1 and len(q) == 0 and q.next_seq == 161
+    assert n[0] == 160, n                   # 1 per put; a pop renames (the mark)
+    assert os.listdir(d) == ["d00000160"] and len(q) == 0 and q.next_seq == 161
+
+
+def test_queue_seq_gapless_across_wakes():
+    d = fresh("q5")
+    got = []
+    for wake in range(40):                  # a duty cycle: start, put, deliver, sleep
+        q = Queue(d, capacity=4)
+        got.append(q.put([wake]))
+        if wake % 3:                        # delivered (else it waits for the next wake)
+            while q.peek():
+                q.pop(q.peek()[0])
+    assert got == list(range(1, 41)), got
+
+
+def test_queue_truncated_meta_keeps_seq():
+    d = fresh("q6")
+    q = Queue(d, capacity=2)
+    for i in range(3):                      # one drop: meta is written
+        q.put(i)
+    assert q.dropped == 1
+    while q.peek():
+        q.pop(q.peek()[0])
+    put(d + "/meta", '{"dropp')             # truncated on flash, queue empty
+    q = Queue(d, capacity=2)
+    assert len(q) == 0 and q.put(b"x") == 4
+    os.remove(d + "/meta")                  # no meta at all
+    q.pop(4)
+    assert Queue(d, capacity=2).next_seq == 5
+
+
+def test_queue_power_cut_in_pop_and_put_no_gap():
+    d = fresh("q7")
+    q = Queue(d, capacity=4)
+    a = q.put(b"a")
+    store.os = FakeOS()
+    try:
+        q.pop(a)                            # cut at the rename to the mark
+        raise AssertionError
+    except Cut:
+        pass
+    finally:
+        store.os = os
+    q = Queue(d, capacity=4)                # the record is still queued: sent again
+    assert q.seqs() == [a]
+    assert q.pop(a) and Queue(d).next_seq == a + 1
+    q = Queue(d, capacity=4)
+    store.os = FakeOS()
+    try:
+        q.put(b"b")                         # cut: put() never returned a number
+        raise AssertionError
+    except Cut:
+        pass
+    finally:
+        store.os = os
+    assert Queue(d, capacity=4).put(b"b") == a + 1
+    put(d + "/d%08d" % (a - 1), "")         # a cut between new mark and old mark's removal
+    assert Queue(d).next_seq == a + 2 and "d%08d" % (a - 1) not in os.listdir(d)
+
+
+def test_queue_old_meta_next_honoured():
+    d = fresh("q8")
+    put(d + "/meta", '{"next": 33, "dropped": 2}')  # written by older firmware
+    q = Queue(d)
+    assert q.put(b"x") == 33 and q.dropped == 2

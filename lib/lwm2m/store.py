@@ -3,18 +3,23 @@
 # LittleFS; on FAT, where rename onto an existing file may fail, the old file is removed
 # first, and readers fall back to .tmp when the main file is missing or corrupt).
 #
-# Queue: one file per record named by its sequence number (q/00000042) plus a small
-# "meta" file. Why not an append log: a log needs a head pointer rewritten on every pop,
-# and compaction; one file per record makes put = one new file (write + rename) and
-# pop = one remove, nothing already on flash is rewritten, and a power cut can only lose
-# the record whose put() had not returned. "meta" holds the sequence high-water mark and
-# the dropped counter. It is rewritten only every _RESERVE puts (a restart skips to the
-# reserved mark, so sequence numbers stay strictly increasing, with gaps) and on a drop.
+# Queue: one file per record named by its sequence number (q/00000042), a "mark" file
+# named by the last retired number (q/d00000041), and a small "meta" file. Why not an
+# append log: a log needs a head pointer rewritten on every pop, and compaction; one file
+# per record makes put = one new file (write + rename) and pop = one remove, nothing
+# already on flash is rewritten, and a power cut can only lose the record whose put() had
+# not returned. Sequence numbers have no gaps across restarts and power cuts: the next
+# number is one more than the highest in a file NAME (a queued record, or the mark), and
+# names survive what contents may not (a truncated meta). Popping the newest record
+# renames it to the mark (one atomic rename, no write), so an emptied queue still knows
+# its last number. A put whose write was cut did not return: its number is used again.
+# "meta" holds only the dropped counter (written on a drop); an unreadable meta costs
+# that count, never a sequence number. (Older firmware kept a reserved "next" in meta:
+# still honoured as a lower bound.)
 import json
 import os
 from micropython import const
 
-_RESERVE = const(16)  # sequence numbers reserved per meta write
 _MAX_RECORD = const(1024)  # bytes per record on flash
 _RTC_MAGIC = b"LS1"
 
@@ -126,9 +131,10 @@ class State:
 
 class Queue:
     """Bounded FIFO of uplink records (bytes or small JSON values) on flash."""
-    # put() -> seq (strictly increasing across restarts); peek() -> oldest (seq, record);
-    # pop(seq) after confirmed delivery. When full, put() drops the oldest and counts it
-    # in .dropped (persisted); unreadable record files are removed and counted too.
+    # put() -> seq (consecutive across restarts and power cuts); peek() -> oldest
+    # (seq, record); pop(seq) after confirmed delivery. When full, put() drops the oldest
+    # and counts it in .dropped (persisted); unreadable record files are removed and
+    # counted too.
 
     def __init__(self, dirpath, capacity=64):
         if capacity < 1:
@@ -139,17 +145,26 @@ class Queue:
         makedirs(dirpath)
         m = _load_json(self._meta) or {}
         self.dropped = m.get("dropped", 0)
-        self._reserved = m.get("next", 1)
+        top = m.get("next", 1) - 1  # older firmware's reserved mark: a lower bound
         seqs = []
+        marks = []
         for name in os.listdir(dirpath):
             if name.endswith(".tmp"):  # an unfinished put (or meta write, read above)
                 _remove(dirpath + "/" + name)
             elif name.isdigit():
                 seqs.append(int(name))
+            elif name[:1] == "d" and name[1:].isdigit():
+                marks.append(int(name[1:]))
         seqs.sort()
+        marks.sort()
         self._seqs = seqs
-        # Never reuse a number that may have been handed out before the restart.
-        self._next = max(self._reserved, seqs[-1] + 1 if seqs else 1)
+        self._mark = marks.pop() if marks else None
+        for s in marks:  # a cut between renaming to the new mark and removing the old
+            _remove(self._mark_path(s))
+        for s in (seqs[-1] if seqs else 0, self._mark or 0):
+            if s > top:
+                top = s
+        self._next = top + 1
         self._head = None  # cached (seq, record) of the oldest entry
         n = len(seqs) - capacity
         if n > 0:  # a crash between adding and dropping, or a smaller capacity
@@ -162,14 +177,32 @@ class Queue:
     def _path(self, seq):
         return "%s/%08d" % (self.dir, seq)
 
+    def _mark_path(self, seq):
+        return "%s/d%08d" % (self.dir, seq)
+
     def _save_meta(self):
-        _write(self._meta, json.dumps({"next": self._reserved, "dropped": self.dropped}))
+        _write(self._meta, json.dumps({"dropped": self.dropped}))
+
+    def _retire(self, seq):
+        # delete record seq's file; the newest becomes the mark (rename: atomic, no write)
+        if seq < self._next - 1:
+            _remove(self._path(seq))
+            return
+        try:
+            os.rename(self._path(seq), self._mark_path(seq))
+        except OSError:  # the record's file is gone (unreadable): the name alone will do
+            _write(self._mark_path(seq), b"")
+        old = self._mark
+        self._mark = seq
+        if old is not None and old != seq:
+            _remove(self._mark_path(old))
 
     def __len__(self):
         return len(self._seqs)
 
     @property
     def next_seq(self):
+        """The number the next put() gets."""
         return self._next
 
     def put(self, record):
@@ -181,19 +214,14 @@ class Queue:
         if len(data) > _MAX_RECORD:
             raise ValueError("record too large")
         seq = self._next
-        meta = seq >= self._reserved
-        if meta:
-            self._reserved = seq + _RESERVE
         _write(self._path(seq), data)
         self._next = seq + 1
         self._seqs.append(seq)
         if len(self._seqs) > self.capacity:
             old = self._seqs.pop(0)
-            _remove(self._path(old))
+            self._retire(old)
             self._head = None
             self.dropped += 1
-            meta = True
-        if meta:
             self._save_meta()
         return seq
 
@@ -216,7 +244,7 @@ class Queue:
                 return self._head
             except (OSError, ValueError):
                 self._seqs.pop(0)
-                _remove(self._path(seq))
+                self._retire(seq)
                 self.dropped += 1
                 self._save_meta()
         return None
@@ -225,10 +253,10 @@ class Queue:
         """Remove record ``seq`` (normally the head); False if it is not queued."""
         if seq not in self._seqs:
             return False
+        self._retire(seq)
         self._seqs.remove(seq)
         if self._head is not None and self._head[0] == seq:
             self._head = None
-        _remove(self._path(seq))
         return True
 
     def seqs(self):
