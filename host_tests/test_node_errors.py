@@ -14,7 +14,10 @@ from tools.nodeproc import MPY, ROOT, build, default_config, micropython
 def run_fw(tmp_path, port, cfg_text):
     build()
     p = tmp_path / "config.json"
-    p.write_text(cfg_text)
+    if isinstance(cfg_text, bytes):
+        p.write_bytes(cfg_text)
+    else:
+        p.write_text(cfg_text)
     env = dict(os.environ, MICROPYPATH=":".join([".frozen", MPY + "/lib", MPY + "/firmware", MPY]))
     r = subprocess.run([micropython(), "-X", "heapsize=256K",
                         os.path.join(ROOT, "firmware", "main.py"), "--port", port,
@@ -43,6 +46,10 @@ CONFIGS = {  # case -> (config text, what the one line ends with)
     "nested 8 deep (parsed)": (nested(7), "app: config: x: unknown key"),
     '"[" in strings is not nesting': (json.dumps({"server": {"host": "h"}, "x": "[" * 50}),
                                       "app: config: x: unknown key"),
+    # issue 21 item 1: not UTF-8 is one line and exit 2, not a UnicodeError traceback
+    "latin-1 host": (b'{"server":{"host":"caf\xe9"}}', "config.json: is not UTF-8 text"),
+    "UTF-16 with BOM": ('{"server":{"host":"h"}}'.encode("utf-16"),
+                        "config.json: is UTF-16 text, not UTF-8"),
 }
 
 

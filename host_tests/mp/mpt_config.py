@@ -209,3 +209,24 @@ def test_load_errors():
             raise AssertionError
         except ConfigError as e:
             assert str(e) == path + ": " + rule and PSK not in str(e)
+
+
+def test_load_not_utf8_names_the_problem():
+    # issue 21 item 1: bytes that are not UTF-8 are a ConfigError naming the file, never a
+    # UnicodeError; a UTF-8 byte order mark is read past
+    p = "/tmp/mpt_config_enc.json"
+    cases = ((b'{"server":{"host":"caf\xe9"}}', "is not UTF-8 text"),
+             (b'\xff\xfe{\x00"\x00s\x00', "is UTF-16 text, not UTF-8"),
+             (b'\xfe\xff\x00{\x00"', "is UTF-16 text, not UTF-8"),
+             (b'{"server":{"host":"h"},"psk":"\x80%s"}' % PSK.encode(), "is not UTF-8 text"))
+    for raw, rule in cases:
+        with open(p, "wb") as f:
+            f.write(raw)
+        try:
+            config.load(p)
+            raise AssertionError(raw)
+        except ConfigError as e:
+            assert str(e) == p + ": " + rule and PSK not in str(e), (raw, str(e))
+    with open(p, "wb") as f:
+        f.write(b'\xef\xbb\xbf{"server": {"host": "h\xc3\xa9"}}')
+    assert config.load(p).host == "h\u00e9"

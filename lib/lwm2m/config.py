@@ -197,7 +197,8 @@ def _depth(text):
 
 
 def load(path):
-    """``from_dict`` of a JSON file; unreadable/oversized/invalid: ConfigError(path, rule)."""
+    """``from_dict`` of a JSON file; unreadable/oversized/not UTF-8/invalid: ConfigError(path,
+    rule)."""
     import os
     try:
         n = os.stat(path)[6]
@@ -206,10 +207,19 @@ def load(path):
     if n > MAX_BYTES:
         raise ConfigError(path, "is larger than %d bytes" % MAX_BYTES)
     try:
-        with open(path) as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError:
         raise ConfigError(path, "cannot be read")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError(path, "is UTF-16 text, not UTF-8")
+    if raw[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte order mark (some editors write one)
+        raw = raw[3:]
+    try:
+        text = raw.decode()
+    except UnicodeError:  # a text-mode read would raise it as a traceback
+        raise ConfigError(path, "is not UTF-8 text")
+    del raw
     if _depth(text) > MAX_DEPTH:
         raise ConfigError(path, "is nested deeper than %d levels" % MAX_DEPTH)
     try:
