@@ -11,7 +11,8 @@ from micropython import const
 from .at import ATEngine, log
 from .errors import ATTimeout, CommandError, NoAnswer, StatusError, check_int
 from .urc import fields, from_fields, parse
-from .values import CHANGE_RESULTS, CONTENT_RESULTS, check_str, cmdv, parts, text
+from .values import (CHANGE_RESULTS, CONTENT_RESULTS, T_STRING, check_str, cmdv, parts,
+                     str_bytes, text)
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -438,11 +439,18 @@ class BC66:
             return False
         if value is None:
             t = ""
+            n = 0
             vtype = vtype or 1
+        elif vtype == T_STRING:
+            t = value
+            n = str_bytes(value)  # <len>: bytes
+            if n > _POST_MAX:
+                return False
         else:
             t = text(vtype, value)
             if t is None or len(t) > _POST_MAX:
                 return False
+            n = len(t)
         if result not in CONTENT_RESULTS or not (
                 0 <= msgid <= 65535 and -1 <= obj <= 65535 and -1 <= inst <= 65535
                 and -1 <= res <= 65535 and 0 <= index <= 65535):
@@ -450,7 +458,7 @@ class BC66:
         q = '"' if vtype <= 2 else ""
         name, result_prefix = _POSTED[kind]
         cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
-            name, msgid, result, obj, inst, res, vtype, len(t), q, t, q, index)
+            name, msgid, result, obj, inst, res, vtype, n, q, t, q, index)
         if not self.at.post(cmd, result_prefix, self._on_posted, self.timeouts[COMMAND],
                             self.timeouts[LOCAL]):
             return False

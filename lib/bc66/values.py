@@ -19,22 +19,45 @@ NOT_ALLOWED = const(14)  # 4.05
 NOT_ACCEPTABLE = const(15)  # 4.06
 CONTENT_RESULTS = (CONTENT, BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE)
 CHANGE_RESULTS = (CHANGED, BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, NOT_ALLOWED)
-MAX_STRING = const(1024)  # characters per command
+MAX_STRING = const(1024)  # bytes of a string value per command (the note's <len> limit)
 MAX_OPAQUE = const(512)  # bytes per command (1024 hex characters)
 
 
-def check_str(s, name="value", maxlen=None):
-    """Refuse anything that could break out of a quoted AT string: ``"``, CR, LF or any
-    other control character; and anything longer than ``maxlen``. The message names
-    ``name`` only: never the value (it may be a secret)."""
+def str_bytes(s, name="value", maxlen=None):
+    """The <len> of a string value: its UTF-8 bytes (the note: "The max size is 1024
+    bytes"; the module counts bytes). ValueError (naming ``name`` only, never the value:
+    it may be a secret) for anything that could break out of a quoted AT string or end
+    the command: ``"``, CR, LF, SUB, ESC, NUL, DEL or any other control character; or
+    more than ``maxlen`` bytes."""
     if not isinstance(s, str):
         raise ValueError(name + ": not a str")
-    if maxlen is not None and len(s) > maxlen:
+    b = s.encode()
+    if maxlen is not None and len(b) > maxlen:
         raise ValueError(name + ": too long")
-    for c in s.encode():
+    for c in b:
         if c < 32 or c == 34 or c == 127:
             raise ValueError(name + ": quote or control character")
+    return len(b)
+
+
+def check_str(s, name="value", maxlen=None):
+    """``str_bytes``'s checks -> ``s``."""
+    str_bytes(s, name, maxlen)
     return s
+
+
+def sendable(vtype, value):
+    """True if ``value`` can be sent as a ``vtype`` value (``parts`` would not raise)."""
+    try:
+        if vtype == T_OPAQUE:
+            return isinstance(value, (bytes, bytearray, memoryview))
+        if vtype == T_STRING:
+            str_bytes(value)
+        else:
+            text(vtype, value)
+        return True
+    except ValueError:
+        return False
 
 
 def parts(vtype, value):
@@ -43,12 +66,14 @@ def parts(vtype, value):
     hex chunks of 64 characters (no 1 KB block needed); ``quote`` is '"' for string and
     opaque, '' otherwise. Long values are not copied into one string."""
     if vtype == T_STRING:
-        check_str(value)
-        n = len(value)
+        n = str_bytes(value)
         if n <= MAX_STRING:
             return [(n, value, '"')]
-        return [(len(value[i:i + MAX_STRING]), value[i:i + MAX_STRING], '"')
-                for i in range(0, n, MAX_STRING)]
+        # pieces of at most MAX_STRING bytes: characters, or a quarter as many when some
+        # take more than one byte (UTF-8: at most 4)
+        step = MAX_STRING if n == len(value) else MAX_STRING // 4
+        return [(len(p.encode()), p, '"') for p in
+                (value[i:i + step] for i in range(0, len(value), step))]
     if vtype == T_OPAQUE:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise ValueError("value: opaque needs bytes")
@@ -64,11 +89,10 @@ def parts(vtype, value):
 
 def text(vtype, value):
     """The ``<value>`` field of an integer, float or boolean (checked; ValueError naming
-    ``value``), or of a string of at most ``MAX_STRING`` characters (checked); None for
+    ``value``), or of a string of at most ``MAX_STRING`` bytes (checked); None for
     opaque values and longer strings (they need ``parts``)."""
     if vtype == T_STRING:
-        check_str(value)
-        return value if len(value) <= MAX_STRING else None
+        return value if str_bytes(value) <= MAX_STRING else None
     if vtype == T_INTEGER:
         check_int(value, -0x8000000000000000, 0x7FFFFFFFFFFFFFFF, "value")
         return str(value)

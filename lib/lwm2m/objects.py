@@ -19,6 +19,7 @@ import time
 from collections import namedtuple
 from micropython import const
 from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN  # noqa: F401
+from bc66.values import sendable, str_bytes
 from bc66.values import (CONTENT, CHANGED, BAD_REQUEST, UNAUTHORIZED,  # noqa: F401
                          NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS)
 from lwm2m.requests import Requests
@@ -507,6 +508,10 @@ class Model:
                 if (rid >= 0 and e[_RID] != rid) or not e[_OPS] & R:
                     continue
                 v = self._current(o, i, e[_RID])
+                if v is not None and v is not _FAILED and not sendable(e[_VTYPE], v):
+                    self._handler_error(ValueError("%d/%d/%d: value cannot be sent" % (
+                        oid, i, e[_RID])))
+                    v = _FAILED  # not sent; answered 4.00 if nothing else is
                 if v is _FAILED:
                     res = BAD_REQUEST
                 elif v is not None:
@@ -552,6 +557,8 @@ class Model:
                 else:
                     v = str(raw, "utf-8")
                     v = int(v) if t == T_INTEGER else float(v) if t == T_FLOAT else v
+                    if t == T_STRING:  # one it could not answer (a quote, CR...): 4.00
+                        str_bytes(v)
             except Exception:
                 return BAD_REQUEST
         p = self._pending  # for _write_result
