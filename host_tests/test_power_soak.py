@@ -94,8 +94,11 @@ def test_soak_cycles_with_seeded_faults(tmp_path):
     lost = set(taken) - acked - queued
     assert not lost, "readings lost: %s (faults: %s)" % (sorted(lost), armed)
     assert not queued, "still queued after fault-free cycles: %s" % sorted(queued)
-    meta = open(os.path.join(qdir, "meta")).read()
-    assert '"dropped": 0' in meta.replace(" ", "").replace('"dropped":0', '"dropped": 0')
+    # the queue writes its meta file only when it drops a record: none, or one saying 0
+    meta_path = os.path.join(qdir, "meta")
+    if os.path.exists(meta_path):
+        meta = open(meta_path).read().replace(" ", "")
+        assert '"dropped":0' in meta, meta
     assert len(armed) >= CYCLES // 5  # the faults really happened
     if len(armed) >= 2 * len(KINDS):
         assert set(armed) == set(KINDS), armed  # every kind of fault, at least twice
