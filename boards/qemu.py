@@ -126,6 +126,11 @@ class Pins:
             n += self._uart.write(word[n:])
         await asyncio.sleep_ms(ms)
 
+    def powered(self):
+        """None: VDD_EXT is not sensed (the pins channel is one-way, a file QEMU appends
+        to); a silent module gets RESET, then PWRKEY (``bc66.onoff``)."""
+        return None
+
 
 class RamDisk:
     """A block device over RAM outside the heap (the image's flash stand-in) for VfsLfs2."""

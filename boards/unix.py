@@ -29,7 +29,8 @@ def open_port(dev, baud=BAUD):
 
 class Pins:
     """Module control lines; on unix they are written as words to a control file that the
-    simulator watches (``--pins FILE``), or ignored when there is none."""
+    simulator watches (``--pins FILE``), or ignored when there is none. VDD_EXT is read
+    back from ``FILE.vdd_ext`` ("1" or "0"), which the simulator keeps up to date."""
 
     def __init__(self, path=None):
         self.path = path
@@ -44,3 +45,12 @@ class Pins:
         import asyncio
         self._send(name)
         await asyncio.sleep_ms(ms)
+
+    def powered(self):
+        """VDD_EXT: True/False from the simulator's ``FILE.vdd_ext``; None without one."""
+        try:
+            with open(self.path + ".vdd_ext") as f:
+                v = f.read(1)
+        except (OSError, TypeError):
+            return None
+        return {"1": True, "0": False}.get(v)

@@ -167,7 +167,7 @@ class App:
 
     async def run(self):
         """Always-on mode: serve requests, report every ``report_interval_s``."""
-        await self.modem.start()
+        await self.node.start_module()  # powered on (PWRKEY) if it is off
         self.node.spawn("sensors", self.sensors_loop)  # restarted if it dies
         await self.node.run()
 
@@ -194,7 +194,8 @@ class App:
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         self.take_reading()
-        await power.duty_step(power.Awake(self.modem, self.pins), self._cycle, self._last_packet,
+        awake = power.Awake(self.modem, self.pins, revive=self.node.revive)
+        await power.duty_step(awake, self._cycle, self._last_packet,
                               sleep.deepsleep_fn(self.board, self.state, self.age), state=self.state,
                               ack_ms=int(self.cfg.register_timeout_s * 1000),
                               sleep_s=self._plan_sleep)
@@ -204,7 +205,7 @@ class App:
         from bc66.errors import BC66Error
         cfg, node, st = self.cfg, self.node, self.state
         try:
-            await self.modem.start(tries=2)
+            await node.start_module(2)
             # a start right after a planned sleep: that sleep was the back-off; any other
             # start (a crash, a boot loop) waits out what is left of it
             wait = 0 if st.get("slept") else self.backoff.remaining_s()
@@ -260,6 +261,7 @@ class App:
             self.modem.at.restart()
             await self.modem.start(tries=3)
             await self.node.deregister(force=True)
+            await self.node.power_down()
         finally:
             await self.modem.stop()
 
@@ -328,6 +330,7 @@ def main(argv=None):
         raise SystemExit(2)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
     from lwm2m.node import TaskDied
+    from bc66.onoff import PowerOnFailed
     try:
         asyncio.run(app.duty() if cfg.duty_cycle_enabled else app.run())
     except KeyboardInterrupt:
@@ -342,5 +345,8 @@ def main(argv=None):
         except Exception as e2:
             log.log(log.WARN, _TAG, "shutdown: %r", e2)
         raise SystemExit(3)
+    except PowerOnFailed as e:  # bounded PWRKEY tries: one clear line, not a retry loop
+        log.log(log.ERROR, _TAG, "stopping: %s", e)
+        raise SystemExit(4)
     return app
 

@@ -103,7 +103,12 @@ def test_add_object_and_list():
     s = Stub()
     _run(s.add_object(3303, 0, (5601, 5602, 5603)))
     assert s.sent == ["AT+QLWADDOBJ=3303,0,3,5601,5602,5603"]
-    for a in ((3303, 4, (1,)), (3303, 0, ()), (3303, 0, tuple(range(15))), (-1, 0, (1,))):
+    # the note (4.2.6) limits an object to 4 instances, not their ids: 4, 17, 65534 go
+    for i in (4, 17, 65534):
+        _run(s.add_object(3303, i, (5700,)))
+    assert s.sent[1:] == ["AT+QLWADDOBJ=3303,%d,1,5700" % i for i in (4, 17, 65534)]
+    for a in ((3303, 65535, (1,)), (3303, -1, (1,)), (3303, 0, ()), (3303, 0, tuple(range(15))),
+              (-1, 0, (1,))):
         _bad(s.add_object, *a)
     o = _parse("objects", ["+QLWADDOBJ: 9,0,5,0,1,2,3,4", "+QLWADDOBJ: 19,1,4,0,1,2,3"])
     assert o == [(9, 0, (0, 1, 2, 3, 4)), (19, 1, (0, 1, 2, 3))]
@@ -128,6 +133,13 @@ def test_chapter_4_query_examples():
     assert c[0].host == "bootp.iot.t-mobile.com" and c[0].port == 5584 and c[0].psk == PSK
     o = _parse("objects", ["+QLWADDOBJ: 3303,%d,3,5601,5602,5603" % i for i in range(4)])
     assert o[3] == (3303, 3, (5601, 5602, 5603))
+
+
+def test_reboot_and_power_down_commands():
+    s = Stub()
+    _run(s.reboot())
+    _run(s.power_down())
+    assert s.sent == ["AT+QRST=1", "AT+QPOWD=0"]
 
 
 def test_add_object_deferred_error():

@@ -79,6 +79,18 @@ PSK = "DEADBEEF00112233"
 # BAD [{"duty_cycle": {"sleep_s": 0}}, "duty_cycle.sleep_s: must be an integer 1..31536000"]
 # BAD [{"objects": [["voltage"]]}, "objects: must be a non-empty list of distinct temperature, voltage, bindata"]
 # BAD [{"objects": [1]}, "objects: must be a non-empty list of distinct temperature, voltage, bindata"]
+# BAD [{"module_power_off": "always"}, "module_power_off: must be one of never, stop"]
+# BAD [{"module_power_off": true}, "module_power_off: must be one of never, stop"]
+# BAD [{"server": {"host": "http://h:80"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://h:80/rd"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://h:x"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://h:65536"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://:5683"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://[::1"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://user@h"}}, "server.host: must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"]
+# BAD [{"server": {"host": "coap://h:5690", "port": 5683}}, "server.port: differs from the port in server.host"]
+# BAD [{"server": {"host": "coaps://h"}}, "security: must be psk for a coaps:// server"]
+# BAD [{"server": {"host": "coap://h"}, "security": "psk", "psk_id": "i", "psk": "AB"}, "security: must be none for a coap:// server"]
 # GOOD: overrides that must be accepted
 # GOOD {"lifetime": 20}
 # GOOD {"lifetime": 31536000}
@@ -145,6 +157,20 @@ def test_rejects_each_rule_naming_the_field():
         d.update(over)
         assert err(d) == (RT if msg == "RT" else msg), (over, err(d))
     assert n > 50 and err([1]) == "config: must be a JSON object"
+
+
+def test_server_uri_parsed():
+    # issue 17: a server string in URI form is parsed (not taken for a host name)
+    for host, want in (("coap://leshan.example.net:5690", ("leshan.example.net", 5690)),
+                       ("COAP://h/", ("h", 5683)), ("coap://[2001:db8::1]:61", ("2001:db8::1", 61)),
+                       ("coap://10.0.0.1", ("10.0.0.1", 5683))):
+        c = from_dict(cfg(server={"host": host}))
+        assert (c.host, c.port) == want, (host, c.host, c.port)
+    c = from_dict(psk_cfg(server={"host": "coaps://h", "port": 5684}))
+    assert (c.host, c.port, c.security_mode) == ("h", 5684, 0)
+    assert c.qlwconfig_args("1")[1:3] == ("h", 5684)
+    assert from_dict(cfg()).module_power_off == "never"
+    assert from_dict(cfg(module_power_off="stop")).module_power_off == "stop"
 
 
 def test_boundaries_accepted():

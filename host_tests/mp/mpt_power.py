@@ -21,6 +21,7 @@ class F:
     # reboots the module: the next command fails with Rebooted, as the engine fails the
     # command pending when the boot banner arrives.
     boot = pulses = 0
+    vdd = None  # VDD_EXT as the board's Pins.powered() reads it
 
     def __init__(self, a, b=0):
         self.s = a.split("|")
@@ -47,6 +48,9 @@ class F:
 
     def sclk(self, a):
         return self.cmd("AT+QSCLK=%d" % a)
+
+    def powered(self):
+        return self.vdd
 
     async def pulse(self, a, b):
         self.pulses += a == "PSM_EINT"
@@ -133,6 +137,26 @@ async def test_wake():
     n = len(m.w)
     assert 250 <= t < 400 and 3 < n < 7 and m.pulses == (n + 2) // 3, (t, n)
     assert set(m.w) == {"AT"}
+
+
+async def test_off_module():
+    # VDD_EXT low: no PSM_EINT pulses into an off module; the guard's revive (Node.revive:
+    # PWRKEY) runs once, then AT+QSCLK=0 as usual
+    m = F("AT+QSCLK=0>OK|AT+QSCLK=1>OK")
+    m.vdd = False
+    try:
+        await P.wake(m, m, 3000)
+        raise AssertionError("woke an off module")
+    except P.WakeTimeout as e:
+        assert "VDD_EXT" in str(e) and not m.w
+    r = []
+
+    async def rev():
+        r.append(1)
+        m.vdd = True
+    async with P.Awake(m, m, revive=rev):
+        pass
+    assert r == [1] and m.w == [S0, S1] and not m.pulses, (r, m.w)
 
 
 def test_interval_and_plan():

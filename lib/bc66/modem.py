@@ -6,7 +6,9 @@ Arguments are checked before anything is written (``ValueError`` naming the argu
 errors the module reports raise ``CommandError`` (<err>) or ``StatusError``
 (<status_code>); every wait has a deadline (``ATTimeout``).
 """
+import asyncio
 from collections import namedtuple
+from time import ticks_add, ticks_diff, ticks_ms
 from micropython import const
 from .at import ATEngine, log
 from .errors import ATTimeout, CommandError, NoAnswer, StatusError, check_int
@@ -141,6 +143,10 @@ class BC66:
             self.on_urc(u)
 
     # ---- start, stop and the two shared helpers ----
+    def listen(self):
+        """Start the reader task, sending nothing (``start`` does it too)."""
+        self.at.start()
+
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
         self.at.start()
@@ -234,6 +240,30 @@ class BC66:
         """AT+CFUN=<fun>: 0 minimum functionality (radio off), 1 full functionality."""
         check_int(fun, 0, 1, "fun")
         await self._command("AT+CFUN=%d" % fun, None, timeout_ms or self.timeouts[CFUN])
+
+    async def reboot(self):
+        """AT+QRST=1: reboot the module (AT+QLWCFG settings take effect after a reboot,
+        note 4.2.2). Its boot follows the OK: ``wait_boot``."""
+        await self._command("AT+QRST=1")
+
+    async def power_down(self):
+        """AT+QPOWD=0: orderly power-off (bc66-facts.md "Pins"); VDD_EXT falls within
+        25 s. Only PWRKEY turns it on again."""
+        await self._command("AT+QPOWD=0")
+
+    def boots(self):
+        """How many module boots (boot ROM banner or RDY) the reader has seen."""
+        return self.at.stats["reboots"]
+
+    async def wait_boot(self, since, timeout_ms):
+        """Wait until ``boots()`` passes ``since`` (a boot line came) -> True, or False
+        once ``timeout_ms`` has passed."""
+        t_end = ticks_add(ticks_ms(), timeout_ms)
+        while self.at.stats["reboots"] == since:
+            if ticks_diff(t_end, ticks_ms()) <= 0:
+                return False
+            await asyncio.sleep_ms(10)
+        return True
 
     async def sclk(self, mode):
         """AT+QSCLK=<mode>: 0 no sleep, 1 light and deep sleep, 2 light sleep only."""
@@ -339,9 +369,11 @@ class BC66:
                                                                  "+QLWADDOBJ")]
 
     async def add_object(self, obj, inst, res_ids):
-        """AT+QLWADDOBJ=<obj>,<inst>,<n>,<res_ids>: declare an instance (1..14 resources)."""
+        """AT+QLWADDOBJ=<obj>,<inst>,<n>,<res_ids>: declare an instance (1..14 resources).
+        The note limits each object to 4 instances (the module refuses a fifth), not their
+        ids: ``inst`` is any LwM2M instance id, 0..65534."""
         check_int(obj, 0, 65535, "obj")
-        check_int(inst, 0, 3, "inst")
+        check_int(inst, 0, 65534, "inst")
         if not 1 <= len(res_ids) <= 14:
             raise ValueError("res_ids: 1..14")
         for r in res_ids:

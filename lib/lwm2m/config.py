@@ -41,6 +41,7 @@ _SPEC = (
     '["duty_cycle.sleep_s","i",1,31536000,3600]',
     '["duty_cycle.notify_timeout_s","i",1,300,20]',
     '["state_dir","s",100,0,"state"]',
+    '["module_power_off","e",["never","stop"],0,"never"]',
 )
 _SECTIONS = ("server", "qlwcfg", "backoff", "duty_cycle")
 # AT+QLWCFG keys in the module's order.
@@ -159,6 +160,8 @@ def from_dict(d):
     for f in ("psk_id", "psk") if m == 0 else ():
         if getattr(c, f) is None:
             raise ConfigError(f, "is required when security is psk")
+    if "://" in c.host:
+        _server_uri(c, d["server"].get("port"))
     h = c.host
     if not h or " " in h or "," in h:
         raise ConfigError("server.host", "must be a host name or IP address" if h else "is required")
@@ -167,6 +170,39 @@ def from_dict(d):
     if c.backoff_cap_s < c.backoff_base_s:
         raise ConfigError("backoff.cap_s", "must be >= backoff.base_s")
     return c
+
+
+_URI_RULE = "must be a host, or coap://host[:port] or coaps://host[:port] (port 0..65535)"
+
+
+def _server_uri(c, given_port):
+    # server.host in URI form (RFC 7252 6.1/6.2: coap default port 5683, coaps 5684; an
+    # IPv6 literal in brackets) -> c.host, c.port; the scheme must agree with security
+    h = c.host
+    i = h.find("://")
+    scheme = h[:i].lower()
+    rest = h[i + 3:]
+    if rest[-1:] == "/":
+        rest = rest[:-1]
+    if scheme not in ("coap", "coaps") or "/" in rest or "?" in rest or "@" in rest \
+            or "#" in rest:
+        raise ConfigError("server.host", _URI_RULE)
+    if rest[:1] == "[":
+        j = rest.find("]")
+        host, tail = (rest[1:j], rest[j + 1:]) if j > 0 else ("", "")
+    else:
+        j = rest.find(":")
+        host, tail = (rest, "") if j < 0 else (rest[:j], rest[j:])
+    if not host or tail and (tail[0] != ":" or not tail[1:].isdigit()
+                             or int(tail[1:]) > 65535):
+        raise ConfigError("server.host", _URI_RULE)
+    port = int(tail[1:]) if tail else 5684 if scheme == "coaps" else 5683
+    if given_port is not None and given_port != port:
+        raise ConfigError("server.port", "differs from the port in server.host")
+    want = "psk" if scheme == "coaps" else "none"
+    if c.security != want:
+        raise ConfigError("security", "must be %s for a %s:// server" % (want, scheme))
+    c.host, c.port = host, port
 
 
 MAX_BYTES = 8192  # a full config is under 1 KB; a bigger file is not read at all

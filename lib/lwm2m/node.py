@@ -10,7 +10,7 @@ import asyncio
 import gc
 import time
 
-from bc66 import log
+from bc66 import log, onoff
 from bc66.errors import ATTimeout, BC66Error, CommandError, Rebooted, StatusError
 from bc66.modem import (STATUS_NEED_RECOVER as NEED_RECOVER,
                         STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
@@ -37,6 +37,7 @@ class TaskDied(Exception):
 
 
 RESTARTS = 3  # a task that dies more often than this in one run stops the node
+POWER_TRIES = 3  # PWRKEY pulses before a module that stays off is PowerOnFailed
 
 
 class Node:
@@ -70,7 +71,7 @@ class Node:
         self.counters = model.requests.stats
         self.counters.update({"registrations": 0, "reg_failures": 0, "reboots": 0, "pings": 0,
                               "ping_failures": 0, "resets": 0, "timeouts": 0,
-                              "task_restarts": 0})
+                              "task_restarts": 0, "power_ons": 0})
         self.heartbeat_s = 30  # how often an idle node checks the module (AT+QLWSTATUS?)
         self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
         modem.on_urc = self._on_urc
@@ -153,7 +154,7 @@ class Node:
         """Sync with the module, wait for the network, read the IMEI and endpoint name."""
         m = self.modem
         if not await m.sync():
-            await self.reset_module()
+            await self.revive()
         t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.network_timeout_s * 1000))
         while True:
             stat = await m.cereg()
@@ -166,6 +167,42 @@ class Node:
             self.imei = await m.imei()
         self.endpoint = self.cfg.endpoint or "urn:imei:" + self.imei
         log.log(log.INFO, _TAG, "network up, endpoint %s", self.endpoint)
+
+    async def start_module(self, tries=5):
+        """Start the driver with a module that is on and answering: VDD_EXT read first
+        (an off module gets no ATs), ``revive()`` if it is off or silent. Raises
+        PowerOnFailed if it never powers on."""
+        m = self.modem
+        m.listen()
+        if onoff.powered(self.pins) is False or not await m.sync(tries):
+            await self.revive()
+        await m.start(2)
+
+    async def revive(self):
+        """The module is silent. VDD_EXT low: power it on (PWRKEY, its boot awaited,
+        POWER_TRIES pulses at most: else PowerOnFailed). High: pulse RESET. Not sensed:
+        RESET, then PWRKEY if it is still silent (a PWRKEY pulse does nothing to a BC66
+        that is on). ATTimeout if it is on and does not answer after RESET."""
+        v = onoff.powered(self.pins)
+        if v is not False:
+            try:
+                await self.reset_module()
+                return
+            except ATTimeout:
+                if v:
+                    raise
+        log.log(log.WARN, _TAG, "module off (VDD_EXT %s): pulsing PWRKEY",
+                "low" if v is False else "not sensed")
+        self.counters["power_ons"] += 1
+        await onoff.power_on(self.modem, self.pins, POWER_TRIES)
+        self._need_setup = True
+
+    async def power_down(self):
+        """AT+QPOWD=0 where the config asks for it (``module_power_off`` "stop"), after
+        deregistering; VDD_EXT awaited where the board senses it."""
+        if self.cfg.module_power_off == "stop":
+            await onoff.power_off(self.modem, self.pins)
+            log.log(log.INFO, _TAG, "module powered down (AT+QPOWD=0)")
 
     async def reset_module(self):
         """The module does not answer: pull its RESET line low 300 ms, let it boot, sync
@@ -373,6 +410,8 @@ class Node:
                         self._set_registered(False)
                         continue
                 in_row = 0
+            except onoff.PowerOnFailed:
+                raise  # bounded: the module stays off; run() ends with a typed error
             except Rebooted:
                 # the module rebooted under a command: not a failure to back off from; its
                 # reboot line already asked for setup (one boot counts once: bc66.at)
@@ -386,8 +425,10 @@ class Node:
                     if in_row >= 2:
                         in_row = 0
                         try:
-                            await self.reset_module()
+                            await self.revive()
                             continue
+                        except onoff.PowerOnFailed:
+                            raise
                         except BC66Error as e2:
                             e = e2
                 self.counters["reg_failures"] += 1

@@ -36,7 +36,10 @@ async def wake(modem, pins, deadline_ms=8000, pulse_ms=120, probe_ms=100):
     command after a wake may be lost, so it retries and re-pulses every few tries. A lost
     probe gets no late answer, so the engine's wait for late lines after a timeout is off
     while probing: every millisecond here is battery. -> number of ATs sent.
-    Raises WakeTimeout (an ATTimeout) once ``deadline_ms`` has passed."""
+    Raises WakeTimeout (an ATTimeout) once ``deadline_ms`` has passed, or at once when the
+    board's VDD_EXT says the module is off (PSM_EINT cannot wake it)."""
+    if pins is not None and pins.powered() is False:
+        raise WakeTimeout("VDD_EXT low: the module is off")
     t_end = time.ticks_add(time.ticks_ms(), deadline_ms)
     at = getattr(modem, "at", None)
     saved = (at.sync_ms, at.late_ms) if at is not None else None
@@ -69,11 +72,15 @@ class Awake:
     does the transition waits for it. If AT+QSCLK=0 fails the entry raises and ``n`` is
     unchanged; if AT+QSCLK=1 fails, ``n`` is 0 and the error is raised unless the body
     already raised (then it is logged). ``enabled=False``: a no-op (nodes that never sleep).
+    ``revive``: a coroutine function run once when the wake gets no answer (the module may
+    be off: ``Node.revive`` powers it on), then AT+QSCLK=0 as usual.
     """
 
-    def __init__(self, modem, pins=None, enabled=True, deadline_ms=8000, hold_ms=_HOLD_MS):
+    def __init__(self, modem, pins=None, enabled=True, deadline_ms=8000, hold_ms=_HOLD_MS,
+                 revive=None):
         self.modem = modem
         self.pins = pins
+        self.revive = revive
         self.enabled = enabled
         self.deadline_ms = deadline_ms
         self.hold_ms = hold_ms
@@ -100,7 +107,12 @@ class Awake:
                 try:
                     if self.may_sleep():
                         self.wakes += 1
-                        await wake(self.modem, self.pins, self.deadline_ms)
+                        try:
+                            await wake(self.modem, self.pins, self.deadline_ms)
+                        except WakeTimeout:
+                            if self.revive is None:
+                                raise
+                            await self.revive()
                     await self.modem.sclk(0)
                 except BC66Error:
                     self.errors += 1

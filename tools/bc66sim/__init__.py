@@ -56,6 +56,9 @@ Control:
     sim.wake(reason="PSM_EINT") -> bool   falling edge on PSM_EINT (False if awake)
     sim.sleep_now()                       force deep sleep now
     sim.reboot(reason="reset"); sim.power_cycle()
+    sim.pwrkey() -> "on"/"wake"/None      PWRKEY: power on if off, wake if asleep
+    sim.power_off(reason="AT+QPOWD")      power off (silent until PWRKEY; NVRAM kept)
+    sim.powered, sim.power_ons, sim.power_offs   VDD_EXT and counts (Simulator(off=True))
     sim.set_next_msgid(n)                 next message id the module hands out
 
 The LwM2M server (sim.server). Path: "obj/inst/res" (or a tuple); missing parts are -1.

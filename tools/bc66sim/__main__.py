@@ -33,6 +33,8 @@ def main(argv=None):
                     "single readings (see docs/simulator.md)")
     ap.add_argument("--coap", action="store_true",
                     help="a real LwM2M 1.0 client over CoAP/UDP to the AT+QLWCONFIG server")
+    ap.add_argument("--off", action="store_true",
+                    help="start powered off: silent, VDD_EXT low, until a PWRKEY pulse (--pins)")
     ap.add_argument("--quiet", action="store_true", help="do not print the transcript")
     a = ap.parse_args(argv)
     readings = {}
@@ -42,7 +44,8 @@ def main(argv=None):
     sim = Simulator(nvram=a.nvram, transcript=a.transcript, attach_s=a.attach_s,
                     time_scale=a.time_scale, seed=a.seed, sleep_after_s=a.sleep_after_s,
                     latency_ms=a.latency_ms, echo=a.echo, baud=a.baud, imei=a.imei, ip=a.ip,
-                    response_timeout_s=a.response_timeout_s, readings=readings, coap=a.coap)
+                    response_timeout_s=a.response_timeout_s, readings=readings, coap=a.coap,
+                    off=a.off)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *x: stop.set())
     signal.signal(signal.SIGINT, lambda *x: stop.set())

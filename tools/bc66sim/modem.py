@@ -20,7 +20,7 @@ BASE_COMMANDS = {
     "+CMEE": "c_cmee", "+CGSN": "c_cgsn", "+CEREG": "c_cereg", "+CGPADDR": "c_cgpaddr",
     "+CSQ": "c_csq", "+CFUN": "c_cfun", "+QSCLK": "c_qsclk", "+CPIN": "c_cpin",
     "+CGATT": "c_cgatt", "+QRST": "c_qrst", "+CGMR": "c_cgmr", "+QATWAKEUP": "c_qatwakeup",
-    "+CPSMS": "c_cpsms", "+CIMI": "c_cimi",
+    "+CPSMS": "c_cpsms", "+CIMI": "c_cimi", "+QPOWD": "c_qpowd",
 }
 
 
@@ -60,6 +60,8 @@ class Modem(LwM2M):
         self.commands = {}
         self.commands.update({k: getattr(self, v) for k, v in BASE_COMMANDS.items()})
         self.commands.update({k: getattr(self, v) for k, v in self.LW_COMMANDS.items()})
+        self.powered = True        # VDD_EXT; off: no output, input ignored (sim.power_off)
+        self.attached, self.stat, self.cfun, self._attach_h = False, 0, 0, None
         self.asleep = False
         self.sleep_start = None
         self.slept_total = 0.0
@@ -112,6 +114,9 @@ class Modem(LwM2M):
 
     # ---- input -----------------------------------------------------------------------
     def feed(self, data):
+        if not self.powered:
+            self.sim.event("powered off: %d byte(s) ignored" % len(data))
+            return
         if self.asleep:
             self.sim.event("asleep: %d byte(s) ignored" % len(data))
             return
@@ -317,6 +322,15 @@ class Modem(LwM2M):
             raise CmeError(E_VALUE)
         self.defer(0.01, lambda: self.sim.reboot(reason="AT+QRST=1"))
 
+    def c_qpowd(self, kind, args):
+        """AT+QPOWD=<n> (0 normal, 1 immediate): OK, then the module powers off; only a
+        PWRKEY pulse turns it on again. Siblings print "NORMAL POWER DOWN" first; the BC66's
+        line is unconfirmed, so none is sent (the firmware must not need one)."""
+        if kind != "set" or len(args) != 1:
+            raise CmeError(E_VALUE)
+        to_int(args[0], 0, 1)
+        self.defer(0.01, lambda: self.sim.power_off("AT+QPOWD=%s" % args[0]))
+
     def c_qatwakeup(self, kind, args):
         v = self._simple(kind, args, "QATWAKEUP", self.qatwakeup, 0, 1)
         if v is not None:
@@ -415,6 +429,21 @@ class Modem(LwM2M):
             if self.qatwakeup:
                 self.emit("+QATWAKEUP")
         self.touch()
+
+    def shut_down(self, reason):
+        """Power off (the Simulator dropped the timers): silent until PWRKEY."""
+        self.sim.event("powered off (%s)" % reason)
+        self.radio.drop("power off")
+        if self.light:
+            self._end_light("power off")
+        self.sim.network.forget("module powered off")
+        self.state = 0
+        self.attached = False
+        self.stat = 0
+        self._update_h = self._attach_h = self._sleep_h = None
+        self._inflight = 0
+        self._linebuf.clear()
+        self.powered = False
 
     def touch(self):
         """UART activity: leave light sleep, restart the sleep countdown."""

@@ -2,7 +2,10 @@
 
 The firmware's ``boards/unix.py`` ``Pins.pulse(name, ms)`` appends ``PSM_EINT``, ``RESET``
 or ``PWRKEY`` as a line; the watcher turns each new line into the matching simulator event:
-a falling edge on PSM_EINT wakes the module, RESET reboots it, PWRKEY power-cycles it.
+a falling edge on PSM_EINT wakes the module, RESET reboots it, PWRKEY powers an off module
+on (or wakes a deep-sleeping one). The other way, VDD_EXT: the watcher keeps
+``<path>.vdd_ext`` holding "1" while the module is powered, "0" while it is off (replaced
+whole, so a reader never sees half a write); the unix board's ``Pins.powered()`` reads it.
 """
 import os
 import threading
@@ -10,7 +13,7 @@ import threading
 ACTIONS = {
     "PSM_EINT": lambda sim: sim.wake("PSM_EINT"),
     "RESET": lambda sim: sim.reboot("RESET pin"),
-    "PWRKEY": lambda sim: sim.power_cycle(),
+    "PWRKEY": lambda sim: sim.pwrkey(),
 }
 
 
@@ -26,12 +29,27 @@ class PinWatcher:
         self._stop = threading.Event()
         open(path, "a").close()
         self._pos = os.path.getsize(path)
+        self.vdd_path = path + ".vdd_ext"
+        self._vdd = None
+        self.mirror_vdd()
         self._thread = threading.Thread(target=self._run, name="bc66sim-pins", daemon=True)
         self._thread.start()
 
     def _run(self):
         while not self._stop.wait(self.period_s):
             self.poll()
+            self.mirror_vdd()
+
+    def mirror_vdd(self):
+        """Write ``<path>.vdd_ext`` when the module's power changed."""
+        v = bool(self.sim.powered)
+        if v == self._vdd:
+            return
+        tmp = self.vdd_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("1\n" if v else "0\n")
+        os.replace(tmp, self.vdd_path)
+        self._vdd = v
 
     def poll(self):
         """Act on every complete line appended since the last poll."""

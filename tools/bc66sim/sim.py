@@ -35,7 +35,7 @@ class Simulator:
                  imei="867997030052996", ip="100.88.40.249", rssi=24,
                  response_timeout_s=5.0, lose_first_after_wake=True, msgid_start=None,
                  cmee=1, boot_s=0.05, tmobile=False, readings="strict", coap=False,
-                 rrc_inactivity_s=20.0):
+                 rrc_inactivity_s=20.0, off=False):
         self.readings = resolve(readings)
         self.time_scale = float(time_scale)
         self.seed = seed
@@ -57,6 +57,9 @@ class Simulator:
         self.update_count = 0
         self.reg_attempts = []     # (server "bootstrap"/"lwm2m", ok) per registration attempt
         self.reboots = 0
+        self.off_at_start = off    # --off: powered off until a PWRKEY pulse
+        self.power_ons = 0         # PWRKEY pulses that powered the module on
+        self.power_offs = 0        # AT+QPOWD power-downs
         self.modem = Modem(self, self.nvram, imei=imei, ip=ip, rssi=rssi, attach_s=attach_s,
                            echo=echo, cmee=cmee, boot_s=boot_s, latency_ms=latency_ms,
                            sleep_after_s=sleep_after_s,
@@ -91,7 +94,11 @@ class Simulator:
         self._thread = threading.Thread(target=self._loop, name="bc66sim", daemon=True)
         self._thread.start()
         with self.lock:
-            self.modem.boot(cold=True, reason="power on")
+            if self.off_at_start:
+                self.modem.powered = False
+                self.event("powered off: PWRKEY turns it on")
+            else:
+                self.modem.boot(cold=True, reason="power on")
         return self
 
     def watch_pins(self, path):
@@ -294,8 +301,12 @@ class Simulator:
                 self.modem.enter_sleep()
 
     def reboot(self, reason="reset"):
-        """Reset the module: every timer is dropped, the banner is printed, NVRAM kept."""
+        """Reset the module: every timer is dropped, the banner is printed, NVRAM kept.
+        A powered-off module ignores it."""
         with self.lock:
+            if not self.modem.powered:
+                self.event("%s while powered off: ignored" % reason)
+                return
             self.reboots += 1
             m = self.modem
             if m.asleep:
@@ -311,6 +322,45 @@ class Simulator:
     def power_cycle(self):
         """Power off and on: like reboot (RAM lost, NVRAM kept)."""
         self.reboot(reason="power cycle")
+
+    @property
+    def powered(self):
+        """VDD_EXT: True while the module is on (the pins watcher mirrors it to a file)."""
+        return self.modem.powered
+
+    def pwrkey(self):
+        """A PWRKEY pulse: powers an off module on (cold boot), wakes a deep-sleeping one
+        (bc66-facts.md "Sleep"); on and awake, the BC66 ignores it. -> what it did."""
+        with self.lock:
+            m = self.modem
+            if not m.powered:
+                self.power_ons += 1
+                m.powered = True
+                m.boot(cold=True, reason="PWRKEY")
+                return "on"
+            if m.asleep:
+                m.wake("PWRKEY")
+                return "wake"
+            self.event("PWRKEY while on: ignored")
+            return None
+
+    def power_off(self, reason="AT+QPOWD"):
+        """Power the module off (AT+QPOWD, or a brown-out in tests): every timer dropped,
+        RAM lost, NVRAM kept; silent, VDD_EXT low, until a PWRKEY pulse."""
+        with self.lock:
+            m = self.modem
+            if not m.powered:
+                return
+            self.power_offs += 1
+            if m.asleep:
+                d = m.current_sleep_s()
+                m.slept_total += d
+                m.sleeps.append(d)
+                m.asleep = False
+            for t in self._timers:
+                t.cancel()
+            self._timers = []
+            m.shut_down(reason)
 
     def set_next_msgid(self, msgid):
         with self.lock:

@@ -1,0 +1,51 @@
+"""Issue 17 item 3, end to end: the firmware (unix port) powers the simulated BC66 on
+through its pins channel (PWRKEY out, VDD_EXT back), and down with AT+QPOWD."""
+
+
+def test_module_off_at_start_is_powered_on_through_pwrkey(node_factory):
+    """Issue 17 item 3: a BC66 that is off (first power-up) is read off on VDD_EXT and
+    powered on with one PWRKEY pulse; its boot is awaited, then the node registers."""
+    sim, fw = node_factory(sim_opts={"off": True}, pins=True)
+    assert sim.power_ons == 1 and sim.pins.pulses["PWRKEY"] == 1
+    assert sim.pins.pulses["RESET"] == 0  # VDD_EXT said off: no RESET first
+    fw.wait_log(r"module off \(VDD_EXT low\): pulsing PWRKEY", timeout=5)
+    assert sim.server.read("3303/0/5700", timeout=5).result == 1
+
+
+def test_module_powered_off_later_is_powered_on_again(node_factory):
+    """A brown-out (or someone's AT+QPOWD) while running: the module goes silent, the
+    node reads VDD_EXT low and pulses PWRKEY, then registers again."""
+    sim, fw = node_factory(pins=True, report_interval_s=1)
+    i = len(sim.commands)
+    sim.power_off("brown-out")
+    sim.wait_for(lambda: sim.power_ons == 1, 60)
+    sim.wait_for(lambda: sim.status == 2 and "AT+QLWREG" in sim.commands[i:], 30)
+    assert sim.server.read("3303/0/5700", timeout=5).result == 1
+
+
+def test_module_that_never_powers_on_is_a_clear_error(node_factory):
+    """A module that stays off (PWRKEY not wired, no supply): bounded PWRKEY tries, then
+    one clear line and exit code 4, not an endless loop."""
+    sim, fw = node_factory(sim_opts={"off": True}, pins=True, wait_registered=False,
+                           before=lambda s: setattr(s, "pwrkey", lambda: None))
+    code = fw.wait(60)
+    assert code == 4, fw.lines[-10:]
+    assert sim.pins.pulses["PWRKEY"] == 3
+    assert any("PowerOnFailed" in x or "module not on after 3 PWRKEY pulses" in x
+               for x in fw.lines), fw.lines[-10:]
+
+
+def test_orderly_stop_powers_the_module_down_when_configured(node_factory):
+    sim, fw = node_factory(pins=True, module_power_off="stop")
+    assert fw.interrupt() == 0, fw.lines[-10:]
+    c = sim.commands
+    assert c[-2:] == ["AT+QLWDEREG", "AT+QPOWD=0"], c[-5:]
+    sim.wait_for(lambda: not sim.powered, 5)
+    assert sim.power_offs == 1
+    fw.wait_log(r"module powered down", timeout=5)
+
+
+def test_orderly_stop_leaves_the_module_on_by_default(node):
+    sim, fw = node
+    assert fw.interrupt() == 0, fw.lines[-10:]
+    assert "AT+QPOWD=0" not in sim.commands and sim.powered
