@@ -5,7 +5,8 @@
 # and sends the next request with its last answer line: nothing else runs, so the clock
 # counts only the node's own work (under QEMU -icount, 1 us = 1,000 instructions).
 #   bench_roundtrip.run(kind, n, chunk) -> (us per round trip, bytes allocated per round trip)
-# kind: "one" (3303/0/5700) or "instance" (3303/0, one answer per readable resource);
+# kind: "one" (3303/0/5700), "instance" (3303/0, one answer per readable resource) or
+# "write" (3303/0/5750, a 4-character string, answered AT+QLWWRRSP);
 # chunk: bytes the module's UART has for each wake of the reader (128: one chunk per line
 # group, 8: trickled as on a slow wire); 0: the wire as it is, each byte arriving one
 # character time (115200 baud, 10 bits) after the one before, for an MCU at 80 MHz: under
@@ -34,13 +35,13 @@ class Module(io.IOBase):
     answer of a request (index 0) the next request follows. ``chunk`` bytes are readable
     per wake of the reader (after a read that found nothing)."""
 
-    def __init__(self, request, n, chunk):
+    def __init__(self, request, n, chunk, kind="read"):
         self.out = bytearray()
         self.pos = 0
         self.chunk = chunk
         self.gate = chunk  # bytes readable until the next poll
         # every request line made before the measurement (none is formatted during it)
-        self.requests = [('\r\n+QLWURC: "read",%d,%s\r\n' % (1000 + i, request)).encode()
+        self.requests = [('\r\n+QLWURC: "%s",%d,%s\r\n' % (kind, 1000 + i, request)).encode()
                          for i in range(n)]
         self.left = n
         self.cmd = bytearray(1200)
@@ -119,6 +120,9 @@ class Module(io.IOBase):
             self.send(b"\r\nOK\r\n\r\n+QLWRDRSP: 0\r\n", tx_us)
             if c[k - 1] == 48 and c[k - 2] == 44:  # ",0": the last answer of this request
                 self.next_request()
+        elif c[6] == 87 and c[7] == 82:  # AT+QLWWRRSP=: a write's one answer
+            self.send(b"\r\nOK\r\n\r\n+QLWWRRSP: 0\r\n", tx_us)
+            self.next_request()
         else:  # AT, ATE0, AT+CMEE=1
             self.send(b"\r\nOK\r\n", tx_us)
 
@@ -143,8 +147,8 @@ def _count_idle(module):
     q.wait_io_event = timed_wait
 
 
-async def _measure(request, n, chunk, alloc, rest_ms):
-    module = Module(request, n + 2, chunk)
+async def _measure(kind, n, chunk, alloc, rest_ms):
+    module = Module(REQUESTS[kind][1], n + 2, chunk, REQUESTS[kind][0])
     module.count_alloc = alloc
     if not chunk:
         _count_idle(module)
@@ -173,12 +177,16 @@ async def _measure(request, n, chunk, alloc, rest_ms):
     return busy // n, (module.t_alloc[-1] - module.t_alloc[2]) // n
 
 
+# kind -> (the URC's kind, its fields after the message id)
+REQUESTS = {"one": ("read", "3303,0,5700"), "instance": ("read", "3303,0,-1"),
+            "write": ("write", '3303,0,5750,1,4,"abcd",0')}
+
+
 def run(kind, n, chunk, alloc=False, rest_ms=None):
-    """-> (microseconds, bytes allocated) per read round trip; ``alloc``: with the GC off
+    """-> (microseconds, bytes allocated) per round trip; ``alloc``: with the GC off
     (the bytes figure; the time then leaves out collections), else with it on. ``rest_ms``:
     the Port's wait for the rest of a line, if not its own."""
-    request = "3303,0,5700" if kind == "one" else "3303,0,-1"
-    return asyncio.run(_measure(request, n, chunk, alloc, rest_ms))
+    return asyncio.run(_measure(kind, n, chunk, alloc, rest_ms))
 
 
 def module_share(kind, n, chunk):
@@ -186,10 +194,13 @@ def module_share(kind, n, chunk):
     in-memory module itself takes: its write, read and poll calls replayed alone, as a
     round trip of ``run`` makes them (chunk > 0). ``run``'s figure minus this one is the
     node's own share."""
-    parts = 1 if kind == "one" else 5
-    m = Module("3303,0,5700", n + 1, chunk)
-    cmds = [memoryview('AT+QLWRDRSP=1000,1,3303,0,5700,4,4,21.5,%d\r' % i)
-            for i in range(parts - 1, -1, -1)]
+    m = Module(REQUESTS[kind][1], n + 1, chunk, REQUESTS[kind][0])
+    if kind == "write":
+        cmds = [memoryview("AT+QLWWRRSP=1000,2\r")]
+    else:
+        parts = 1 if kind == "one" else 5
+        cmds = [memoryview('AT+QLWRDRSP=1000,1,3303,0,5700,4,4,21.5,%d\r' % i)
+                for i in range(parts - 1, -1, -1)]
     rx = bytearray(128)
     m.next_request()
     m.out = bytearray()
