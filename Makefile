@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 MP      := $(BIN)/micropython
 export PATH := $(abspath $(BIN)):$(PATH)
+export MPLBACKEND := Agg
 
 .PHONY: all setup test demo lint mpy bench sim mcu qemu deploy run size pretend clean
 

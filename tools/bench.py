@@ -182,6 +182,11 @@ def main():
     rows += bench_request_path.rows()
     from tools import heap_kept  # the figures of docs/architecture.md "Heap measures kept"
     rows += heap_kept.rows()
+    from tools import bench_cycle, mcu  # the report cycle on the Cortex-M, and its energy
+    cyc = None if mcu.tools_missing() else bench_cycle.run()
+    if cyc:
+        rows += bench_cycle.rows(cyc) + bench_cycle.energy_rows(cyc)
+        bench_cycle.write_figures(cyc)
     table = "\n".join("| %s | %s | %s |" % row for row in rows)
     print(table)
     doc = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -193,6 +198,16 @@ def main():
         f.write("\nCortex-M rows (tools/bench_mcu.py): %s\n" % bench_mcu.__doc__.split("\n", 2)[2])
         f.write("\nRequest-path rows (tools/bench_request_path.py): %s\n"
                 % bench_request_path.__doc__.split("\n", 2)[2])
+        if cyc:
+            f.write("\n## The report cycle\n\nRows \"report cycle\", \"minimal cycle\" "
+                    "(tools/bench_cycle.py): %s\n" % bench_cycle.__doc__.split("\n", 2)[2])
+            f.write("Before the lean cycle (issue 18) and now, per wake (mean of %d):\n\n%s\n"
+                    % (cyc["node"]["cycles"], bench_cycle.before_after(cyc)))
+            f.write("Commands of the last wake: `%s`\n\n" % " ".join(
+                c.split("=")[0] for c in cyc["node"]["cmd_list"]))
+            from tools import energy
+            f.write("Rows \"energy\", \"battery life\" (tools/energy.py, currents and their "
+                    "sources in docs/power.md): %s\n" % energy.__doc__.split("\n", 2)[2])
         f.write("\n%d warm-up requests, then %d measured of each kind: read 3303/0/5700, "
                 "read 3303/0/-1, write 3303/0/5750, execute 3303/0/5605.\n" % (WARMUP, N))
         f.write("\nMeasured by hand, with how and before/after figures: "

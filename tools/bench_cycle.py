@@ -37,7 +37,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 
 from tools import mcu, qemu
 from tools.bc66sim import Simulator
@@ -101,6 +100,9 @@ def timeline(lines, t_from, t_to, inactivity_s=INACTIVITY_S, short_s=0.0, scale=
             state["up"] = False
         elif ev.startswith("wake by"):
             state["asleep"] = False
+    if not state["asleep"]:  # the window ends at the deep sleep (its line may come later)
+        key = "light" if state["light"] else "connected" if state["up"] else "awake"
+        out[key] += (t_to - last) / scale
     return out
 
 
@@ -178,7 +180,7 @@ class Bench:
         self._wait_deep_sleep()
         t1 = self._t()
         lines = list(self.sim.transcript.lines)
-        return {"fig": fig, "cmds": self.sim.commands[n0:],
+        return {"fig": fig, "cmds": self.sim.commands[n0:], "t": (t0, t1),
                 "module": timeline(lines, t0, t1, short_s=self.sim.modem.short_s,
                                    scale=self.scale)}
 
@@ -220,8 +222,13 @@ def summary(cycles, node=True):
         s["writes"] = s["removes"] = s["bytes"] = 0
     if node:
         s["work"] = s["total"] - s["wait"]
+    s["wait_s"] = s["wait"] / 1000  # M instructions of the 1 GHz virtual clock -> s
     s["cmds"] = sum(len(c["cmds"]) for c in cycles) / k
     s["cmd_list"] = cycles[-1]["cmds"]
+    s["cmd_counts"] = {}
+    for c in cycles[-1]["cmds"]:
+        name = c.split("=")[0].split("?")[0]
+        s["cmd_counts"][name] = s["cmd_counts"].get(name, 0) + 1
     for key in ("connected", "idle_release", "awake", "light"):
         s["module_" + key] = sum(c["module"][key] for c in cycles) / k
     s["releases"] = sorted({r for c in cycles for r in c["module"]["releases"]})
@@ -281,12 +288,98 @@ def rows(r):
     return out
 
 
+# Before the lean cycle (issue 18): tools.bench_cycle on main at 63be8c1, 3 wakes
+# (docs/benchmark-notes.md); the before/after table shows them beside this run's.
+BEFORE = {'work': 28.799, 'wait': 922.336, 'imports': 4.331, 'restore': 6.488, 'at': 11.087, 'flash': 6.892, 'cmds': 19.0, 'writes': 6.0, 'removes': 1.0, 'bytes': 1556.0, 'module_connected': 0.505, 'module_idle_release': 0.02, 'module_awake': 2.519, 'module_light': 0.0, 'wait_s': 0.922, 'total': 951.135}
+
+
+def _aims(r):
+    # (measure, figure of a summary, aim) for the before/after table
+    return [
+        ("instructions, CPU work (M)", lambda n: "%.2f" % n["work"], "<= 5"),
+        ("instructions, waits (M; virtual clock)", lambda n: "%.0f" % n["wait"], ""),
+        ("boot + imports / restore / AT / flash (M)",
+         lambda n: "%.2f / %.2f / %.2f / %.2f" % (n["imports"], n["restore"], n["at"],
+                                                  n["flash"]), ""),
+        ("AT commands per wake", lambda n: "%.1f" % n["cmds"], "<= 8"),
+        ("flash writes / removes / bytes", lambda n: "%.1f / %.1f / %.0f" % (
+            n["writes"], n["removes"], n["bytes"]), "<= 1 write"),
+        ("module connected / idle before release / awake (s)", lambda n: "%.2f / %.2f / %.2f"
+         % (n["module_connected"], n["module_idle_release"], n["module_awake"]), ""),
+    ]
+
+
+def before_after(r):
+    """Markdown: the figures before the lean cycle (BEFORE) beside this run's."""
+    rows = ["| measure | before | now | aim |", "|---|---|---|---|"]
+    for name, fig, aim in _aims(r):
+        rows.append("| %s | %s | %s | %s |" % (name, fig(BEFORE) if BEFORE else "-",
+                                              fig(r["node"]), aim))
+    return "\n".join(rows) + "\n"
+
+
+def write_figures(r, path=None):
+    """The figures tools.energy reads (docs/cycle.json by default)."""
+    from tools import energy
+    with open(path or energy.CYCLE_JSON, "w") as f:
+        json.dump({"node": r["node"], "min": r["min"], "min_norai": r["min_norai"],
+                   "scale": r["scale"], "spin": True}, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def _config(tmp, **over):
+    # firmware/config.example.json in duty-cycle mode, with ``over`` applied
+    with open(os.path.join(ROOT, "firmware", "config.example.json")) as f:
+        cfg = json.load(f)
+    cfg["duty_cycle"]["enabled"] = True
+    for k, v in over.items():
+        if isinstance(v, dict):
+            cfg[k].update(v)
+        else:
+            cfg[k] = v
+    path = os.path.join(tmp, "%d.json" % len(os.listdir(tmp)))
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+def energy_rows(r):
+    """Energy per cycle and battery life per board: the default config
+    (firmware/config.example.json in duty-cycle mode) and 3GPP TR 45.820's case (one
+    report a day, 5 Wh, 10 years; lifetime 26 h so that the registration outlives a day)."""
+    from tools import energy
+    tmp = tempfile.mkdtemp(prefix="bench-energy-")
+    default = _config(tmp)
+    gpp = _config(tmp, lifetime=93600, duty_cycle={"sleep_s": energy.GPP_PERIOD_S})
+    out = []
+    for board in sorted(energy.BOARDS):
+        n, m = r["node"], r["min"]
+        act = sum(d for _, d, _, _ in energy.segments(n, board))
+        e_n, e_m = energy.cycle_uah(n, board), energy.cycle_uah(m, board)
+        d = energy.report(n, board, energy.period_s(default, act))
+        g = energy.report(n, board, energy.period_s(gpp, act))
+        gm = energy.report(m, board, energy.period_s(gpp, act))
+        out.append(("energy: %s (%s)" % (board, energy.BOARDS[board]["mcu"]),
+                    "%.1f µAh per cycle (minimal %.1f: %.2f x)" % (e_n, e_m, e_n / e_m),
+                    "aim <= 1.2 x the minimal cycle's"))
+        out.append(("battery life: %s, default config" % board,
+                    "%.1f years" % d["years"],
+                    "a wake every %.0f s, average %.3f mA, 5 Wh" % (d["period_s"], d["avg_ma"])))
+        out.append(("battery life: %s, 3GPP TR 45.820 case" % board,
+                    "%.1f years" % g["years"],
+                    "one report a day, average %.4f mA, 5 Wh, target 10 years; minimal cycle "
+                    "%.1f years" % (g["avg_ma"], gm["years"])))
+    return out
+
+
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cycles", type=int, default=CYCLES)
     ap.add_argument("--elf", help="a firmware built by tools/mcu.py (default: this tree's)")
     ap.add_argument("--json", help="write the figures here too")
+    ap.add_argument("--write", action="store_true",
+                    help="also write docs/cycle.json (what make bench writes for tools.energy)")
     a = ap.parse_args(argv)
     why = mcu.tools_missing()
     if why:
@@ -296,9 +389,14 @@ def main(argv=None):
         print("| %s | %s | %s |" % row)
     print("node commands (last wake):", " ".join(r["node"]["cmd_list"]))
     print("minimal commands:", " ".join(r["min"]["cmd_list"]))
+    for row in energy_rows(r):
+        print("| %s | %s | %s |" % row)
+    print(before_after(r))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(r, f, indent=1)
+    if a.write:
+        write_figures(r)
     return 0
 
 
