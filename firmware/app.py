@@ -58,6 +58,8 @@ class App:
                                cfg.backoff_jitter, state=self.state)
         self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, pins=self.pins)
         self.node.heartbeat_s = min(30, cfg.report_interval_s)
+        # the lifetime the module last reported (a bootstrap server's, across MCU sleeps)
+        self.node.lifetime = self.state.get("lifetime") or cfg.lifetime
         self.model.restore_observations(self.state.get("observed", []))
         self.downlinks = 0
         self.delivered = 0
@@ -97,7 +99,7 @@ class App:
         from bc66.errors import ATTimeout
         if not self.data:
             return True
-        while self.node.registered.is_set():
+        while self.node.can_send():  # registered, network not lost (lwstatus)
             head = self.queue.peek()
             if head is None:
                 return True
@@ -121,6 +123,7 @@ class App:
         themselves); ``state.get("counters")`` is readable by the application."""
         st = self.state
         st.set("observed", self.model.observations())
+        st.set("lifetime", self.node.lifetime)
         base = self._counters0  # totals of earlier runs (an MCU wake is a new run)
         c = {k: base.get(k, 0) + v for k, v in self.node.counters.items()}
         c["delivered"] = base.get("delivered", 0) + self.delivered
@@ -129,21 +132,19 @@ class App:
         st.save()
 
     async def sensors_loop(self):
-        """Every ``report_interval_s``: a reading into the queue, delivered once registered."""
+        """Every ``report_interval_s``: a reading into the queue, delivered once registered
+        and the network is there (``node.can_send``); kept queued meanwhile."""
         import time
         ack_ms = int(self.cfg.register_timeout_s * 1000)
         period = int(self.cfg.report_interval_s * 1000)
-        reg = self.node.registered
+        node = self.node
         while True:
             due = time.ticks_add(time.ticks_ms(), period)
             self.take_reading()
             while True:
                 left = time.ticks_diff(due, time.ticks_ms())
-                if not reg.is_set() and left > 0:
-                    try:
-                        await asyncio.wait_for_ms(reg.wait(), left)
-                    except asyncio.TimeoutError:
-                        pass
+                if left > 0:
+                    await node.wait_can_send(left)
                 try:
                     if await self.deliver(ack_ms) or time.ticks_diff(due, time.ticks_ms()) <= 0:
                         break
@@ -227,7 +228,7 @@ class App:
             raise
 
     async def _last_packet(self):
-        if self.volt and self.node.registered.is_set():  # battery voltage, NON, RAI 1
+        if self.volt and self.node.can_send():  # battery voltage, NON, RAI 1
             await self.modem.notify(3316, self.volt.inst, 5700, 4, self.volt.value,
                                     con=False, rai=1)
 
@@ -235,7 +236,8 @@ class App:
         # seconds to sleep; persists everything first (the MCU may never come back)
         from lwm2m import power
         cfg, st = self.cfg, self.state
-        s = power.plan_sleep_s(cfg.lifetime, self.age.seconds(cfg.lifetime),
+        life = self.node.lifetime  # the module's: a bootstrap server may have set another
+        s = power.plan_sleep_s(life, self.age.seconds(life),
                                cfg.duty_cycle_sleep_s, recovery_mode=cfg.qlwcfg_recovery_mode)
         if not acked and self.backoff.failures:
             s = min(cfg.duty_cycle_sleep_s, max(1, self.backoff.remaining_s()))

@@ -28,6 +28,10 @@ class NetworkTimeout(BC66Error):
     """The module did not attach to the cellular network in time."""
 
 
+class SettingsNotKept(BC66Error):
+    """AT+QLWCFG settings the module did not keep through the reboot that applies them."""
+
+
 class TaskDied(Exception):
     """A node task kept dying (``Node.spawn``): the node stops instead of running half alive."""
 
@@ -51,9 +55,15 @@ class Node:
         self.pins = pins
         self.imei = None
         self.endpoint = None
+        # what the module reports: the registration lifetime (lifetime_changed, e.g. from a
+        # bootstrap server; the duty plan follows it), the binding (None: not known since
+        # the last registration), the network (lwstatus: uplinks wait while it is lost)
         self.lifetime = cfg.lifetime
-        self.binding = "U"  # what the module registered with (binding_changed updates it)
+        self.binding = None
         self.online = True
+        self._online = asyncio.Event()
+        self._online.set()
+        self._cfg_rebooted = False  # rebooted to apply AT+QLWCFG settings, not re-checked yet
         self.registered = asyncio.Event()
         self._wake = asyncio.Event()
         self._need_setup = True
@@ -101,10 +111,11 @@ class Node:
         elif k == "recovered":
             self._set_registered(urc.value == 0)
         elif k == "lwstatus":
-            self.online = urc.value == 1
+            self._set_online(urc.value == 1)
             log.log(log.INFO, _TAG, "network %s", "resumed" if self.online else "lost")
         elif k == "lifetime_changed":
             self.lifetime = urc.value
+            log.log(log.INFO, _TAG, "lifetime %d s (the module's)", urc.value)
         elif k == "binding_changed":
             self.binding = urc.value
         elif k == "disable":
@@ -138,6 +149,7 @@ class Node:
             self._wake.set()
             return
         if yes:
+            self._set_online(True)  # registered, updated or recovered: the network is there
             if not self.registered.is_set():
                 log.log(log.INFO, _TAG, "registered")
             self.registered.set()
@@ -148,6 +160,32 @@ class Node:
             self.registered.clear()
             self._need_register = True
         self._wake.set()
+
+    def _set_online(self, yes):
+        self.online = yes
+        if yes:
+            self._online.set()
+        else:
+            self._online.clear()
+
+    def can_send(self):
+        """True when an uplink may go now: registered, and the network not reported lost
+        (``+QLWURC: "lwstatus",0`` until ``"lwstatus",1`` or a successful update)."""
+        return self.registered.is_set() and self.online
+
+    async def wait_can_send(self, timeout_ms):
+        """Wait until ``can_send()`` -> True, or False after ``timeout_ms``."""
+        t_end = time.ticks_add(time.ticks_ms(), timeout_ms)
+        while not self.can_send():
+            left = time.ticks_diff(t_end, time.ticks_ms())
+            if left <= 0:
+                return False
+            ev = self._online if self.registered.is_set() else self.registered
+            try:
+                await asyncio.wait_for_ms(ev.wait(), left)
+            except asyncio.TimeoutError:
+                return False
+        return True
 
     # ---- bring-up and configuration ----
     async def bring_up(self):
@@ -203,6 +241,18 @@ class Node:
         if self.cfg.module_power_off == "stop":
             await onoff.power_off(self.modem, self.pins)
             log.log(log.INFO, _TAG, "module powered down (AT+QPOWD=0)")
+
+    async def reboot_module(self):
+        """AT+QRST=1, then wait for the module's boot (banner or RDY) and its ``AT``.
+        ATTimeout if it does not come back."""
+        m = self.modem
+        since = m.boots()
+        try:
+            await m.reboot()
+        except Rebooted:
+            pass  # the boot banner came before the OK
+        if not await m.wait_boot(since, onoff.BOOT_MS) or not await m.sync(10):
+            raise ATTimeout("module not back after AT+QRST=1")
 
     async def reset_module(self):
         """The module does not answer: pull its RESET line low 300 ms, let it boot, sync
@@ -262,13 +312,25 @@ class Node:
                 await m.cfun(1)
         if cur is None:
             cur = await m.cfg_all()
-        changed = False
-        for key, vals in self.cfg.cfg_items():
-            if tuple(cur.get(key, ())) != tuple(vals):
-                await m.cfg_set(key, *vals)
-                changed = True
-        if changed:
-            log.log(log.INFO, _TAG, "AT+QLWCFG options written; they apply after a module reboot")
+        differ = [kv for kv in self.cfg.cfg_items() if tuple(cur.get(kv[0], ())) != kv[1]]
+        if not differ:
+            self._cfg_rebooted = False
+            return
+        if self._cfg_rebooted:  # bounded: one reboot to apply them, then a typed error
+            self._cfg_rebooted = False
+            raise SettingsNotKept("AT+QLWCFG %s not kept after the reboot"
+                                  % ",".join(k for k, _ in differ))
+        for key, vals in differ:
+            await m.cfg_set(key, *vals)
+        # "The commands take effect after rebooting" (note 4.2.2): reboot, wait for the
+        # boot, bring the module up again and read the settings back (not written again)
+        log.log(log.INFO, _TAG, "AT+QLWCFG options written: rebooting the module to apply them")
+        self._cfg_rebooted = True
+        await self.reboot_module()
+        await self.bring_up()
+        if self.keep_awake:
+            await m.sclk(0)
+        await self._write_config(None, await m.cfg_all())
 
     async def setup(self):
         """Bring-up, configuration and the custom-object list, as one step. An always-on
@@ -312,14 +374,18 @@ class Node:
         if st == NOT_REGISTERED:
             await self.configure()
         self.counters["registrations"] += 1
+        # a new registration: the configured lifetime unless a (bootstrap) server says
+        # otherwise (lifetime_changed); the binding is not known until the module says
+        self.lifetime = self.cfg.lifetime
+        self.binding = None
         try:
             await m.register(timeout_ms=int(self.cfg.register_timeout_s * 1000))
         except CommandError as e:
             if e.code != _ERR_ALREADY_REGISTERED:
                 raise
             log.log(log.INFO, _TAG, "module already registered (auto-registration)")
-        want = getattr(self.cfg, "binding", "U")
-        if want != self.binding:  # registrations start in "U"; queue mode by an update
+        want = self.cfg.binding
+        if want != self.binding:  # a module may register in U or UQ (note 5.3): apply it
             await self.set_binding(want)
             log.log(log.INFO, _TAG, "binding %s", want)
         self._set_registered(True)
