@@ -49,3 +49,29 @@ def test_orderly_stop_leaves_the_module_on_by_default(node):
     sim, fw = node
     assert fw.interrupt() == 0, fw.lines[-10:]
     assert "AT+QPOWD=0" not in sim.commands and sim.powered
+
+
+def test_qemu_board_powers_an_off_module_on(tmp_path):
+    """The frozen firmware on the Cortex-M3 board (QEMU), whose pins channel is one-way
+    (no VDD_EXT): a silent module gets RESET first, then PWRKEY, and registers."""
+    from mcu_fixtures import need_mcu
+    from tools.bc66sim import Simulator
+    from tools.nodeproc import Firmware
+    need_mcu()
+    sim = Simulator(off=True, time_scale=0.05, attach_s=0.5, seed=3,
+                    transcript=str(tmp_path / "bc66.log")).start()
+    pins = str(tmp_path / "pins")
+    sim.watch_pins(pins)
+    fw = Firmware(sim.device, str(tmp_path / "node"), pins=pins, board="qemu").start()
+    try:
+        try:
+            sim.wait_status(2, timeout=120)
+        except TimeoutError:
+            raise AssertionError("\n".join(fw.lines[-30:]))
+        assert sim.power_ons == 1 and sim.pins.pulses["PWRKEY"] == 1
+        assert sim.pins.pulses["RESET"] == 1  # VDD_EXT not sensed: RESET was tried first
+        fw.wait_log(r"module off \(VDD_EXT not sensed\): pulsing PWRKEY", timeout=5)
+        assert sim.server.read("3303/0/5700", timeout=10).result == 1
+    finally:
+        fw.kill()
+        sim.stop()
