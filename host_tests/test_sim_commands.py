@@ -280,3 +280,25 @@ def test_latency_delays_every_response(sim_factory):
     assert c.cmd("AT") == ["OK"]
     assert time.monotonic() - t0 >= 0.18
     c.close()
+
+
+def test_cclk_network_time_after_attach(sim_factory):
+    # 3GPP 27.007 8.15: "yy/MM/dd,hh:mm:ss+zz", local time and zone in quarter hours; the
+    # unset clock (1980) until the network gave the time at the attach
+    import calendar
+    sim = sim_factory(attach_s=50)           # 0.5 s real
+    c = ATClient(sim.device)
+    c.wait_line("+CPIN: READY")
+    before = c.cmd("AT+CCLK?")
+    assert before[0].startswith('+CCLK: "80/01/06,00:00:') and before[1] == "OK", before
+    c.wait_line("+IP:", 5)                   # attached: the network gave the time
+    line, ok = c.cmd("AT+CCLK?")
+    assert ok == "OK"
+    t = line.split('"')[1]
+    d, h = t[:-3].split(",")
+    z = int(t[-3:])
+    assert z == 32
+    local = calendar.timegm(time.strptime(d + "," + h, "%y/%m/%d,%H:%M:%S"))
+    assert abs(local - z * 900 - time.time()) < 5
+    assert c.cmd("AT+CCLK=?") == ["OK"]
+    c.close()

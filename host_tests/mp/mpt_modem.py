@@ -46,3 +46,29 @@ async def test_status_constants():
     e = await raises(CommandError, m.status())
     assert e.code == 1 and e.name == "Other error"
     await m.stop()
+
+
+async def test_clock_cclk():
+    # AT+CCLK? (3GPP 27.007 8.15): network time -> seconds since 1970 UTC; None before the
+    # network set it (an error, or the module's unset 1980 clock); garbled -> CommandError
+    from bc66.errors import CommandError
+    from bc66.modem import cclk_seconds
+    fm, m, _ = await modem()
+    fm.expect("AT+CCLK?", '+CCLK: "26/12/07,17:00:00+32"', "OK")      # UTC+8
+    fm.expect("AT+CCLK?", '+CCLK: "80/01/06,00:00:07+00"', "OK")
+    fm.expect("AT+CCLK?", "+CME ERROR: 3")
+    fm.expect("AT+CCLK?", '+CCLK: "26/13/07,17:00:00+32"', "OK")
+    assert await m.clock() == 1796662800 - 8 * 3600
+    assert await m.clock() is None
+    assert await m.clock() is None
+    await raises(CommandError, m.clock())
+    fm.check()
+    await m.stop()
+    assert cclk_seconds("24/02/29,23:59:59-20") == 1709251199 + 5 * 3600
+    assert cclk_seconds("2026/12/07,17:00:00GMT+8") == 1796662800 - 8 * 3600
+    for bad in ("", "26/12/07", "x/1/1,00:00:00", "26/12/07,25:00:00+00"):
+        try:
+            cclk_seconds(bad)
+            raise AssertionError(bad)
+        except CommandError:
+            pass

@@ -65,6 +65,43 @@ def _lwconfig(line):
     return LwConfig(*(f + [None, None])[:8])
 
 
+def cclk_seconds(t):
+    """A +CCLK <time> (3GPP TS 27.007 8.15: "yy/MM/dd,hh:mm:ss+zz", quoted or not, a 4-digit
+    year and a "GMT+h" zone too): local time and its offset from UTC in quarter hours ->
+    seconds since 1970
+    (UTC); None for a year before 2020 (the module's clock not set by the network);
+    CommandError if it is not such a time."""
+    t = t.strip().strip('"')
+    try:
+        d, _, c = t.partition(",")
+        y, mo, dd = (int(x) for x in d.split("/"))
+        z = 0
+        for sign in "+-":
+            if sign in c:
+                c, _, zz = c.partition(sign)
+                z = int(zz) if sign == "+" else -int(zz)
+        if c.endswith("GMT"):  # "...GMT+8", as some Quectel firmware writes it: hours
+            c = c[:-3]
+            z *= 4
+        h, mi, se = (int(x) for x in c.split(":"))
+    except ValueError:
+        raise _malformed("+CCLK")
+    if y < 100:  # yy: 70..99 are 19yy (a module clock never set), else 20yy
+        y += 1900 if y >= 70 else 2000
+    if not (1 <= mo <= 12 and 1 <= dd <= 31 and h < 24 and mi < 60 and se < 61 and -96 <= z <= 96
+            and y < 2100):
+        raise _malformed("+CCLK")
+    if y < 2020:
+        return None
+    # days since 1970-01-01 of the civil date (H. Hinnant's days_from_civil)
+    y -= mo <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + dd - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days * 86400 + h * 3600 + mi * 60 + se - z * 900
+
+
 def _first_fields(info, cmd):
     # the fields of the first info line; CommandError if the module sent none
     if not info:
@@ -228,6 +265,17 @@ class BC66:
             if len(f) > 1 and f[1]:
                 return str(f[1])
         return None
+
+    async def clock(self):
+        """AT+CCLK? -> the network's time in seconds since 1970 (UTC), or None while the
+        module has none (an error answer, or its unset clock: a year before 2020)."""
+        try:
+            info = await self._command("AT+CCLK?", "+CCLK")
+        except CommandError:
+            return None
+        if not info:
+            raise _malformed("+CCLK")
+        return cclk_seconds(info[0][info[0].find(":") + 1:])
 
     async def csq(self):
         """AT+CSQ -> (rssi, ber); 99, 99 until the module is attached."""

@@ -20,7 +20,7 @@ BASE_COMMANDS = {
     "+CMEE": "c_cmee", "+CGSN": "c_cgsn", "+CEREG": "c_cereg", "+CGPADDR": "c_cgpaddr",
     "+CSQ": "c_csq", "+CFUN": "c_cfun", "+QSCLK": "c_qsclk", "+CPIN": "c_cpin",
     "+CGATT": "c_cgatt", "+QRST": "c_qrst", "+CGMR": "c_cgmr", "+QATWAKEUP": "c_qatwakeup",
-    "+CPSMS": "c_cpsms", "+CIMI": "c_cimi", "+QPOWD": "c_qpowd",
+    "+CPSMS": "c_cpsms", "+CIMI": "c_cimi", "+QPOWD": "c_qpowd", "+CCLK": "c_cclk",
 }
 
 
@@ -49,6 +49,9 @@ class Modem(LwM2M):
         self.nv = nv
         self.imei = imei
         self.ip = ip
+        self._booted_at = time.monotonic()
+        self.net_time = False  # the network gave the time (NITZ) since the last cold boot
+        self.tz_quarters = 32  # the network's time zone: UTC+8, in quarter hours
         self.rssi = rssi
         self.attach_s = attach_s
         self.echo_default = echo
@@ -257,6 +260,25 @@ class Modem(LwM2M):
         else:
             raise AtError()
 
+    def c_cclk(self, kind, args):
+        # 3GPP 27.007 8.15 read: "yy/MM/dd,hh:mm:ss+zz", local time and its zone in
+        # quarter hours, once the network gave the time; before that the unset clock
+        # (1980, counting from the boot)
+        if kind == "test":
+            return
+        if kind != "read":
+            raise AtError()
+        if self.net_time:
+            z = self.tz_quarters
+            t = time.gmtime(time.time() + z * 900)
+            y = t.tm_year % 100
+        else:
+            z = 0
+            t = time.gmtime(315964800 + int(time.monotonic() - self._booted_at))
+            y = 80
+        self._resp.append('+CCLK: "%02d/%02d/%02d,%02d:%02d:%02d%+03d"' % (
+            y, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, z))
+
     def c_cimi(self, kind, args):
         self._resp.append("460001234567890")
 
@@ -371,6 +393,7 @@ class Modem(LwM2M):
         if self.cfun != 1:
             return
         self.attached = True
+        self.net_time = True
         self.stat = 1
         if self.cereg_n:
             self.emit("+CEREG: 1")
@@ -412,6 +435,8 @@ class Modem(LwM2M):
         self.lw_boot(cold)
         self.emit_lines(BANNER)
         if cold:
+            self.net_time = False
+            self._booted_at = time.monotonic()
             self.qsclk = 0
             self.cfun = 1
             self.attached = False
