@@ -12,7 +12,9 @@ A description (see ``boards/esp32_devkitc.py`` for a complete one) names, for on
 takes them), optional ``vdd_ext`` (input) and ``led`` (output), ``inverted`` (lines driven
 through an NPN stage), ``reserved`` (pin -> what uses it), ``pulse_ms``, ``keep`` (what
 survives deep sleep: "rtc", "backup" or "file"), ``max_sleep_ms`` (longest single
-``machine.deepsleep``), ``config`` and ``state_dir``. Errors name the variant and field.
+``machine.deepsleep``), ``config`` and ``state_dir``; ``vbat_adc`` (the ADC pin of a
+battery divider, None where the board has none) with ``vbat_ratio`` (battery volts per
+volt at the pin, e.g. 2 for two equal resistors): the "battery" sensor source. Errors name the variant and field.
 """
 import sys
 
@@ -102,6 +104,14 @@ def check(b, machine_name=None):
     ms = b.get("max_sleep_ms")
     _need(b, "max_sleep_ms", isinstance(ms, int) and 1000 <= ms <= MAX_SLEEP_MS,
           "must be 1000..%d (one machine.deepsleep)" % MAX_SLEEP_MS)
+    v = b.get("vbat_adc")
+    if v is not None:
+        _need(b, "vbat_adc", isinstance(v, (int, str)), "must be a pin name or number, or None")
+        _need(b, "vbat_adc", v not in reserved, "%r is used by %s" % (v, reserved.get(v)))
+        _need(b, "vbat_adc", v not in seen, "%r is already %s" % (v, seen.get(v)))
+        r = b.get("vbat_ratio")
+        _need(b, "vbat_ratio", isinstance(r, (int, float)) and 1 <= r <= 100,
+              "must be the divider's ratio, 1..100 (battery volts per volt at the pin)")
     for f in ("config", "state_dir"):
         _need(b, f, isinstance(b.get(f), str) and b.get(f), "must be a path")
     return b
@@ -127,6 +137,7 @@ class Board:
         self.STATE_DIR = desc["state_dir"]
         self.MAX_SLEEP_MS = desc["max_sleep_ms"]
         self.VBAT_ADC = desc.get("vbat_adc")
+        self.VBAT_RATIO = desc.get("vbat_ratio")
 
     def _err(self, field, e):
         return BoardError(self.NAME, field, "%s: %s" % (type(e).__name__, e))

@@ -28,5 +28,7 @@ BOARD = {
                  2: "a strapping pin", 8: "a strapping pin (RGB LED)", 9: "a strapping pin"},
     "pulse_ms": {"pwrkey": 500, "reset": 300, "psm_eint": 120},
     "keep": "rtc", "max_sleep_ms": 2147483647,
+    # the DevKitM-1 has no battery divider: wire one to GPIO0..4 (ADC1) and set it
+    "vbat_adc": None, "vbat_ratio": None,
     "config": "/config.json", "state_dir": "/state",
 }

@@ -31,5 +31,8 @@ BOARD = {
                  12: "a strapping pin", 15: "a strapping pin"},
     "pulse_ms": {"pwrkey": 500, "reset": 300, "psm_eint": 120},
     "keep": "rtc", "max_sleep_ms": 2147483647,
+    # the DevKitC has no battery divider: wire one to an ADC1 pin (GPIO32..39;
+    # ADC2 is unusable with Wi-Fi) and set its pin and ratio
+    "vbat_adc": None, "vbat_ratio": None,
     "config": "/config.json", "state_dir": "/state",
 }

@@ -33,5 +33,7 @@ BOARD = {
                  "SW": "the user button", "PC13": "the user button"},
     "pulse_ms": {"pwrkey": 500, "reset": 300, "psm_eint": 120},
     "keep": "file", "max_sleep_ms": 131072000,
+    # the Nucleo has no battery divider: wire one to A0..A5 and set it
+    "vbat_adc": None, "vbat_ratio": None,
     "config": "/flash/config.json", "state_dir": "/flash/state",
 }

@@ -34,5 +34,8 @@ BOARD = {
                  "USB_DM": "USB", "USB_DP": "USB", "SD": "the SD card switch"},
     "pulse_ms": {"pwrkey": 500, "reset": 300, "psm_eint": 120},
     "keep": "backup", "max_sleep_ms": 131072000,
+    # no divider on the board (its VBAT pin is the RTC backup supply, read
+    # through the chip's internal channel, not the node's battery): wire one to X1..X8
+    "vbat_adc": None, "vbat_ratio": None,
     "config": "/flash/config.json", "state_dir": "/flash/state",
 }

@@ -10,6 +10,14 @@ from bc66 import log
 _TAG = "app"
 
 
+def _mcu_epoch():
+    # the MCU clock in seconds since 1970 (bare-metal ports count from 2000)
+    import time
+    t = time.time()
+    gm = getattr(time, "gmtime", None)
+    return t + 946684800 if gm is not None and gm(0)[0] == 2000 else t
+
+
 def parse_args(argv, board):
     """``--name value`` pairs -> dict, with the board's defaults."""
     a = {"port": None, "config": board.CONFIG, "pins": None, "log": "info", "state": None}
@@ -49,11 +57,17 @@ class App:
         from bc66.modem import CFUN
         self.modem.timeouts[CFUN] = cfg.cfun_timeout_s * 1000  # README: why 85 s
         self.model = Model()
-        self.temp = ipso.temperature(self.model) if "temperature" in cfg.objects else None
-        self.volt = ipso.voltage(self.model) if "voltage" in cfg.objects else None
+        # the configured sensors as IPSO instances (firmware/sensors.py, README "Sensors")
+        self.sensors = sensors.open(board, cfg, self.model)
+        volt = self.sensors.find(3316)
+        self.volt = volt.obj if volt else None  # the duty cycle's last packet
         self.data = (ipso.bindata(self.model, on_downlink=self.on_downlink)
                      if "bindata" in cfg.objects else None)
-        self.sensor = sensors.open(board)
+        # network time minus the MCU clock, learnt from AT+CCLK?; kept while the MCU clock
+        # runs on (unix, QEMU: the host's; a board: a wake from deep sleep, not a power-on)
+        woke = getattr(board, "woke_from_sleep", None)
+        keep = not board.HAS_DEEPSLEEP or (woke is not None and woke())
+        self.clock_offset = self.state.get("clock_offset") if keep else None
         self.backoff = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
                                cfg.backoff_jitter, state=self.state)
         self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, pins=self.pins)
@@ -71,23 +85,36 @@ class App:
         log.log(log.INFO, _TAG, "downlink %d bytes: %s", len(data), bytes(data).hex())
         return True
 
-    def sample(self):
-        """Read the sensors into the object model -> (degC, V)."""
-        t, v = self.sensor.read()
-        if self.temp:
-            self.temp.update(t)
-        if self.volt:
-            self.volt.update(v)
-        return t, v
+    def now(self):
+        """-> (seconds since 1970, "n": from the network's time | "m": the MCU clock's)."""
+        t = _mcu_epoch()
+        if self.clock_offset is None:
+            return int(t), "m"
+        return int(t + self.clock_offset), "n"
 
-    def take_reading(self):
-        """Sample and queue one reading on flash -> its sequence number.
+    async def sync_clock(self):
+        """AT+CCLK?: where the network gave the module the time, readings are stamped with
+        it from now on (else with the MCU clock, flagged "m")."""
+        from bc66.errors import BC66Error
+        try:
+            n = await self.modem.clock()
+        except BC66Error as e:
+            log.log(log.WARN, _TAG, "clock: %r", e)
+            return
+        if n is not None:
+            self.clock_offset = n - _mcu_epoch()
+            self.state.set("clock_offset", self.clock_offset)
 
-        The queue keeps it until the server acknowledged it, across restarts and power
-        cuts; the payload carries the sequence number so the server can drop a duplicate
-        (a reading re-sent after a lost acknowledgement)."""
-        t, v = self.sample()
-        seq = self.queue.put([int(t * 100), int(v * 1000)])
+    async def take_reading(self):
+        """Read the sensors and queue one reading on flash -> its sequence number.
+
+        The record is [time, "n"|"m", value, ...] (values in the config's sensor order, None
+        where a sensor failed). The queue keeps it until the server acknowledged it, across
+        restarts and power cuts, numbered without gaps; the payload carries the sequence
+        number so the server can drop a duplicate and tell a lost reading from none."""
+        t, src = self.now()
+        values = await self.sensors.sample(t)
+        seq = self.queue.put([t, src] + values)
         log.log(log.INFO, _TAG, "reading #%d queued (%d in queue)", seq, len(self.queue))
         return seq
 
@@ -103,8 +130,8 @@ class App:
             head = self.queue.peek()
             if head is None:
                 return True
-            seq, (centi, mv) = head
-            payload = b"%d,%d,%d,%d" % (seq, centi, mv, self.downlinks)
+            seq, rec = head
+            payload = _payload(seq, rec, self.downlinks)
             try:
                 note = await self.data.send(payload)
             except ATTimeout:  # +QLWNOTIFY lost (a garbled line): not acknowledged
@@ -128,6 +155,7 @@ class App:
         c = {k: base.get(k, 0) + v for k, v in self.node.counters.items()}
         c["delivered"] = base.get("delivered", 0) + self.delivered
         c["queue_dropped"] = self.queue.dropped
+        c["sensor_failures"] = base.get("sensor_failures", 0) + self.sensors.failures
         st.set("counters", c)
         st.save()
 
@@ -140,7 +168,7 @@ class App:
         node = self.node
         while True:
             due = time.ticks_add(time.ticks_ms(), period)
-            self.take_reading()
+            await self.take_reading()
             while True:
                 left = time.ticks_diff(due, time.ticks_ms())
                 if left > 0:
@@ -169,6 +197,7 @@ class App:
     async def run(self):
         """Always-on mode: serve requests, report every ``report_interval_s``."""
         await self.node.start_module()  # powered on (PWRKEY) if it is off
+        await self.sync_clock()
         self.node.spawn("sensors", self.sensors_loop)  # restarted if it dies
         await self.node.run()
 
@@ -194,7 +223,7 @@ class App:
         self.modem.timeouts[NETWORK] = self.cfg.duty_cycle_notify_timeout_s * 1000
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
-        self.take_reading()
+        await self.take_reading()
         awake = power.Awake(self.modem, self.pins, revive=self.node.revive)
         await power.duty_step(awake, self._cycle, self._last_packet,
                               sleep.deepsleep_fn(self.board, self.state, self.age), state=self.state,
@@ -207,6 +236,7 @@ class App:
         cfg, node, st = self.cfg, self.node, self.state
         try:
             await node.start_module(2)
+            await self.sync_clock()
             # a start right after a planned sleep: that sleep was the back-off; any other
             # start (a crash, a boot loop) waits out what is left of it
             wait = 0 if st.get("slept") else self.backoff.remaining_s()
@@ -296,6 +326,15 @@ def open_port(board, dev):
         raise SystemExit(1)
 
 
+def _payload(seq, rec, downlinks):
+    # a queued reading as sent on 19/0/0: "seq,time,n|m,downlinks,value,..." (an empty
+    # value: that sensor failed); a record of older firmware ([centi-degC, mV]) as it was
+    if len(rec) < 2 or rec[1] not in ("n", "m"):
+        return b"%d,%d,%d,%d" % (seq, rec[0], rec[1], downlinks)
+    vals = ",".join("" if v is None else str(v) for v in rec[2:])
+    return ("%d,%d,%s,%d,%s" % (seq, rec[0], rec[1], downlinks, vals)).encode()
+
+
 class _Done:
     """A finished cycle in the shape ``power.duty_step`` expects of a notification."""
 
@@ -325,9 +364,10 @@ def main(argv=None):
     if board.NAME == "unix" and not args["port"]:
         raise SystemExit("--port is required on the unix port")
     port = open_port(board, args["port"])
+    from sensors import SensorError
     try:
         app = App(board, cfg, args, port)
-    except boards.BoardError as e:  # the port refused a pin or the UART
+    except (boards.BoardError, SensorError) as e:  # the port refused a pin or the UART
         log.log(log.ERROR, _TAG, "%s", e)
         raise SystemExit(2)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)

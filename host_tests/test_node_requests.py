@@ -1,5 +1,6 @@
 """The firmware on the unix port answers every server request through the simulated BC66."""
 import random
+import time
 import re
 
 T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN = 1, 2, 3, 4, 5
@@ -78,8 +79,11 @@ def test_observe_notifies_and_cancel_stops(node):
 def test_uplink_and_downlink_on_object_19(node):
     sim, fw = node
     n = sim.wait_for(lambda: next((x for x in sim.notifications if x.path == "19/0/0"), None), 30)
-    seq, centi, mv, downs = (int(x) for x in bytes(n.value).decode().split(","))
-    assert seq >= 1 and mv > 0
+    seq, t, clock, downs, temp, volts = bytes(n.value).decode().split(",")
+    # stamped with the network's time (AT+CCLK? after the attach), flagged "n"
+    assert int(seq) >= 1 and float(volts) > 0 and clock == "n"
+    assert abs(int(t) - time.time()) < 120, t
+    assert "AT+CCLK?" in sim.commands
     assert sim.server.write("19/1/0", T_OPAQUE, b"\xca\xfe", timeout=5).result == CHANGED
     fw.wait_log(r"downlink 2 bytes: cafe", timeout=5)
 

@@ -102,19 +102,32 @@ class _Machine:
         m = self
 
         class Pin:
-            OUT = 1
-            IN = 0
+            IN = 1
+            OUT = 3
+            OPEN_DRAIN = 7
+            PULL_UP = 1
+            PULL_DOWN = 2
 
-            def __init__(self, p, mode=-1, value=None):
+            def __init__(self, p, mode=-1, pull=-1, value=None):
                 self.p = m.pin_name(p)
-                if mode == Pin.OUT and p in m.hw.get("input_only", ()):
+                self.init(mode, pull, value)
+
+            def init(self, mode=-1, pull=-1, value=None):
+                if mode not in (-1, Pin.IN, Pin.OUT, Pin.OPEN_DRAIN):
+                    raise ValueError("invalid pin mode")
+                if pull not in (-1, None, Pin.PULL_UP, Pin.PULL_DOWN):
+                    raise ValueError("invalid pull")
+                if mode in (Pin.OUT, Pin.OPEN_DRAIN) and self.p in m.hw.get("input_only", ()):
                     raise ValueError("pin can only be input")
+                if mode != -1:
+                    self.mode = mode
                 if value is not None:
                     m.log.append(("pin", self.p, value))
 
             def value(self, v=None):
-                if v is None:
-                    return 1
+                if v is None:  # an input reads what is attached (a level or a device)
+                    d = m.devices.get(self.p, 1)
+                    return d() if callable(d) else d
                 m.log.append(("pin", self.p, v))
 
         class UART:
@@ -144,7 +157,9 @@ class _Machine:
                     raise ValueError("buffer too long")
                 m._rtc[:] = data
 
+        self.devices = {}  # pin name -> level, volts at an ADC pin, or a device model
         self.Pin = Pin
+        self.ADC = lambda pin, atten=None: _ADC(m, pin)
         self.UART = UART
         self.RTC = RTC
         if "backup" in self.hw:
@@ -165,6 +180,43 @@ class _Machine:
             if self.name == "nucleo_l476rg" and _nucleo_p(p):
                 return p[1:]
         raise ValueError("Pin(%s) doesn't exist" % p)
+
+    def adc_pin(self, p):
+        # the ports' ADC-capable pins (ESP32: ADC1 32..39, ADC2 0, 2, 4, 12..15, 25..27;
+        # C3: ADC1 0..4, ADC2 5; STM32 F405/L476: PA0..PA7, PB0, PB1, PC0..PC5)
+        if self.name == "esp32c3":
+            return p in (0, 1, 2, 3, 4, 5)
+        if self.hw["port"] == "esp32":
+            return 32 <= p <= 39 or p in (0, 2, 4, 12, 13, 14, 15, 25, 26, 27)
+        return p in ("A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "B0", "B1", "C0", "C1",
+                     "C2", "C3", "C4", "C5")
+
+    def dht_readinto(self, pin, buf):
+        """Stand-in for the C ``dht_readinto`` (drivers/dht/dht.c; the esp32 port has it
+        as ``esp.dht_readinto``, stm32 as ``pyb.dht_readinto``; here as ``machine``'s,
+        where micropython-lib's dht.py looks first) over the pulse train of the DHT (drivers/dht/dht.c) over the pulse train of the DHT
+        model attached to ``pin``: start pulse (18 ms low), the sensor's 80/80 us answer,
+        then 40 bits, each 50 us low and 26-28 us (0) or 70 us (1) high. Decoded as the C
+        code does: a high pulse over 48 us is a 1; no edge within 100 us (150 us for the
+        answer): OSError(ETIMEDOUT)."""
+        dev = self.devices.get(pin.p)
+        if len(buf) < 5:
+            raise ValueError("buffer too small")
+        pulses = dev.pulses() if dev is not None and hasattr(dev, "pulses") else []
+        # pulses: [(level, us), ...] after the host released the line
+        highs = [us for level, us in pulses if level == 1]
+        lows = [us for level, us in pulses if level == 0]
+        if not lows or lows[0] > 100 or not highs or highs[0] > 150:
+            raise OSError(110)
+        bits = highs[1:]
+        if len(bits) < 40 or max(lows[1:41] or [999]) > 100:
+            raise OSError(110)
+        for i in range(5):
+            buf[i] = 0
+        for i in range(40):
+            if bits[i] > 100:
+                raise OSError(110)
+            buf[i // 8] = (buf[i // 8] << 1 | (bits[i] > 48)) & 0xFF
 
     def uart_check(self, uid, kw):
         hw = self.hw
@@ -215,12 +267,31 @@ class _Machine:
         return self._backup
 
 
+class _ADC:
+    # machine.ADC: the 16-bit read_u16 every port has, on the ports' ADC pins only; reads
+    # the volts attached to the pin (m.devices[pin], a number or a function)
+    def __init__(self, m, pin):
+        p = pin.p if hasattr(pin, "p") else m.pin_name(pin)
+        if not m.adc_pin(p):
+            raise ValueError("invalid pin" if m.hw["port"] == "esp32"
+                             else "pin %s does not have ADC capabilities" % p)
+        self.m = m
+        self.p = p
+
+    def read_u16(self):
+        volts = self.m.devices.get(self.p, 0.0)
+        volts = volts() if callable(volts) else volts
+        return max(0, min(65535, int(volts / 3.3 * 65535 + 0.5)))
+
+
 class _Region:
     # machine.mem_backup()'s memoryview ('B' bytes or 'I' words), with .itemsize (this
     # unix build's memoryview has none)
     def __init__(self, kind, n):
         import array
-        self.a = array.array(kind, bytes(n * (4 if kind == "I" else 1)))
+        # bytes: one allocation (not a zero bytes object copied into an array: 8 KB at the
+        # peak for the F4's 4 KB, which a fragmented 40 KB heap may not have)
+        self.a = bytearray(n) if kind == "B" else array.array(kind, bytes(4 * n))
         self.itemsize = 4 if kind == "I" else 1
 
     def __len__(self):

@@ -115,7 +115,7 @@ async def test_ipso_sensors():
     v = ipso.voltage(md)
     assert t.value is None and md.value(3303, 1, 5701) == "Far" and md.value(3316, 0, 5701) == "V"
     assert await md.sync_objects() == (3, 0, 0)
-    assert "add_object 3303 1 (5700, 5701, 5601, 5602, 5605, 5750)" in out(m.take())
+    assert "add_object 3303 1 (5700, 5701, 5601, 5602, 5605, 5750, 5518)" in out(m.take())
     for x in (20, 25.5, 18, 22):
         t.update(x)
     v.update(3.3)

@@ -6,8 +6,10 @@
 #   driver (bc66 modem, requrc, urc)                           45600 B
 #   node library (lwm2m node, objects, ipso, config, store,
 #                 backoff, power), on top of the driver         62016 B
-#   application (firmware app, sensors), on top of both         10496 B
-# Each budget below is the measured figure plus 8-74% headroom (the app: 18 KB kept):
+#   application (firmware app, sensors), on top of both         18944 B
+#     (sensors.py with its sources and plug-in loading: 10 KB of it here, 2.2 KB frozen
+#     on the QEMU board: mpt_sensors.test_0_heap_cost)
+# Each budget below is the measured figure plus 8-74% headroom (the app: 22 KB kept):
 # growth past it is a regression to look at (or a new figure to state here), not noise.
 import gc
 
@@ -30,6 +32,6 @@ def test_footprints():
     # one test, in this order: each layer is measured on top of the ones below it
     got = (cost(DRIVER), cost(NODE), cost(APP))
     print("import footprint driver %d B, node %d B, app %d B" % got)
-    budget = (50 * 1024, 64 * 1024, 18 * 1024)
+    budget = (50 * 1024, 64 * 1024, 22 * 1024)
     assert got[0] <= budget[0] and got[1] <= budget[1] and got[2] <= budget[2], (got, budget)
     assert got[0] > 0 and got[1] > 0 and got[2] > 0, got  # really imported here, not before

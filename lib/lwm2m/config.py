@@ -130,6 +130,8 @@ def from_dict(d):
     if type(d) is not dict:
         raise ConfigError("config", "must be a JSON object")
     for k, v in d.items():
+        if k == "sensors":  # a list of entries: checked by _sensors
+            continue
         sec = k in _SECTIONS
         if sec and type(v) is not dict:
             raise ConfigError(k, "must be an object")
@@ -154,6 +156,7 @@ def from_dict(d):
             c._cfg.append((key, tuple(v) if kind == "p" else (v,)))
         setattr(c, path.replace("server.", "").replace(".", "_"),
                 tuple(v) if type(v) is list else v)
+    c.sensors = _sensors(d.get("sensors"))
     c.security_mode = m = 0 if c.security == "psk" else 3
     if m:
         c.psk_id = c.psk = None
@@ -203,6 +206,36 @@ def _server_uri(c, given_port):
     if c.security != want:
         raise ConfigError("security", "must be %s for a %s:// server" % (want, scheme))
     c.host, c.port = host, port
+
+
+MAX_SENSORS = 8
+
+
+def _sensors(v):
+    # "sensors": null, or a list of {"type": an ipso.TYPES name, "source": str, ...}; the
+    # other keys are the source's own (checked when it opens) and must be JSON scalars
+    if v is None:
+        return None
+    if type(v) is not list or not 0 < len(v) <= MAX_SENSORS:
+        raise ConfigError("sensors", "must be a list of 1..%d sensor entries" % MAX_SENSORS)
+    from lwm2m.ipso import TYPES
+    for i, e in enumerate(v):
+        f = "sensors[%d]" % i
+        if type(e) is not dict:
+            raise ConfigError(f, "must be an object")
+        if e.get("type") not in TYPES:
+            raise ConfigError(f + ".type", "must be one of " + ", ".join(sorted(TYPES)))
+        if type(e.get("source")) is not str or not e["source"]:
+            raise ConfigError(f + ".source", "is required (a source name)")
+        for k, x in e.items():
+            if type(k) is not str or not k or len(k) > 32 or x is not None and \
+                    type(x) not in (int, float, bool, str):
+                raise ConfigError((f + "." + str(k))[:60], "must be a number, string, "
+                                  "true/false or null")
+            r = _bad("s", 150, 0, x) if type(x) is str else None
+            if r:
+                raise ConfigError(f + "." + k, r)
+    return tuple(v)
 
 
 MAX_BYTES = 8192  # a full config is under 1 KB; a bigger file is not read at all

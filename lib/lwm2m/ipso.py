@@ -1,38 +1,71 @@
-"""Stock objects: IPSO 3303 temperature and 3316 voltage (the IPSO sensor shape), and
-Binary App Data Container 19 as a data channel (up on 19/0/0, down on 19/1/0, note 5.4).
+"""Stock objects: the IPSO sensor types a config selects by name (``TYPES``), and Binary
+App Data Container 19 as a data channel (up on 19/0/0, down on 19/1/0, note 5.4).
 
 Declare them before ``model.sync_objects()``; an instance added later needs a new sync.
 """
-from lwm2m.objects import Obj, R, W, X, T_STRING, T_OPAQUE, T_FLOAT, NOT_ALLOWED
+from lwm2m.objects import (Obj, R, W, X, T_STRING, T_OPAQUE, T_FLOAT, T_INTEGER, T_BOOLEAN,
+                           NOT_ALLOWED, MAX_INSTANCES)
 
+# The one table of IPSO types: config name -> (object id, default units). 3200 is the
+# digital-input shape (5500 state, 5501 counter), the others the sensor shape below.
+TYPES = {
+    "temperature": (3303, "Cel"),
+    "humidity": (3304, "%RH"),
+    "barometer": (3315, "hPa"),
+    "voltage": (3316, "V"),
+    "generic": (3300, ""),
+    "digital_input": (3200, ""),
+}
+DIGITAL_INPUT = 3200
 # 5700 sensor value, 5701 units, 5601/5602 min/max measured, 5605 reset min/max,
-# 5750 application type (a writable label, IPSO's one RW resource on sensors)
+# 5750 application type (a writable label, IPSO's one RW resource on sensors),
+# 5518 timestamp (IPSO 1.1: seconds since 1970 of the 5700 value; a sensor that fails
+# keeps its last good value, and 5518 says how old it is)
 _SENSOR = ((5700, T_FLOAT, R), (5701, T_STRING, R), (5601, T_FLOAT, R), (5602, T_FLOAT, R),
-           (5605, T_STRING, X), (5750, T_STRING, R | W))
+           (5605, T_STRING, X), (5750, T_STRING, R | W), (5518, T_INTEGER, R))
+# 5500 digital input state, 5501 counter (rising edges seen between reads), 5505 reset
+# counter, 5750 application type, 5518 timestamp
+_INPUT = ((5500, T_BOOLEAN, R), (5501, T_INTEGER, R), (5505, T_STRING, X),
+          (5750, T_STRING, R | W), (5518, T_INTEGER, R))
+
+
+def _instance(model, oid, table, sensor, inst):
+    # declare the object on first use, the next free instance id when inst is None
+    o = model.objs.get(oid)
+    if o is None:
+        o = model.add(Obj(oid, (), table))
+        o.sensors = {}
+        o.on(5605 if table is _SENSOR else 5505, lambda i, r, v: o.sensors[i].reset())
+    if inst is None:
+        inst = 0
+        while inst in o.insts:
+            inst += 1
+    if inst in o.sensors or len(o.insts) >= MAX_INSTANCES and inst not in o.insts:
+        raise ValueError("object %d: instance %d taken or more than %d instances"
+                         % (oid, inst, MAX_INSTANCES))
+    o.add_instance(inst)
+    o.sensors[inst] = sensor
+    return inst
 
 
 class Sensor:
-    """One IPSO sensor instance; ``update(v)`` sets 5700 and widens 5601/5602."""
+    """One IPSO sensor instance; ``update(v, t)`` sets 5700 (and 5518 to ``t``, seconds
+    since 1970, when given) and widens 5601/5602."""
 
-    def __init__(self, model, oid, inst=0, units=""):
-        o = model.objs.get(oid)
-        if o is None:
-            o = model.add(Obj(oid, (), _SENSOR))
-            o.sensors = {}
-            o.on(5605, lambda i, r, v: o.sensors[i].reset())
-        o.add_instance(inst)
-        o.sensors[inst] = self
+    def __init__(self, model, oid, inst=0, units="", label=""):
         self.m = model
         self.oid = oid
-        self.inst = inst
-        model.set(oid, inst, 5701, units)
-        model.set(oid, inst, 5750, "")
+        self.inst = _instance(model, oid, _SENSOR, self, inst)
+        model.set(oid, self.inst, 5701, units)
+        model.set(oid, self.inst, 5750, label)
 
-    def update(self, value):
+    def update(self, value, t=None):
         """A new reading (float); observers of 5700/5601/5602 are notified on change."""
         m, oid, i = self.m, self.oid, self.inst
         value = float(value)
         m.set(oid, i, 5700, value)
+        if t is not None:
+            m.set(oid, i, 5518, int(t), False)  # the time alone is no news to observers
         lo = m.value(oid, i, 5601)
         if lo is None or value < lo:
             m.set(oid, i, 5601, value)
@@ -50,6 +83,42 @@ class Sensor:
     def value(self):
         """The last reading or None."""
         return self.m.value(self.oid, self.inst, 5700)
+
+
+class DigitalInput:
+    """One IPSO Digital Input 3200 instance; ``update(state, t)`` sets 5500 and counts
+    rising edges in 5501 (reset by execute 5505)."""
+
+    def __init__(self, model, oid=DIGITAL_INPUT, inst=0, units="", label=""):
+        self.m = model
+        self.oid = oid
+        self.inst = _instance(model, oid, _INPUT, self, inst)
+        model.set(oid, self.inst, 5501, 0)
+        model.set(oid, self.inst, 5750, label)
+
+    def update(self, value, t=None):
+        m, oid, i = self.m, self.oid, self.inst
+        value = bool(value)
+        if value and m.value(oid, i, 5500) is False:
+            m.set(oid, i, 5501, m.value(oid, i, 5501) + 1)
+        m.set(oid, i, 5500, value)
+        if t is not None:
+            m.set(oid, i, 5518, int(t), False)
+
+    def reset(self):
+        self.m.set(self.oid, self.inst, 5501, 0)
+
+    @property
+    def value(self):
+        return self.m.value(self.oid, self.inst, 5500)
+
+
+def sensor(model, type_name, inst=None, units=None, label=""):
+    """An instance of the IPSO type named ``type_name`` (a ``TYPES`` key; KeyError if
+    unknown), at instance ``inst`` or the next free one -> Sensor or DigitalInput."""
+    oid, default_units = TYPES[type_name]
+    cls = DigitalInput if oid == DIGITAL_INPUT else Sensor
+    return cls(model, oid, inst, default_units if units is None else units, label)
 
 
 def temperature(model, inst=0, units="Cel"):
