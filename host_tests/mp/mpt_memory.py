@@ -3,13 +3,15 @@
 # and module objects; .mpy from build/mpy, module names relative to the repository).
 # Measured on the 64-bit unix port, MicroPython 1.29 (this test's printed line; a 32-bit
 # MCU needs about 60% of it, frozen code only its module objects: docs/benchmarks.md):
-#   driver (bc66 modem, requrc, urc)                           45600 B
+#   driver (bc66 modem, requrc, urc)                           49120 B
 #   node library (lwm2m node, objects, ipso, config, store,
-#                 backoff, power), on top of the driver         62016 B
-#   application (firmware app, sensors), on top of both         18944 B
-#     (sensors.py with its sources and plug-in loading: 10 KB of it here, 2.2 KB frozen
-#     on the QEMU board: mpt_sensors.test_0_heap_cost)
-# Each budget below is the measured figure plus 8-74% headroom (the app: 22 KB kept):
+#                 backoff, power), on top of the driver         71872 B
+#   application (firmware app, sensors), on top of both         19200 B
+#     (main at 8801552: 48224 / 68320 / 10624 B, the node already past its 64 KB; the
+#     sensor plug-ins add 0.9 KB (modem.clock), 3.5 KB (ipso.TYPES, the 3200 shape,
+#     config's sensors) and 8.6 KB (sensors.py: 2.2 KB frozen on the QEMU board,
+#     mpt_sensors.test_0_heap_cost))
+# Each budget below is the measured figure plus 4-74% headroom (the app: 22 KB kept):
 # growth past it is a regression to look at (or a new figure to state here), not noise.
 import gc
 
@@ -32,6 +34,6 @@ def test_footprints():
     # one test, in this order: each layer is measured on top of the ones below it
     got = (cost(DRIVER), cost(NODE), cost(APP))
     print("import footprint driver %d B, node %d B, app %d B" % got)
-    budget = (50 * 1024, 64 * 1024, 22 * 1024)
+    budget = (50 * 1024, 74 * 1024, 22 * 1024)
     assert got[0] <= budget[0] and got[1] <= budget[1] and got[2] <= budget[2], (got, budget)
     assert got[0] > 0 and got[1] > 0 and got[2] > 0, got  # really imported here, not before

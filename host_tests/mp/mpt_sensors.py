@@ -30,7 +30,9 @@ def test_0_heap_cost():
     gc.collect()
     d = gc.mem_alloc()
     print("sensors heap: import %d B, open two sim sensors %d B" % (b - a, d - b))
-    assert len(s.sensors) == 2 and d - b < 4096 and b - a < 16384, (b - a, d - b)
+    # (64-bit unix: about 10 KB of .mpy code, plus a qstr pool chunk when the names
+    # overflow the current one: 17 KB; the QEMU board, frozen: 2.2 KB and 1.2 KB)
+    assert len(s.sensors) == 2 and d - b < 4096 and b - a < 20480, (b - a, d - b)
 
 
 class Board:  # what sensors.open reads of a board
