@@ -104,7 +104,9 @@ class Node:
                 self._set_registered(False)
         elif k == "ping":
             self.counters["pings"] += 1
-            if urc.value != 0:
+            if urc.value == 0:  # an update went through: the network is there
+                self._set_online(True)
+            else:
                 self.counters["ping_failures"] += 1
                 log.log(log.WARN, _TAG, "update failed (status %d): module re-registers", urc.value)
                 self._set_registered(False)
