@@ -91,6 +91,7 @@ def test_soak_cycles_with_seeded_faults(tmp_path):
     queued = {int(f) for f in os.listdir(qdir) if f.isdigit()}
     assert len(taken) == len(sup.cycles) == CYCLES + 3
     assert len(set(taken)) == len(taken)  # every reading has its own sequence number
+    assert taken == list(range(1, len(taken) + 1)), taken  # and no gaps across the wakes
     lost = set(taken) - acked - queued
     assert not lost, "readings lost: %s (faults: %s)" % (sorted(lost), armed)
     assert not queued, "still queued after fault-free cycles: %s" % sorted(queued)
