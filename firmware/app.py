@@ -32,6 +32,15 @@ def parse_args(argv, board):
     return a
 
 
+# What main() exits with (the duty cycle's deep sleep on unix is 75, lwm2m.sleep):
+EXIT_STOPPED = 0  # stopped on request (Ctrl-C; the tools pass SIGTERM on as Ctrl-C)
+EXIT_FATAL = 1  # an error the node cannot run on (logged with its traceback)
+EXIT_CONFIG = 2  # the config or the board description: the field named, nothing started
+EXIT_TASK_DIED = 3  # a node task kept dying (lwm2m.node.TaskDied)
+EXIT_NO_MODULE = 4  # the module never powered on (bc66.onoff.PowerOnFailed)
+EXIT_FORCED = 130  # a second Ctrl-C cut the shutdown short (maybe not de-registered)
+
+
 class App:
     """Wires the driver, the object model, the node, the sensors and the uplink queue."""
 
@@ -278,17 +287,24 @@ class App:
         self.persist()
         return s
 
-    async def shutdown(self):
-        """Orderly stop (Ctrl-C on unix): deregister, persist, close the port.
+    async def shutdown(self, code=EXIT_STOPPED):
+        """The orderly stop (``run_until_stopped`` runs it for every cause, ``code``): the
+        node's tasks end, observations and counters are saved, the module is de-registered
+        if it is registered (not asked when it never powered on), the port is closed.
 
-        Runs on a fresh event loop: the interrupted loop's tasks (and possibly the reader
-        task the interrupt landed in) are gone, so the driver is restarted first. Tasks of
-        the old loop that wait on an event would wake here: they are cancelled first."""
+        Runs on the interrupted event loop itself (never a new one: its tasks are still
+        queued in it). A Ctrl-C may have ended a task in the middle of a step (the reader
+        task too): those are never resumed; the driver's reader and keeper are replaced."""
         self.node.stop()  # cancels the node's tasks, the sensor loop's too
         # one turn of the loop: the cancelled tasks end and their frames become garbage
         # before persist() needs the heap (2.2 KB on the Cortex-M3, docs/benchmark-notes.md)
         await asyncio.sleep_ms(0)
-        self.persist()
+        try:
+            self.persist()
+        except Exception as e:  # a full flash must not keep the module registered
+            log.log(log.WARN, _TAG, "state not saved: %r", e)
+        if code == EXIT_NO_MODULE:
+            return
         try:
             self.modem.at.restart()
             await self.modem.start(tries=3)
@@ -345,6 +361,47 @@ class _Done:
         return self.ok
 
 
+def run_until_stopped(work, shutdown):
+    """Run ``work()`` until it ends, fails or Ctrl-C stops it, then ``shutdown()``: the
+    one way the node stops -> the exit code (EXIT_*), the cause logged in one line.
+
+    Both run on the same event loop. A new loop after an interrupted one is the crash of
+    MicroPython issue 12871 (a HardFault in mp_pairheap_delete on the Cortex-M3): the old
+    loop's tasks stay in the old C task queue, and cancelling one removes it from the new
+    queue. Ctrl-C during the shutdown ends it at once (EXIT_FORCED)."""
+    from lwm2m.node import TaskDied
+    from bc66.onoff import PowerOnFailed
+    task = asyncio.create_task(work())
+    code, why = EXIT_STOPPED, "done"
+    try:
+        asyncio.get_event_loop().run_until_complete(task)
+    except KeyboardInterrupt:
+        why = "interrupted (Ctrl-C)"
+    except TaskDied as e:  # never half alive: deregister if possible, then exit non-zero
+        code, why = EXIT_TASK_DIED, str(e)
+    except PowerOnFailed as e:  # bounded PWRKEY tries: one clear line, not a retry loop
+        code, why = EXIT_NO_MODULE, str(e)
+    except Exception as e:
+        code, why = EXIT_FATAL, "fatal error: %r" % (e,)
+        sys.print_exception(e)
+    log.log(log.INFO if code == EXIT_STOPPED else log.ERROR, _TAG, "stopping: %s", why)
+
+    async def stop():
+        if not task.done():  # interrupted: alive, or ended mid-step (then a no-op)
+            task.cancel()
+        await shutdown(code)
+
+    try:
+        asyncio.get_event_loop().run_until_complete(asyncio.create_task(stop()))
+    except KeyboardInterrupt:
+        log.log(log.WARN, _TAG, "stopped at once: Ctrl-C during the shutdown")
+        return EXIT_FORCED
+    except Exception as e:
+        log.log(log.WARN, _TAG, "shutdown: %r", e)
+    log.log(log.INFO, _TAG, "stopped (exit %d)", code)
+    return code
+
+
 def main(argv=None):
     import boards
     from lwm2m import config
@@ -353,14 +410,14 @@ def main(argv=None):
         board = boards.load()
     except boards.BoardError as e:  # a description this board cannot run: name the field
         log.log(log.ERROR, _TAG, "%s", e)
-        raise SystemExit(2)
+        raise SystemExit(EXIT_CONFIG)
     args = parse_args(argv or sys.argv, board)
     log.level = {"debug": log.DEBUG, "info": log.INFO, "warn": log.WARN}.get(args["log"], log.INFO)
     try:
         cfg = config.load(args["config"])
     except config.ConfigError as e:
         log.log(log.ERROR, _TAG, "config: %s", e)
-        raise SystemExit(2)
+        raise SystemExit(EXIT_CONFIG)
     if board.NAME == "unix" and not args["port"]:
         raise SystemExit("--port is required on the unix port")
     port = open_port(board, args["port"])
@@ -369,26 +426,9 @@ def main(argv=None):
         app = App(board, cfg, args, port)
     except (boards.BoardError, SensorError) as e:  # the port refused a pin or the UART
         log.log(log.ERROR, _TAG, "%s", e)
-        raise SystemExit(2)
+        raise SystemExit(EXIT_CONFIG)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
-    from lwm2m.node import TaskDied
-    from bc66.onoff import PowerOnFailed
-    try:
-        asyncio.run(app.duty() if cfg.duty_cycle_enabled else app.run())
-    except KeyboardInterrupt:
-        log.log(log.INFO, _TAG, "stopping")
-        asyncio.new_event_loop()
-        asyncio.run(app.shutdown())
-    except TaskDied as e:  # never half alive: deregister if possible, then exit non-zero
-        log.log(log.ERROR, _TAG, "stopping: %s", e)
-        asyncio.new_event_loop()
-        try:
-            asyncio.run(app.shutdown())
-        except Exception as e2:
-            log.log(log.WARN, _TAG, "shutdown: %r", e2)
-        raise SystemExit(3)
-    except PowerOnFailed as e:  # bounded PWRKEY tries: one clear line, not a retry loop
-        log.log(log.ERROR, _TAG, "stopping: %s", e)
-        raise SystemExit(4)
+    code = run_until_stopped(app.duty if cfg.duty_cycle_enabled else app.run, app.shutdown)
+    if code:
+        raise SystemExit(code)
     return app
-

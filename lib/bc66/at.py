@@ -153,8 +153,12 @@ class ATEngine(Lines):
             self._keeper = asyncio.create_task(self._keep_posted())
 
     def restart(self):
-        """Start afresh on a new event loop (after Ctrl-C on the unix port replaced it):
-        the old reader task and any command in flight are forgotten."""
+        """Start afresh after a Ctrl-C: the reader and keeper tasks are cancelled (alive,
+        or ended mid-step by the KeyboardInterrupt: never resumed) and replaced; any
+        command in flight is forgotten."""
+        for t in (self._task, self._keeper):
+            if t is not None:
+                t.cancel()  # not awaited: a task the interrupt ended never finishes
         self._task = self._keeper = None
         self._lock = asyncio.Lock()
         c = self._command

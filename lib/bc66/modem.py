@@ -481,7 +481,7 @@ class BC66:
         except CommandError as e:
             if e.code != -1 or self.write_rsp_command == _QLWRRSP:
                 raise
-        log(30, "bc66", "AT+QLWWRRSP refused: AT+QLWRRSP from now on")
+        log(10, "bc66", "write answers: AT+QLWRRSP (the module has no AT+QLWWRRSP)")
         self.write_rsp_command = _QLWRRSP
         await self._result_rsp(_QLWRRSP, msgid, result)
 
