@@ -132,37 +132,17 @@ class Pins:
         return None
 
 
-class RamDisk:
-    """A block device over RAM outside the heap (the image's flash stand-in) for VfsLfs2."""
-
-    def __init__(self, addr=RAMDISK, blocks=RAMDISK_BLOCKS, block_size=RAMDISK_BLOCK_SIZE):
-        import uctypes
-        self.mem = memoryview(uctypes.bytearray_at(addr, blocks * block_size))
-        self.blocks = blocks
-        self.block_size = block_size
-
-    def readblocks(self, block, buf, off=0):
-        a = block * self.block_size + off
-        buf[:] = self.mem[a:a + len(buf)]
-
-    def writeblocks(self, block, buf, off=0):
-        a = block * self.block_size + off
-        self.mem[a:a + len(buf)] = buf
-
-    def ioctl(self, op, arg):
-        if op == 4:  # block count
-            return self.blocks
-        if op == 5:  # block size
-            return self.block_size
-        if op == 6:  # erase: RAM needs none
-            return 0
-        return None
+def ram_disk():
+    """The RAM outside the heap (the image's flash stand-in) as a block device for VfsLfs2
+    (in C, bc66_qemu.c: no Python line inside littlefs for a Ctrl-C to land in)."""
+    import bc66_qemu
+    return bc66_qemu.RamDisk(RAMDISK, RAMDISK_BLOCKS, RAMDISK_BLOCK_SIZE)
 
 
 def mount(path="/"):
     """Mount the RAM disk's littlefs at ``path`` (formatted when it holds none) -> the VFS."""
     import os
-    bdev = RamDisk()
+    bdev = ram_disk()
     try:
         vfs = os.VfsLfs2(bdev)
     except OSError:

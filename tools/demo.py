@@ -44,6 +44,17 @@ class Session:
         return RESULT[result]
 
 
+def stop_node(fw, sim):
+    """Ctrl-C to the firmware, as a user stops it -> one line saying how it ended."""
+    try:
+        code = fw.interrupt()
+    except TimeoutError as e:
+        return str(e).split(";")[0] + ": killed"
+    sent = any(c.startswith("AT+QLWDEREG") for c in sim.commands)
+    return "node stopped with exit code %s, %s" % (code, "AT+QLWDEREG sent" if sent else
+                                                   "no AT+QLWDEREG (it was not registered)")
+
+
 def run(workdir, quiet=False, readings="strict", board="unix", qemu_heap=None):
     sim = Simulator(attach_s=1.0, seed=7, transcript=os.path.join(workdir, "bc66.log"),
                     readings=readings,
@@ -123,6 +134,9 @@ def run(workdir, quiet=False, readings="strict", board="unix", qemu_heap=None):
                 raise AssertionError("no AT+QLWDEREG sent")
             return "AT+QLWDEREG sent, QLWSTATUS %d, firmware exited 0" % sim.status
         s.step("orderly shutdown deregisters", deregister)
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) while the demo runs: the node stops orderly
+        s.ok = False
+        print("  interrupted: %s" % stop_node(fw, sim))
     finally:
         fw.kill()
         sim.stop()
@@ -131,16 +145,42 @@ def run(workdir, quiet=False, readings="strict", board="unix", qemu_heap=None):
     return s.ok
 
 
-def main():
+BOARDS = ("unix", "qemu")  # where the demo's firmware runs; a real board: make deploy/run
+
+
+def check(board, server):
+    """-> None, or the one line saying why the demo cannot run here."""
+    if board not in BOARDS:
+        return ("BOARD=%s: the demo runs the firmware on unix (the default) or qemu; on a "
+                "real board use make deploy / make run (README: Flash a board)" % board)
+    if board == "qemu":
+        from tools import mcu
+        why = mcu.tools_missing()
+        if why:
+            return "BOARD=qemu: " + why
+    if server == "wakaama":
+        from tools import wakaama
+        why = None if os.path.exists(wakaama.BINARY) else wakaama.available()
+        if why:
+            return "SERVER=wakaama: " + why
+    return None
+
+
+def main(argv=None):
+    import signal
+    a = sys.argv if argv is None else ["demo"] + list(argv)
+    board = a[a.index("--board") + 1] if "--board" in a[:-1] else "unix"
+    server = a[a.index("--server") + 1] if "--server" in a[:-1] else None
+    why = check(board, server)
+    if why:
+        raise SystemExit("demo: " + why)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops as Ctrl-C does
     workdir = os.path.join(os.getcwd(), "build", "demo")
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
-    a = sys.argv
-    board = a[a.index("--board") + 1] if "--board" in a[:-1] else "unix"  # unix or qemu
-    if "--server" in a[:-1]:            # make demo SERVER=wakaama | coap://host:port
+    if server:                          # make demo SERVER=wakaama | coap://host:port
         from tools import demo_server
-        sys.exit(0 if demo_server.main(a[a.index("--server") + 1], workdir, "--quiet" in a,
-                                       board) else 1)
+        sys.exit(0 if demo_server.main(server, workdir, "--quiet" in a, board) else 1)
     sys.exit(0 if run(workdir, "--quiet" in a, board=board) else 1)
 
 

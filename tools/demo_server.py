@@ -14,7 +14,7 @@ import time
 from urllib.parse import urlparse
 
 from tools.bc66sim import Simulator
-from tools.demo import Session
+from tools.demo import Session, stop_node
 from tools.nodeproc import Firmware, default_config
 
 
@@ -128,6 +128,9 @@ def run_wakaama(workdir, quiet=False, board="unix"):
             w.wait_line(r"Client #%d unregistered" % c[0], start=mark)
             return "Wakaama: client #%d unregistered" % c[0]
         s.step("orderly shutdown deregisters", deregister)
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) during the session: the node stops orderly
+        s.ok = False
+        print("  interrupted: %s" % stop_node(fw, sim))
     finally:
         fw.kill()
         sim.stop()
@@ -139,7 +142,8 @@ def run_wakaama(workdir, quiet=False, board="unix"):
 
 def serve(workdir, url, stop=None, quiet=True, board="unix"):
     """Register with the server at ``url`` (coap://host:port) and print every exchange until
-    Ctrl-C (or ``stop``, a threading.Event, is set); de-register -> True if registered."""
+    Ctrl-C or SIGTERM (or ``stop``, a threading.Event, is set); de-register -> True if the
+    node registered (or was stopped before it could) and stopped orderly."""
     u = urlparse(url)
     if u.scheme != "coap" or not u.hostname:
         raise SystemExit("SERVER must be wakaama or coap://HOST[:PORT] (coaps:// needs "
@@ -148,7 +152,7 @@ def serve(workdir, url, stop=None, quiet=True, board="unix"):
     sim.network.log = lambda text: print("  coap | " + text)
     print("bc66 demo: simulated node registering with %s (Ctrl-C to de-register and stop)"
           % url)
-    registered = False
+    registered = None  # not known yet (a Ctrl-C before the module registered)
     try:
         sim.wait_status(2, timeout=60)
         registered = True
@@ -157,14 +161,15 @@ def serve(workdir, url, stop=None, quiet=True, board="unix"):
             if stop is None:
                 time.sleep(0.2)
     except TimeoutError:
+        registered = False
         print("  not registered within 60 s: is an LwM2M server listening on %s?" % url)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (make passes it on): de-register, stop
         pass
     finally:
-        fw.interrupt(timeout=20)
+        print("  stopping: %s" % stop_node(fw, sim))
         fw.kill()
         sim.stop()
-    return registered
+    return registered is not False and fw.proc.returncode == 0
 
 
 def main(server, workdir, quiet=False, board="unix"):

@@ -18,6 +18,24 @@ MPY = os.path.join(ROOT, "build", "mpy")
 SHUTDOWN_AT_S = 15  # the AT commands of a Ctrl-C shutdown before AT+QLWDEREG, generously
 
 
+def _prctl():
+    try:
+        import ctypes
+        return ctypes.CDLL(None).prctl  # looked up here: not in a child after fork
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+
+
+def die_with_parent():
+    """``preexec_fn`` of a child that must end with the process that started it, even one
+    killed outright (SIGKILL): Linux sends it SIGTERM then (PR_SET_PDEATHSIG)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)
+
+
 def micropython():
     here = os.path.join(os.path.dirname(sys.executable), "micropython")
     return here if os.path.exists(here) else "micropython"
@@ -79,8 +97,13 @@ class Firmware:
         env["MICROPYPATH"] = ":".join([".frozen", os.path.join(MPY, "lib"),
                                        os.path.join(MPY, "firmware"), MPY])
         env["PYTHONPATH"] = ROOT  # tools.qemu
+        # its own process group: a terminal's Ctrl-C reaches the tool that started it, which
+        # passes one Ctrl-C on (``interrupt``); a second one would cut the shutdown short
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env, cwd=self.workdir, bufsize=1)
+                                     text=True, env=env, cwd=self.workdir, bufsize=1,
+                                     process_group=0, preexec_fn=die_with_parent
+                                     if threading.current_thread() is threading.main_thread()
+                                     else None)  # (the signal follows the starting thread)
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)
         self._pump_thread.start()
         return self
@@ -135,7 +158,11 @@ class Firmware:
         self.proc.send_signal(signal.SIGINT)
         bound = self.shutdown_bound_s() if timeout is None else timeout
         try:
-            return self.wait(bound)
+            try:
+                return self.wait(bound)
+            except KeyboardInterrupt:  # Ctrl-C again: passed on, the firmware stops at once
+                self.proc.send_signal(signal.SIGINT)
+                return self.wait(bound)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.wait()

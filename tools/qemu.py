@@ -19,9 +19,9 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 from tools import mcu
+from tools.nodeproc import die_with_parent
 
 QEMU = "qemu-system-arm"
 ICOUNT = "shift=0,align=off,sleep=off"   # 1 ns of virtual time per instruction
@@ -49,15 +49,6 @@ def _wrap_main(argv):
         "print(%r + str(_rc or 0))\n" % (list(argv), EXIT_MARK))
 
 
-def _die_with_parent():
-    # QEMU ends with the process that started it, even one killed outright (SIGKILL)
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 class Board:
     """A QEMU MPS2-AN385 running the firmware: REPL on a pty, UART1 on ``uart``, the pin
     stand-ins (UART2) appended to ``pins``. ``icount`` makes the clock count instructions."""
@@ -73,9 +64,11 @@ class Board:
         if icount:
             cmd += ["-icount", ICOUNT]
         cmd += ["-kernel", self.elf]
+        # its own process group: a terminal's Ctrl-C goes to the tool, which turns it into
+        # the board's Ctrl-C; QEMU itself would end at once. It ends with its parent.
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True,
-                                     preexec_fn=_die_with_parent)
+                                     stderr=subprocess.STDOUT, text=True, process_group=0,
+                                     preexec_fn=die_with_parent)
         self.repl = None
         self._t = None
         line = self.proc.stdout.readline()
@@ -115,6 +108,33 @@ class Board:
             d = "/" + "/".join(parts[:i + 1])
             t.exec("import os\ntry:\n    os.mkdir(%r)\nexcept OSError:\n    pass\n" % d)
         t.fs_writefile(path, data)
+
+    def install(self, config):
+        """Soft reset (a fresh heap and filesystem mount), then write the node's
+        ``/config.json`` (bytes) and ``/main.py`` (this tree's firmware/main.py)."""
+        self.run("", timeout=20)
+        self.put("/config.json", config)
+        with open(os.path.join(mcu.ROOT, "firmware", "main.py"), "rb") as f:
+            self.put("/main.py", f.read())
+
+    def run_node(self, out, log="info", timeout=None):
+        """Run ``/main.py`` as the board runs it at boot, ``out(line)`` getting each line of
+        its output -> its exit code. ``timeout``: the longest silence (None: none). Raises
+        BoardError if the board faulted (its register dump went to ``out``) or stopped
+        answering."""
+        lines = _Lines(out)
+        try:
+            self.run(_wrap_main(["main.py", "--log", log]), timeout=timeout, out=lines,
+                     soft_reset=False)
+        except _Fault:
+            raise BoardError("the board faulted: %s" % lines.fault)
+        except BoardError:
+            raise
+        except Exception as e:  # mpremote's TransportError, the pty closed under it
+            raise BoardError("the board stopped answering: %s" % (e,))
+        if lines.rc is None:
+            raise BoardError("the board stopped answering: no exit code")
+        return lines.rc
 
     def interrupt(self):
         """Ctrl-C on the REPL: KeyboardInterrupt in the running script."""
@@ -161,12 +181,18 @@ def mp_test_script(module):
             "import mprunner\n" % module)
 
 
+class _Fault(Exception):
+    pass
+
+
 class _Lines:
-    # copies the firmware's output to stdout line by line, keeping back the exit mark
-    def __init__(self, dest):
-        self.dest = dest
+    # passes the firmware's output on line by line (``out(text)``), keeping back the exit
+    # mark; a CPU fault's register dump ends the run (the board never answers again)
+    def __init__(self, out):
+        self.out = out
         self.buf = b""
         self.rc = None
+        self.fault = None
 
     def __call__(self, data):
         self.buf += data
@@ -175,9 +201,12 @@ class _Lines:
             text = line.decode(errors="replace").rstrip("\r")
             if text.startswith(EXIT_MARK):
                 self.rc = int(text[len(EXIT_MARK):])
-            else:
-                self.dest.write(text + "\n")
-                self.dest.flush()
+                continue
+            self.out(text)
+            if text.endswith(" exception caught:"):  # HardFault, BusFault... (errorhandler.c)
+                self.fault = text[:-len(" exception caught:")]
+            elif self.fault and text.startswith("DFSR.EXTERNAL"):  # the dump's last line
+                raise _Fault()
 
 
 def main(argv=None):
@@ -198,38 +227,46 @@ def main(argv=None):
         raise SystemExit("qemu: " + why)
     if not a.repl and not (a.uart and a.config):
         ap.error("--uart and --config are required (or --repl)")
-    board = Board(uart=a.uart, pins=a.pins, icount=a.icount, heap=mcu.parse_size(a.heap))
-    stopping = []
+    # SIGINT (a terminal's Ctrl-C) and SIGTERM: Ctrl-C on the board's REPL once the node
+    # runs (its orderly shutdown; a second one cuts it short), before that a stop here
+    running = []
 
     def on_signal(signum, frame):
-        stopping.append(signum)
-        if not a.repl:
+        if running:
             board.interrupt()
+        else:
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    board = None
     try:
+        board = Board(uart=a.uart, pins=a.pins, icount=a.icount, heap=mcu.parse_size(a.heap))
         if a.repl:
             print(board.repl, flush=True)
-            while not stopping and board.proc.poll() is None:
-                time.sleep(0.2)
+            board.proc.wait()
             return 0
         with open(a.config, "rb") as f:
-            cfg = f.read()
-        board.run("", timeout=20)  # soft reset: a fresh heap and filesystem mount
-        board.put("/config.json", cfg)
-        with open(os.path.join(mcu.ROOT, "firmware", "main.py"), "rb") as f:
-            board.put("/main.py", f.read())
-        lines = _Lines(sys.stdout)
-        try:
-            board.run(_wrap_main(["main.py", "--log", a.log]), timeout=None, out=lines,
-                      soft_reset=False)
-        except BoardError as e:
-            sys.stderr.write(str(e).replace("\r\n", "\n"))
-            return 1
-        return lines.rc if lines.rc is not None else 1
+            board.install(f.read())
+        running.append(True)
+        return board.run_node(_print, a.log)
+    except KeyboardInterrupt:
+        if a.repl:
+            return 0
+        print("qemu: stopped before the node started", file=sys.stderr)
+        return 130
+    except BoardError as e:
+        sys.stderr.write("qemu: %s\n" % str(e).replace("\r\n", "\n").rstrip("\n"))
+        return 1
     finally:
-        board.stop()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C: the board ends anyway
+        if board is not None:
+            board.stop()
+
+
+def _print(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -428,7 +428,14 @@ class Node:
         """Orderly shutdown: deregister if registered (``force``: ask the module first)."""
         if force and not self.registered.is_set():
             try:
-                if await self.modem.status() == REGISTERED:
+                st = await self.modem.status()
+                # a registration under way may end registered at the server: its outcome
+                # first (AT+QLWSTATUS? each 200 ms, at most register_timeout_s)
+                end = time.ticks_add(time.ticks_ms(), int(self.cfg.register_timeout_s * 1000))
+                while st in (REGISTERING, RECOVERING) and time.ticks_diff(end, time.ticks_ms()) > 0:
+                    await asyncio.sleep_ms(200)
+                    st = await self.modem.status()
+                if st == REGISTERED:
                     self.registered.set()
             except BC66Error:
                 pass

@@ -1,0 +1,214 @@
+"""Every way the node is stopped ends the one orderly way (firmware/app.py run_until_stopped):
+on the QEMU board 20 start/Ctrl-C cycles without a fault, through ``tools.qemu`` and
+``make demo SERVER=coap://...`` a terminal's Ctrl-C (SIGINT to the whole process group) or
+SIGTERM de-registers every time without a traceback; what the demo cannot run on gets one
+clear line and a non-zero exit."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+from aiocoap import ACK
+from aiocoap.numbers.codes import Code
+
+from coap_fixtures import ScriptedServer
+from mcu_fixtures import need_mcu
+from tools import demo, nodeproc, vendor, wakaama
+from tools.nodeproc import default_config
+
+ROOT = nodeproc.ROOT
+MAKE = ["make", "--no-print-directory", "-C", ROOT]
+
+
+class Proc:
+    """A command in its own process group, as a terminal runs it (Ctrl-C reaches the whole
+    group); its output lines collected."""
+
+    def __init__(self, cmd, env=None):
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, cwd=ROOT, start_new_session=True,
+                                  env=dict(os.environ, **(env or {})))
+        self.lines = []
+        self._cv = threading.Condition()
+        self._t = threading.Thread(target=self._pump, daemon=True)
+        self._t.start()
+
+    def _pump(self):
+        for line in self.p.stdout:
+            with self._cv:
+                self.lines.append(line.rstrip("\n"))
+                self._cv.notify_all()
+        with self._cv:
+            self._cv.notify_all()
+
+    def wait_line(self, rx, timeout=120):
+        with self._cv:
+            ok = self._cv.wait_for(lambda: any(re.search(rx, x) for x in self.lines)
+                                   or self.p.poll() is not None, timeout)
+            assert ok and any(re.search(rx, x) for x in self.lines), "\n".join(self.lines[-30:])
+
+    def ctrl_c(self):
+        """What a terminal does on Ctrl-C: SIGINT to every process of the foreground group."""
+        os.killpg(self.p.pid, signal.SIGINT)
+
+    def wait(self, timeout=120):
+        try:
+            code = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.p.pid, signal.SIGKILL)
+            self.p.wait()
+            raise AssertionError("still running after %d s:\n%s"
+                                 % (timeout, "\n".join(self.lines[-30:])))
+        self._t.join(5)
+        return code
+
+    def kill(self):
+        if self.p.poll() is None:
+            os.killpg(self.p.pid, signal.SIGKILL)
+            self.p.wait()
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+
+def test_qemu_board_twenty_start_and_ctrl_c_shutdowns_without_a_fault(sim_factory, tmp_path):
+    # one boot; main.py started 20 times on it (as after a soft reset in the field) and
+    # stopped by Ctrl-C at a different moment each time after it registered
+    import json
+    from tools import qemu
+    need_mcu()
+    sim = sim_factory(time_scale=0.05, attach_s=0.2)
+    cfg = default_config("/state", report_interval_s=1)
+    with qemu.Board(uart=sim.device) as board:
+        board.install(json.dumps(cfg).encode())
+        for i in range(20):
+            lines = []
+            registered = threading.Event()
+
+            def out(line):
+                lines.append(line)
+                if "node: registered" in line:
+                    registered.set()
+            result = []
+            n = len(sim.commands)
+            t = threading.Thread(target=lambda: result.append(
+                _run_node(board, out)), daemon=True)
+            t.start()
+            assert registered.wait(120), "run %d: not registered:\n%s" % (i, "\n".join(lines))
+            # Ctrl-C anywhere from right at registration to a report cycle later
+            threading.Event().wait(0.037 * i)
+            board.interrupt()
+            t.join(120)
+            assert result, "run %d: no end after Ctrl-C:\n%s" % (i, "\n".join(lines[-20:]))
+            assert result[0] == 0, "run %d: %r\n%s" % (i, result[0], "\n".join(lines[-20:]))
+            assert "AT+QLWDEREG" in sim.commands[n:], (i, sim.commands[n:][-10:])
+            assert any("app: stopped (exit 0)" in x for x in lines), lines[-10:]
+            sim.wait_for(lambda: sim.status in (0, 4), 10)
+
+
+def _run_node(board, out):
+    from tools.qemu import BoardError
+    try:
+        return board.run_node(out, timeout=120)
+    except BoardError as e:
+        return str(e)
+
+
+def _node_config(tmp_path, sim, state):
+    import json
+    p = tmp_path / "cfg.json"
+    p.write_text(json.dumps(default_config(state, report_interval_s=1)))
+    return str(p)
+
+
+@pytest.mark.parametrize("how", ["ctrl_c", "sigterm"])
+def test_tools_qemu_stops_the_node_orderly(sim_factory, tmp_path, how):
+    need_mcu()
+    sim = sim_factory(time_scale=0.05, attach_s=0.2)
+    p = Proc([sys.executable, "-m", "tools.qemu", "--uart", sim.device,
+              "--config", _node_config(tmp_path, sim, "/state")])
+    try:
+        p.wait_line(r"node: registered")
+        if how == "ctrl_c":
+            p.ctrl_c()  # tools.qemu and, without its own group, QEMU too
+        else:
+            p.p.send_signal(signal.SIGTERM)
+        assert p.wait() == 0, p.text
+    finally:
+        p.kill()
+    assert "AT+QLWDEREG" in sim.commands, sim.commands[-10:]
+    assert "Traceback" not in p.text, p.text
+    assert re.search(r"app: stopping: interrupted", p.text), p.text
+
+
+def _answer_until_deleted(srv, timeout=60):
+    # updates answered 2.04; the DELETE /rd/5 of a de-registration answered 2.02 -> True
+    while True:
+        try:
+            m = srv.recv(timeout)
+        except OSError:
+            return False
+        r = None
+        if m.code == Code.DELETE:
+            r = Code.DELETED
+        elif m.code == Code.POST:
+            r = Code.CHANGED
+        if r is not None:
+            from aiocoap import Message
+            a = Message(code=r)
+            a.mtype, a.mid, a.token = ACK, m.mid, m.token
+            srv.send(a)
+        if m.code == Code.DELETE:
+            return True
+
+
+def test_ctrl_c_in_a_terminal_during_make_demo_server_deregisters_every_time():
+    # 3 tries: Ctrl-C as the registration is answered, once the demo says registered, and
+    # a while into serving (the node's report cycles going on)
+    for i, after in enumerate((None, r"registered; waiting", r"uplink|19/0/0")):
+        srv = ScriptedServer()
+        p = Proc(MAKE + ["demo", "SERVER=coap://127.0.0.1:%d" % srv.port])
+        try:
+            srv.accept_registration(timeout=120)
+            if after:
+                p.wait_line(after)
+            p.ctrl_c()
+            assert _answer_until_deleted(srv), "try %d: no de-registration:\n%s" % (i, p.text)
+            # make ends itself by the SIGINT it got once its child is done (as a shell's
+            # 130); the demo's own verdict is its last line
+            assert p.wait() == -signal.SIGINT, "try %d:\n%s" % (i, p.text)
+        finally:
+            p.kill()
+            srv.close()
+        assert "stopping: node stopped with exit code 0, AT+QLWDEREG sent" in p.text, p.text
+        assert "Error" not in p.text, p.text  # make names a child that failed
+        assert "Traceback" not in p.text, p.text
+
+
+def test_make_demo_on_an_unknown_board_says_so_and_fails():
+    r = subprocess.run(MAKE + ["demo", "BOARD=esp32_devkitc"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode != 0
+    assert "PASSED" not in r.stdout
+    ours = [x for x in r.stderr.splitlines() if x.startswith("demo:")]
+    assert ours == ["demo: BOARD=esp32_devkitc: the demo runs the firmware on unix (the "
+                    "default) or qemu; on a real board use make deploy / make run (README: "
+                    "Flash a board)"], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_demo_without_the_vendored_sources_says_so_in_one_line(monkeypatch, tmp_path):
+    gone = str(tmp_path / "no-shared" / "vendor")
+    monkeypatch.setattr(vendor, "VENDOR", gone)
+    monkeypatch.setattr(wakaama, "BINARY", str(tmp_path / "lwm2mserver"))
+    with pytest.raises(SystemExit) as e:
+        demo.main(["--server", "wakaama"])
+    assert e.value.code == ("demo: SERVER=wakaama: vendored Wakaama/tinydtls sources not "
+                            "found in %s" % gone)
+    with pytest.raises(SystemExit) as e:
+        demo.main(["--board", "qemu"])
+    assert e.value.code == "demo: BOARD=qemu: no micropython*.tar.gz in %s" % gone
