@@ -117,15 +117,15 @@ class Board:
         with open(os.path.join(mcu.ROOT, "firmware", "main.py"), "rb") as f:
             self.put("/main.py", f.read())
 
-    def run_node(self, out, log="info", timeout=None):
-        """Run ``/main.py`` as the board runs it at boot, ``out(line)`` getting each line of
-        its output -> its exit code. ``timeout``: the longest silence (None: none). Raises
-        BoardError if the board faulted (its register dump went to ``out``) or stopped
-        answering."""
+    def run_node(self, out, log="info", timeout=None, soft_reset=False):
+        """Run ``/main.py`` as the board runs it at boot (after a soft reset with
+        ``soft_reset``), ``out(line)`` getting each line of its output -> its exit code.
+        ``timeout``: the longest silence (None: none). Raises BoardError if the board
+        faulted (its register dump went to ``out``) or stopped answering."""
         lines = _Lines(out)
         try:
             self.run(_wrap_main(["main.py", "--log", log]), timeout=timeout, out=lines,
-                     soft_reset=False)
+                     soft_reset=soft_reset)
         except _Fault:
             raise BoardError("the board faulted: %s" % lines.fault)
         except BoardError:
