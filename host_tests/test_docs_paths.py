@@ -32,6 +32,17 @@ def missing_paths(text, root=ROOT):
     return out
 
 
+# a document named by its file name (``power.md``, ``bc66-facts.md``)
+_DOC = re.compile(r"(?<![\w./-])([\w-]+\.md)\b")
+
+
+def missing_docs(text, root=ROOT):
+    """-> the .md files named in ``text`` that are not in the repository."""
+    have = {os.path.basename(p) for p in glob.glob(os.path.join(root, "**", "*.md"),
+                                                   recursive=True)}
+    return [m for m in _DOC.findall(text) if m not in have]
+
+
 def test_docs_name_existing_paths():
     bad = []
     for doc in docs():
@@ -40,6 +51,7 @@ def test_docs_name_existing_paths():
         rel = os.path.relpath(doc, ROOT)
         bad += ["%s: %s" % (rel, p) for p in missing_paths(text)]
         bad += ["%s: absolute path %s" % (rel, p) for p in _ABSOLUTE.findall(text)]
+        bad += ["%s: %s is not in the repository" % (rel, p) for p in missing_docs(text)]
     assert not bad, "docs name paths that do not exist:\n" + "\n".join(bad)
 
 
@@ -50,3 +62,5 @@ def test_missing_paths_finds_a_wrong_path():
     assert missing_paths(text) == ["lib/bc66/lwsetup.py", "tools/deploy"]
     assert _ABSOLUTE.findall("see `/work/shared/docs/x.md` and ../shared/vendor") == [
         "/work/shared/docs/x.md"]
+    assert missing_docs("see `bc66-facts.md`, docs/power.md and README.md") == [
+        "bc66-facts.md"]

@@ -27,10 +27,10 @@ from tools import build_mpy
 ROOT = build_mpy.ROOT
 MPY = os.path.join(ROOT, "build", "mpy")
 STAGE = os.path.join(ROOT, "build", "stage")
-# .mpy of lib/ + firmware/: 53,076 B measured on 2026-11-28 (mpy-cross 1.29). The limit
-# keeps the node runnable from .mpy on a Pyboard v1.1 (about 100 KB of heap, where loaded
-# bytecode is most of the import footprint) with room for today's work; past it, freeze
-# the code with manifest.py or look at what grew.
+# .mpy of lib/ + firmware/ (``make size`` prints today's total). The limit keeps the node
+# runnable from .mpy on a Pyboard v1.1 (about 100 KB of heap, where loaded bytecode is most
+# of the import footprint) with room for today's work; past it, freeze the code with
+# manifest.py or look at what grew.
 SIZE_LIMIT = 80 * 1024
 # mpremote's "reset" (machine.reset) where the port has it; the unix port has only
 # machine.soft_reset, which ends the process (the pretend board restarts it)
