@@ -11,8 +11,8 @@ The sensor interface (what a source is): an object with
     read() -> the value: a number in the type's units (a bool for digital_input);
               raises any Exception when the sensor cannot be read
 and, where a measurement takes time, optionally
-    start() -> ms: begin a measurement; read() is called ``ms`` later (the node's other
-              tasks run meanwhile; never sleep in read()).
+    start() -> ms: begin a measurement; read() is called ``ms`` later (at most
+              MAX_START_MS; the node's other tasks run meanwhile; never sleep in read()).
 A module of your own, ``S.py`` beside main.py, has ``open(entry, board) -> source``; raise
 ``SensorError(field, rule)`` (or ValueError) for a bad entry. See the README ("Your own
 sensor") and its worked example, ``examples/ds18x20_sensor.py``.
@@ -27,6 +27,7 @@ import time
 from bc66 import log
 
 _TAG = "sensors"
+MAX_START_MS = 5000  # the longest start() -> ms a round waits (a DS18B20: 750)
 
 
 class SensorError(ValueError):
@@ -268,7 +269,10 @@ class Sensors:
             ok = True
             if hasattr(s.source, "start"):
                 try:
-                    wait = max(wait, int(s.source.start() or 0))
+                    ms = int(s.source.start() or 0)
+                    if not 0 <= ms <= MAX_START_MS:
+                        raise ValueError("start() asked for %d ms (0..%d)" % (ms, MAX_START_MS))
+                    wait = max(wait, ms)
                 except Exception as e:
                     self._failed(s, e)
                     ok = False

@@ -213,3 +213,8 @@ def test_sample_never_blocks_the_loop():
         t.cancel()
         return v
     assert asyncio.run(main()) == [1.0] and ticks[0] >= 3
+    Slow.start = lambda self: 60000                 # a start() past MAX_START_MS: a failure
+    md = model()
+    s = sensors.Sensors([sensors.Sensor(0, {"source": "slow"}, ipso.sensor(md, "generic"),
+                                        Slow())])
+    assert asyncio.run(s.sample()) == [None] and s.failures == 1
