@@ -154,9 +154,10 @@ class App:
             log.log(log.INFO, _TAG, "uplink #%d acknowledged", seq)
         return False
 
-    def persist(self):
+    def persist(self, save=True):
         """Observations and counter totals to flash (the queue and back-off save
-        themselves); ``state.get("counters")`` is readable by the application."""
+        themselves); ``state.get("counters")`` is readable by the application. ``save``
+        False: only into the state, for the one write before the deep sleep."""
         st = self.state
         st.set("observed", self.model.observations())
         st.set("lifetime", self.node.lifetime)
@@ -166,7 +167,8 @@ class App:
         c["queue_dropped"] = self.queue.dropped
         c["sensor_failures"] = base.get("sensor_failures", 0) + self.sensors.failures
         st.set("counters", c)
-        st.save()
+        if save:
+            st.save()
 
     async def sensors_loop(self):
         """Every ``report_interval_s``: a reading into the queue, delivered once registered
@@ -224,7 +226,8 @@ class App:
 
         sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
         woke = getattr(self.board, "woke_from_sleep", None)
-        self.age = sleep.UpdateAge(self.state, woke is not None and woke())
+        self.woke = woke is not None and woke()
+        self.age = sleep.UpdateAge(self.state, self.woke)
         self.modem.at.start()
         # a +QLWNOTIFY result that never comes (a lost or garbled line) costs at most the
         # cycle's notify budget, not the 60 s network wait: that reading stays queued.
@@ -237,15 +240,22 @@ class App:
         await power.duty_step(awake, self._cycle, self._last_packet,
                               sleep.deepsleep_fn(self.board, self.state, self.age), state=self.state,
                               ack_ms=int(self.cfg.register_timeout_s * 1000),
-                              sleep_s=self._plan_sleep)
+                              sleep_s=self._plan_sleep, save=False)
 
     async def _cycle(self):
         # -> a done "note" whose wait() tells if every queued reading was acknowledged
         from bc66.errors import BC66Error
         cfg, node, st = self.cfg, self.node, self.state
         try:
-            await node.start_module(2)
-            await self.sync_clock()
+            # a wake from our own deep sleep, the module set up for this config before:
+            # the Awake guard has just woken it and it answered (a wake is a module
+            # reboot: the driver re-sends ATE0/AT+CMEE=1 itself); the clock's offset to
+            # the network's time is in the state from then (the MCU's RTC ran on)
+            done = st.get("setup") if self.woke and st.get("slept") else None
+            if not done or done[0] != self._setup_key():
+                done = None
+                await node.start_module(2)
+                await self.sync_clock()
             # a start right after a planned sleep: that sleep was the back-off; any other
             # start (a crash, a boot loop) waits out what is left of it
             wait = 0 if st.get("slept") else self.backoff.remaining_s()
@@ -253,8 +263,11 @@ class App:
             if wait > 0:
                 log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
                 return None
-            await node.setup()
-            await node.ensure_registered()
+            if not (done and await self._resume(done[1])):
+                await node.setup()
+                await node.ensure_registered()
+                if node.registered.is_set():
+                    st.set("setup", [self._setup_key(), node.imei])
             if not node.registered.is_set():
                 return None
             self.age.mark()
@@ -266,13 +279,37 @@ class App:
             self.backoff.next_delay_s(e)
             raise
 
+    def _setup_key(self):
+        # what the module was set up with, as a number (no PSK on flash): server settings,
+        # AT+QLWCFG options, objects
+        c = self.cfg
+        return hash(repr((c.host, c.port, c.bootstrap, c.endpoint, c.lifetime,
+                          c.security_mode, c.psk_id, c.psk, c.cfg_items(),
+                          tuple(c.objects))))
+
+    async def _resume(self, imei):
+        # the note's wake sequence (5.5) with nothing re-read: AT+QLWSTATUS?, at 7
+        # AT+QLWRECOVER. -> False if the module lost its context (then the full setup)
+        from bc66.modem import STATUS_NEED_RECOVER, STATUS_REGISTERED
+        node = self.node
+        status = await self.modem.status()
+        if status not in (STATUS_NEED_RECOVER, STATUS_REGISTERED):
+            return False
+        n = node.counters["registrations"]
+        node.resume(imei)
+        if not await node.ensure_registered(status) or not node.registered.is_set():
+            return False
+        if node.counters["registrations"] != n:  # recovery failed, registered anew
+            await self.model.sync_objects(self.modem)
+        return True
+
     async def _last_packet(self):
         if self.volt and self.node.can_send():  # battery voltage, NON, RAI 1
             await self.modem.notify(3316, self.volt.inst, 5700, 4, self.volt.value,
                                     con=False, rai=1)
 
     def _plan_sleep(self, acked):
-        # seconds to sleep; persists everything first (the MCU may never come back)
+        # seconds to sleep; everything into the state, saved once with the sleep
         from lwm2m import power
         cfg, st = self.cfg, self.state
         life = self.node.lifetime  # the module's: a bootstrap server may have set another
@@ -284,7 +321,7 @@ class App:
         log.log(log.INFO, _TAG, "cycle done: %s, %d queued, sleeping %d s",
                 "delivered" if acked else "not delivered", len(self.queue), s)
         st.set("slept", True)
-        self.persist()
+        self.persist(save=False)  # saved once, with the sleep (sleep.deepsleep_fn)
         return s
 
     async def shutdown(self, code=EXIT_STOPPED):
@@ -414,7 +451,7 @@ def main(argv=None):
     args = parse_args(argv or sys.argv, board)
     log.level = {"debug": log.DEBUG, "info": log.INFO, "warn": log.WARN}.get(args["log"], log.INFO)
     try:
-        cfg = config.load(args["config"])
+        cfg = config.load_cached(args["config"], args["config"] + ".checked")
     except config.ConfigError as e:
         log.log(log.ERROR, _TAG, "config: %s", e)
         raise SystemExit(EXIT_CONFIG)

@@ -298,3 +298,37 @@ def load(path):
     except MemoryError:
         raise ConfigError(path, "does not fit in memory to parse")
     return from_dict(d)
+
+
+
+def load_cached(path, cache):
+    """``load(path)``, validated once: the result is kept in the file ``cache`` in a compact
+    form (its attributes as JSON, with a hash of the config file's text and of the table
+    of settings it was checked against) and read from there at the next start while
+    neither changed: a duty-cycle node restarts at every wake. Any problem with the cache:
+    ``load`` (which names a bad field)."""
+    try:
+        with open(path) as f:
+            text = f.read(MAX_BYTES + 1)
+        key = [len(text), hash(text), hash("".join(_SPEC))]
+    except (OSError, ValueError):
+        return load(path)
+    try:
+        with open(cache) as f:
+            d = json.load(f)
+        if d["key"] == key:
+            c = Config()
+            for k, v in d["attrs"].items():
+                setattr(c, k, tuple(v) if type(v) is list else v)
+            c._cfg = [(k, tuple(v)) for k, v in d["cfg"]]
+            return c
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    c = load(path)
+    try:
+        with open(cache, "w") as f:
+            json.dump({"key": key, "cfg": c._cfg,
+                       "attrs": {k: v for k, v in c.__dict__.items() if k != "_cfg"}}, f)
+    except OSError:
+        pass  # a read-only flash: validated at every start
+    return c

@@ -345,11 +345,21 @@ class Node:
         await self.model.sync_objects(self.modem)
         self._need_setup = False
 
+    def resume(self, imei):
+        """A wake from the node's own deep sleep with the module set up before: it keeps
+        its configuration and custom objects (NVRAM, restored by the recovery), so no
+        bring-up or read-back; ``imei`` is the one read at that setup."""
+        self.imei = imei
+        self.endpoint = self.cfg.endpoint or "urn:imei:" + imei
+        self._need_setup = False
+
     # ---- registration ----
-    async def ensure_registered(self):
-        """Find out where the module is and get it registered: recover, wait or register."""
+    async def ensure_registered(self, st=None):
+        """Find out where the module is and get it registered: recover, wait or register.
+        ``st``: the AT+QLWSTATUS? value the caller has just read (else it is read)."""
         m = self.modem
-        st = await m.status()
+        if st is None:
+            st = await m.status()
         t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.register_timeout_s * 1000))
         while st == _DEREGISTERING and time.ticks_diff(t_end, time.ticks_ms()) > 0:
             await asyncio.sleep_ms(500)  # a deregistration under way refuses AT+QLWREG

@@ -178,7 +178,8 @@ def plan_sleep_s(lifetime, since_update_s, want_s, margin_s=None, recovery_mode=
     return max(0, min(want, lifetime - margin_s - since_update_s))
 
 
-async def duty_step(awake, report, final, sleep_fn, state=None, ack_ms=30000, sleep_s=60):
+async def duty_step(awake, report, final, sleep_fn, state=None, ack_ms=30000, sleep_s=60,
+                    save=True):
     """One duty cycle, then deep sleep.
 
     Under ``awake`` (PSM_EINT, ``AT``, AT+QSCLK=0): ``await report()`` samples and
@@ -188,8 +189,10 @@ async def duty_step(awake, report, final, sleep_fn, state=None, ack_ms=30000, sl
     radio at once. Leaving ``awake`` sends AT+QSCLK=1. Then ``state`` (a State, or None)
     gets "duty" = {"n": cycles, "miss": unacked cycles in a row, "err": last error or None,
     "ms": sleep} and is saved, and ``sleep_fn(ms)`` runs (``deepsleep_fn``); ``sleep_s``
-    is seconds or a callable(acked) -> seconds (see ``plan_sleep_s``). An error of the
-    exchange is recorded, never skips the sleep: a node that stays up drains its battery.
+    is seconds or a callable(acked) -> seconds (see ``plan_sleep_s``). ``save`` False:
+    ``sleep_fn`` saves ``state`` itself (``lwm2m.sleep.deepsleep_fn`` does), so a cycle
+    writes its state once. An error of the exchange is recorded, never skips the sleep: a
+    node that stays up drains its battery.
     -> (acked, ms) if ``sleep_fn`` returns (tests)."""
     acked = False
     err = None
@@ -209,7 +212,8 @@ async def duty_step(awake, report, final, sleep_fn, state=None, ack_ms=30000, sl
         d = state.get("duty") or {}
         state.set("duty", {"n": d.get("n", 0) + 1, "miss": 0 if acked else d.get("miss", 0) + 1,
                            "err": err, "ms": ms})
-        state.save()
+        if save:
+            state.save()
     sleep_fn(ms)
     return acked, ms
 
