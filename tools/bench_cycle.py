@@ -16,11 +16,12 @@
   (tools/bench_cycle_node.py wraps the node from outside): boot + imports (the frozen
   modules the cycle uses), restore (config, App(), the first reading queued), AT traffic
   (everything from ``power.duty_step`` to the sleep but flash writes and waits), flash
-  writes (time inside lwm2m.store's file writes and removes), waits (blocked in asyncio's
+  writes (time inside lwm2m.store's file writes, removes and renames), waits (blocked in asyncio's
   poll: this port spins there, so they are executed instructions too; a port that sleeps
   while it waits does not execute them). "CPU work" = the total minus the waits;
 - AT commands: the simulator's command log for the cycle (probes included); flash: files
-  written (atomic write + rename), files removed, bytes written;
+  written (lwm2m.store's atomic write + rename), files removed or renamed (the queue's
+  pop), bytes written;
 - the module's time by state, from the simulator's transcript, from the wake (PSM_EINT) to
   its deep sleep: connected (RRC up, packets flowing), idle before release (RRC up after
   the last packet until the network releases it: the inactivity timer, or at once with
@@ -125,6 +126,7 @@ class Bench:
         self.board = qemu.Board(elf=elf, uart=self.sim.device, pins=self.pins, icount=True)
         self.cfg = duty_config("/state")
         self.log = []
+        self.paths = []
         self.scale = self.calibrate()
         self.sim.time_scale = self.scale  # nothing has run on the module yet
 
@@ -159,6 +161,8 @@ class Bench:
                 text = line.decode(errors="replace").strip()
                 if text.startswith(key + " "):
                     got[key] = [int(x) for x in text.split()[1:]]
+                elif text.startswith("PATHS "):  # the files the node wrote, in order
+                    self.paths = text.split()[1:]
                 else:
                     self.log.append(text)
         self.board.run(script, timeout=120 * self.scale, out=out)
@@ -181,6 +185,7 @@ class Bench:
         t1 = self._t()
         lines = list(self.sim.transcript.lines)
         return {"fig": fig, "cmds": self.sim.commands[n0:], "t": (t0, t1),
+                "paths": self.paths,
                 "module": timeline(lines, t0, t1, short_s=self.sim.modem.short_s,
                                    scale=self.scale)}
 
@@ -225,6 +230,7 @@ def summary(cycles, node=True):
     s["wait_s"] = s["wait"] / 1000  # M instructions of the 1 GHz virtual clock -> s
     s["cmds"] = sum(len(c["cmds"]) for c in cycles) / k
     s["cmd_list"] = cycles[-1]["cmds"]
+    s["flash_paths"] = cycles[-1].get("paths", [])
     s["cmd_counts"] = {}
     for c in cycles[-1]["cmds"]:
         name = c.split("=")[0].split("?")[0]
@@ -268,7 +274,7 @@ def rows(r):
                                            m["work"] * 1e6 / MCU_HZ * 1000)),
         ("report cycle: AT commands per wake", "%.1f" % n["cmds"],
          "aim <= 8; minimal cycle %.1f" % m["cmds"]),
-        ("report cycle: flash writes / removes / bytes written per wake",
+        ("report cycle: files written / removed or renamed / bytes written per wake",
          "%.1f / %.1f / %.0f B" % (n["writes"], n["removes"], n["bytes"]),
          "aim <= 1 write; minimal cycle 0"),
         ("report cycle: module awake by state (connected / idle before release / "
@@ -302,7 +308,7 @@ def _aims(r):
          lambda n: "%.2f / %.2f / %.2f / %.2f" % (n["imports"], n["restore"], n["at"],
                                                   n["flash"]), ""),
         ("AT commands per wake", lambda n: "%.1f" % n["cmds"], "<= 8"),
-        ("flash writes / removes / bytes", lambda n: "%.1f / %.1f / %.0f" % (
+        ("files written / removed or renamed / bytes", lambda n: "%.1f / %.1f / %.0f" % (
             n["writes"], n["removes"], n["bytes"]), "<= 1 write"),
         ("module connected / idle before release / awake (s)", lambda n: "%.2f / %.2f / %.2f"
          % (n["module_connected"], n["module_idle_release"], n["module_awake"]), ""),

@@ -73,14 +73,17 @@ class Backoff:
         return d
 
     def reset(self):
-        """Record a success: the next failure starts from ``base_s`` again."""
+        """Record a success: the next failure starts from ``base_s`` again. Nothing is
+        written when there was no failure to forget (a duty cycle's one state write)."""
         self.attempts += 1
+        was = self.failures or self._deadline is not None
         self.failures = 0
         self.last_error = None
         self.last_delay_s = 0
         self.not_before = None
         self._deadline = None
-        self._persist()
+        if was:
+            self._persist()
 
     def remaining_s(self):
         """Seconds still to wait before the next attempt (0: go now)."""
