@@ -264,6 +264,8 @@ class App:
                 log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
                 return None
             if not (done and await self._resume(done[1])):
+                if done:  # the module lost its context (e.g. rebooted while we slept)
+                    await node.start_module(2)
                 await node.setup()
                 await node.ensure_registered()
                 if node.registered.is_set():

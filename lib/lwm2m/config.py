@@ -307,10 +307,15 @@ def load_cached(path, cache):
     of settings it was checked against) and read from there at the next start while
     neither changed: a duty-cycle node restarts at every wake. Any problem with the cache:
     ``load`` (which names a bad field)."""
+    import os
     try:
+        n = os.stat(path)[6]
+        if n > MAX_BYTES:
+            return load(path)  # refused there, naming the size
         with open(path) as f:
-            text = f.read(MAX_BYTES + 1)
+            text = f.read(n)
         key = [len(text), hash(text), hash("".join(_SPEC))]
+        del text
     except (OSError, ValueError):
         return load(path)
     try:
