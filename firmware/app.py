@@ -263,6 +263,8 @@ class App:
             if wait > 0:
                 log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
                 return None
+            if done and self.clock_offset is None:  # not learnt yet: the network's time
+                await self.sync_clock()
             if not (done and await self._resume(done[1])):
                 if done:  # the module lost its context (e.g. rebooted while we slept)
                     await node.start_module(2)

@@ -169,7 +169,8 @@ def test_readings_numbered_without_gaps_and_timed_across_wakes(duty):
     assert [r[2] for r in rows] == ["m", "n", "n", "n", "n"], rows
     t = [int(r[1]) for r in rows]
     assert t == sorted(t) and abs(t[-1] - time.time()) < 120, t
-    assert sim.commands.count("AT+CCLK?") == 5
+    # learnt once: a wake from the node's own deep sleep keeps the offset (the lean cycle)
+    assert sim.commands.count("AT+CCLK?") == 1
 
 
 def test_power_cut_after_a_reading_keeps_numbers_going(duty):
