@@ -8,6 +8,7 @@ import asyncio
 from bc66 import log
 
 _TAG = "app"
+CLOCK_RESYNC_S = 3600  # a duty cycle's wake reads AT+CCLK? again after this long
 
 
 def _mcu_epoch():
@@ -113,6 +114,15 @@ class App:
         if n is not None:
             self.clock_offset = n - _mcu_epoch()
             self.state.set("clock_offset", self.clock_offset)
+            self.state.set("clock_at", n)
+
+    def clock_due(self):
+        """True when the network's time should be read again: never learnt, or learnt
+        more than CLOCK_RESYNC_S ago (an MCU clock drifts: an ESP32's RC slow clock in
+        deep sleep by up to a few percent, a crystal RTC by about 2 s a day)."""
+        if self.clock_offset is None:
+            return True
+        return self.now()[0] - self.state.get("clock_at", 0) > CLOCK_RESYNC_S
 
     async def take_reading(self):
         """Read the sensors and queue one reading on flash -> its sequence number.
@@ -263,7 +273,7 @@ class App:
             if wait > 0:
                 log.log(log.WARN, _TAG, "restarted while backing off: %d s left", wait)
                 return None
-            if done and self.clock_offset is None:  # not learnt yet: the network's time
+            if done and self.clock_due():  # not learnt yet, or an hour old: read again
                 await self.sync_clock()
             if not (done and await self._resume(done[1])):
                 if done:  # the module lost its context (e.g. rebooted while we slept)

@@ -171,6 +171,14 @@ def test_readings_numbered_without_gaps_and_timed_across_wakes(duty):
     assert t == sorted(t) and abs(t[-1] - time.time()) < 120, t
     # learnt once: a wake from the node's own deep sleep keeps the offset (the lean cycle)
     assert sim.commands.count("AT+CCLK?") == 1
+    # ... for an hour (app.CLOCK_RESYNC_S): then a wake reads it again (the MCU clock drifts)
+    import json
+    path = os.path.join(sup.workdir, "state", "state.json")
+    st = json.load(open(path))
+    st["clock_at"] -= 3601
+    json.dump(st, open(path, "w"))
+    sup.run(2)
+    assert sim.commands.count("AT+CCLK?") == 2
 
 
 def test_power_cut_after_a_reading_keeps_numbers_going(duty):
