@@ -5,12 +5,12 @@ the command in flight (its info prefix, final result) or a URC dispatched at onc
 deferred results are handed to the call that caused them; every wait has a deadline.
 """
 import asyncio
-from asyncio import core
 from time import ticks_ms, ticks_diff, ticks_add
 from micropython import const
 import sys
 from .errors import ATTimeout, BC66Error, CommandError, NoAnswer, Rebooted
 from .lines import Lines
+from .sched import Sleeper
 
 _RX_CHUNK = const(128)
 _DEBUG = const(10)  # bc66.log levels
@@ -33,14 +33,12 @@ def debug():
 _NO_INFO = []  # the info list of every command without info prefix or capture
 
 
-class Waiter:
+class Waiter(Sleeper):
     """One pending result: ``done`` once it arrived, ``result`` what it is (a line, an
     error code, an exception, None for OK), ``info`` the lines collected meanwhile.
 
-    ``sleep(ms)`` sleeps until ``wake()`` or the deadline. asyncio has no timed wait that
-    does not allocate (``wait_for_ms`` costs a task and two coroutines per wait), so
-    ``wake`` moves the sleeping task to the front of the run queue: the one place the
-    driver touches asyncio's scheduler (docs/architecture.md, "Heap measures kept")."""
+    ``sleep(ms)`` sleeps until ``wake()`` or the deadline (``sched.Sleeper``: no
+    allocation where asyncio is the version it was written for)."""
 
     def __init__(self):
         self.reset("", None)
@@ -65,17 +63,6 @@ class Waiter:
         if self.secret:
             text = text.replace(self.secret, "***")  # as log.redact
         return text[:-1] if text.endswith("\r") else text
-
-    def sleep(self, timeout_ms):
-        self.task = asyncio.current_task()
-        return asyncio.sleep_ms(timeout_ms)
-
-    def wake(self):
-        t = self.task
-        if t is not None:
-            self.task = None
-            core._task_queue.remove(t)
-            core._task_queue.push(t)
 
     def finish(self, result):
         self.done = True

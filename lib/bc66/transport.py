@@ -1,7 +1,9 @@
 """Ports: the byte pipe ATEngine reads and writes. One thin class over any pollable stream
-(machine.UART, a raw unix tty, a socket), built directly on asyncio's IO queue so a round
-trip allocates no stream wrappers."""
-from asyncio import core, sleep_ms
+(machine.UART, a raw unix tty, a socket), built directly on asyncio's IO queue
+(``sched.queue_read``/``queue_write``) so a round trip allocates no stream wrappers; through
+``asyncio.StreamReader`` where ``sched.IO_QUEUE`` is False."""
+from asyncio import sleep_ms
+from . import sched
 
 # After a chunk that ends inside a line, the pump of a port with a baud rate waits this
 # many character times (16: 2 ms at 115200) for more of the line before it reads again: a
@@ -18,6 +20,7 @@ class Port:
 
     def __init__(self, s, baud=0):
         self.s = s
+        self._st = None
         self.rest_ms = -(-REST_CHARS * 10000 // baud) if baud else 0
 
     async def readinto(self, buf):
@@ -26,8 +29,11 @@ class Port:
         if n:
             return n
         while True:
-            yield core._io_queue.queue_read(s)
-            n = s.readinto(buf)
+            if sched.IO_QUEUE:
+                yield sched.queue_read(s)
+                n = s.readinto(buf)
+            else:
+                n = await self._stream().readinto(buf)
             if n:
                 return n
             if n == 0:  # poll said readable, nothing there: hang-up / end of stream
@@ -43,8 +49,11 @@ class Port:
                 raise OSError(9)
             n = s.readinto(buf)
             if not n:
-                yield core._io_queue.queue_read(s)
-                n = s.readinto(buf)
+                if sched.IO_QUEUE:
+                    yield sched.queue_read(s)
+                    n = s.readinto(buf)
+                else:
+                    n = await self._stream().readinto(buf)
                 if n == 0:  # poll said readable, nothing there: hang-up / end of stream
                     raise OSError(32)
                 if not n:
@@ -59,9 +68,23 @@ class Port:
         k = len(data)
         if n < k:
             mv = memoryview(data)
+            if not sched.IO_QUEUE:
+                w = self._stream()
+                w.write(mv[n:])
+                await w.drain()
+                return
             while n < k:
-                yield core._io_queue.queue_write(s)
+                yield sched.queue_write(s)
                 n += s.write(mv[n:]) or 0
+
+    def _stream(self):
+        # the asyncio stream over s, where sched.IO_QUEUE is False (made on first use)
+        st = self._st
+        if st is None or st.s is not self.s:
+            from asyncio import StreamReader
+
+            st = self._st = StreamReader(self.s)
+        return st
 
     def any(self):
         """True if received bytes wait to be read (UART.any(), else a poll that does not
