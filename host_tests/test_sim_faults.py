@@ -178,8 +178,8 @@ def test_transcript_file_masks_psk(tmp_path, mk):
     assert psk in c.cmd("AT+QLWCONFIG?")[0]
     sim.stop()
     text = path.read_text()
-    assert psk not in text
-    assert text.count('"****"') == 2
+    assert psk not in text and "urn:imei:1\",\"" not in text  # nor its identity
+    assert text.count('"****","****"') == 2
     assert re.search(r'^\d+\.\d{3} > AT\+QLWCONFIG=1,"bootp".*"\*\*\*\*"\\r$', text, re.M)
     assert re.search(r'^\d+\.\d{3} < \\r\\n\+QLWCONFIG:1,"bootp".*\\r\\n$', text, re.M)
     assert re.search(r"^\d+\.\d{3} # cold boot", text, re.M)

@@ -72,3 +72,28 @@ async def test_clock_cclk():
             raise AssertionError(bad)
         except CommandError:
             pass
+
+
+async def test_psk_identity_masked_like_the_psk():
+    # issue 21 item 8: the PSK identity is masked wherever the PSK is: the debug log of
+    # the command, the exception of a refused one, a late +QLWCONFIG answer logged as URC
+    from bc66 import log
+    from bc66.errors import CommandError
+    ident = "node-identity-4711"
+    fm, m, _ = await modem()
+    out = []
+    log.sink, level, log.level = out.append, log.level, log.DEBUG
+    try:
+        fm.expect('AT+QLWCONFIG=0,"h",5684,"ep",900,0,"%s","%s"' % (ident, PSK),
+                  "+CME ERROR: 3")
+        e = await raises(CommandError, m.config_set(0, "h", 5684, "ep", 900, 0, ident, PSK))
+        fm.inject('+QLWCONFIG:0,"h",5684,"ep",900,0,"%s","%s"' % (ident, PSK))
+        fm.expect("AT", "OK")
+        await m.sync(1)
+    finally:
+        log.sink, log.level = None, level
+    text = "\n".join(out) + repr(e) + str(e)
+    assert ident not in text and PSK not in text, text
+    assert 'AT+QLWCONFIG=0,"h",5684,"ep",900,0,***' in text and "+QLWCONFIG: ***" in text, text
+    fm.check()
+    await m.stop()

@@ -592,8 +592,9 @@ class ATEngine(Lines):
         return k - s
 
     def _dispatch(self, line):
-        if debug():
-            log(_DEBUG, self.tag, "urc %s", line)
+        if debug():  # (a late +QLWCONFIG: answer holds the PSK and its identity)
+            log(_DEBUG, self.tag, "urc %s", "+QLWCONFIG: ***" if line.startswith("+QLWCONFIG")
+                else line)
         try:
             self.urc_cb(line)
         except Exception as e:  # no listener (None) or a listener's bug: count, go on

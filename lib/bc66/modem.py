@@ -331,7 +331,8 @@ class BC66:
     async def config_set(self, bs, host, port, endpoint, lifetime, security, psk_id=None,
                          psk=None):
         """AT+QLWCONFIG=...: the server (``bs`` 1: a bootstrap server), endpoint name,
-        lifetime (s) and security (0 PSK, 3 none). The PSK never reaches a log."""
+        lifetime (s) and security (0 PSK, 3 none). The PSK and its identity never reach a
+        log or an exception."""
         check_int(bs, 0, 1, "bs")
         check_str(host, "host", 150)
         check_int(port, 0, 65535, "port")
@@ -347,7 +348,8 @@ class BC66:
             if len(psk) % 2 or not all(c in "0123456789abcdefABCDEF" for c in psk):
                 raise ValueError("psk: even-length hex")
             cmd += ',"%s","%s"' % (psk_id, psk)
-        await self._command(cmd, secret=psk)
+        # logs and exceptions show ...,0,*** : the identity is masked with the key
+        await self._command(cmd, secret=None if psk is None else '"%s","%s"' % (psk_id, psk))
 
     async def cfg_get(self, key):
         """AT+QLWCFG="<key>" -> the option's values (tuple of ints)."""

@@ -8,20 +8,23 @@ Format, one line per received/sent line (split after each LF)::
     12.400 # reboot (spontaneous)
 
 `>` is MCU -> module, `<` is module -> MCU, `#` is a simulator event. Control characters
-are escaped (\\r, \\n, \\xNN). The PSK (8th field of AT+QLWCONFIG / +QLWCONFIG) is masked
-in every line, data and events alike (a fault event quotes the command): ``_write`` is the one
-place a line is made.
+are escaped (\\r, \\n, \\xNN). The PSK and its identity (7th and 8th fields of AT+QLWCONFIG /
++QLWCONFIG) are masked in every line, data and events alike (a fault event quotes the
+command): ``_write`` is the one place a line is made.
 """
 import re
 import threading
 import time
 
 _PSK_RE = re.compile(r'((?:AT\+QLWCONFIG=|\+QLWCONFIG:)\s*(?:"[^"]*"|[^,"]*)'
-                     r'(?:,(?:"[^"]*"|[^,"]*)){6},)("[^"]*"|[^,"\r\n]*)', re.I)
+                     r'(?:,(?:"[^"]*"|[^,"]*)){5},)("[^"]*"|[^,"\r\n]*)'
+                     r'(,("[^"]*"|[^,"\r\n]*))?', re.I)
 
 
 def mask_psk(text):
-    return _PSK_RE.sub(lambda m: m.group(1) + '"****"', text)
+    # the PSK identity (7th field) and the PSK (8th)
+    return _PSK_RE.sub(lambda m: m.group(1) + '"****"' + (',"****"' if m.group(3) else ""),
+                       text)
 
 
 def escape(data):
