@@ -140,8 +140,8 @@ def err(d):
 def test_example_file_and_defaults():
     c = config.load("firmware/config.example.json")
     assert c.objects == ("temperature", "voltage", "bindata") and c.binding == "U"
-    a = c.qlwconfig_args("866971030000717")
-    assert a == (0, "lwm2m.example.net", 5683, "urn:imei:866971030000717", 900, 3, None, None), a
+    a = c.qlwconfig_args("866971030000710")
+    assert a == (0, "lwm2m.example.net", 5683, "urn:imei:866971030000710", 900, 3, None, None), a
     c = from_dict(cfg())
     assert (c.port, c.bootstrap, c.endpoint, c.lifetime, c.security) == (5683, False, None, 900, "none")
     assert c.psk is None and c.psk_id is None and c.state_dir == "state"
@@ -195,7 +195,7 @@ def test_psk_args_format_and_no_leak():
     c = from_dict(psk_cfg(endpoint="ep", server={"host": "h", "bootstrap": True}))
     assert c.qlwconfig_args() == (1, "h", 5683, "ep", 900, 0, "node-1", PSK)
     assert from_dict(psk_cfg(psk="ab" * 128)).psk == "ab" * 128
-    assert from_dict(cfg(psk_id="x", psk=PSK)).qlwconfig_args("1")[5:] == (3, None, None)
+    assert from_dict(cfg(psk_id="x", psk=PSK)).qlwconfig_args("866971030000710")[5:] == (3, None, None)
     for bad in ("ABC", "GG", "", "A" * 258, 1234, 'AB"C', PSK + "0", PSK + "ZZ"):
         assert err(psk_cfg(psk=bad)) == "psk: must be an even-length hex string of at most 256 chars"
     for d in (psk_cfg(lifetime=1), psk_cfg(psk_id='"x'), psk_cfg(bogus=1)):
@@ -213,8 +213,12 @@ def test_psk_args_format_and_no_leak():
 
 def test_endpoint_from_imei_and_cfg_items():
     c = from_dict(cfg(qlwcfg={"auto_reg": 1, "retransmit": [20, 8]}))
-    assert c.qlwconfig_args("866971030000717")[3] == "urn:imei:866971030000717"
-    for bad in (None, "", "12a", 123, '1"'):
+    assert c.qlwconfig_args("866971030000710")[3] == "urn:imei:866971030000710"
+    # issue 21 item 3: 15 digits and the Luhn digit; one garbled, lost or doubled digit
+    # of 867997030052996 is refused
+    assert config.imei_ok("867997030052996") and config.imei_ok("490154203237518")
+    for bad in (None, "", "12a", 123, '1"', "86797030052996", "8679970300529966",
+                "867997030052995", "867997030052969", "866971030000717", "86799703005299a"):
         try:
             c.qlwconfig_args(bad)
             raise AssertionError(bad)

@@ -204,13 +204,14 @@ class BC66:
         await self.at.cmd("ATE0", None, self.timeouts[COMMAND])
         await self.at.cmd("AT+CMEE=1", None, self.timeouts[COMMAND])
 
-    async def _command(self, cmd, prefix=None, timeout_ms=None, secret=None):
+    async def _command(self, cmd, prefix=None, timeout_ms=None, secret=None, resend=True):
         # Send ``cmd`` and wait for its final result -> its info lines starting with
-        # ``prefix``. ``secret`` is masked in logs and exceptions.
+        # ``prefix``. ``secret`` is masked in logs and exceptions. ``resend``: a command
+        # that got no answer at all is sent once more after plain ATs answer.
         if self._reinit:
             await self._init()
         return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[COMMAND],
-                                 secret=secret)
+                                 secret=secret, wake=resend)
 
     async def _answer(self, cmd, prefix):
         # _command for a query whose answer lines are all there is: a line that arrived
@@ -284,10 +285,19 @@ class BC66:
             raise _malformed("+CSQ")
         return f[0], f[1]
 
-    async def cfun(self, fun, timeout_ms=None):
-        """AT+CFUN=<fun>: 0 minimum functionality (radio off), 1 full functionality."""
+    async def cfun(self, fun, timeout_ms=None, resend=True):
+        """AT+CFUN=<fun>: 0 minimum functionality (radio off), 1 full functionality.
+        ``resend`` False: no second AT+CFUN after a timeout (the caller asks ``cfun_get``)."""
         check_int(fun, 0, 1, "fun")
-        await self._command("AT+CFUN=%d" % fun, None, timeout_ms or self.timeouts[CFUN])
+        await self._command("AT+CFUN=%d" % fun, None, timeout_ms or self.timeouts[CFUN],
+                            resend=resend)
+
+    async def cfun_get(self, timeout_ms=None):
+        """AT+CFUN? -> the functionality level (0 minimum, 1 full, 4 flight mode). The
+        module answers it after a running AT+CFUN=<fun> is done; no resend on a timeout."""
+        f = _first_fields(await self._command("AT+CFUN?", "+CFUN", timeout_ms, resend=False),
+                          "AT+CFUN?")
+        return _ints(f, 1, 0, 4, "+CFUN")[0]
 
     async def reboot(self):
         """AT+QRST=1: reboot the module (AT+QLWCFG settings take effect after a reboot,

@@ -94,6 +94,20 @@ def _bad(kind, a, b, v):  # -> the rule v breaks, or None
     return None if ok else _MSG[kind] % a
 
 
+def imei_ok(imei):
+    """True for an IMEI: 15 digits, the last the Luhn check digit of the others (3GPP TS
+    23.003). Any one garbled digit, a lost or a doubled one fails it."""
+    if type(imei) is not str or len(imei) != 15 or not imei.isdigit():
+        return False
+    t = 0
+    for i in range(15):
+        d = ord(imei[14 - i]) - 48
+        if i & 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        t += d
+    return t % 10 == 0
+
+
 class Config:
     # Attributes: the _SPEC paths, "." -> "_", "server." dropped (host, port, bootstrap,
     # qlwcfg_retransmit, backoff_base_s, ...), plus security_mode (0 PSK, 3 none).
@@ -103,8 +117,8 @@ class Config:
         # endpoint None -> urn:imei:<imei>; psk_id, psk are None without security.
         ep = self.endpoint
         if ep is None:
-            if type(imei) is not str or not imei.isdigit() or len(imei) > 17:
-                raise ConfigError("imei", "must be a string of digits")
+            if not imei_ok(imei):
+                raise ConfigError("imei", "must be 15 digits ending in its Luhn check digit")
             ep = "urn:imei:" + imei
         return (int(self.bootstrap), self.host, self.port, ep, self.lifetime,
                 self.security_mode, self.psk_id, self.psk)

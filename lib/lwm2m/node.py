@@ -11,6 +11,7 @@ import gc
 import time
 
 from bc66 import log, onoff
+from lwm2m.config import imei_ok
 from bc66.errors import ATTimeout, BC66Error, CommandError, Rebooted, StatusError
 from bc66.modem import (STATUS_NEED_RECOVER as NEED_RECOVER,
                         STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
@@ -20,6 +21,7 @@ _TAG = "node"
 _REQUESTS = ("read", "write", "execute", "observe", "malformed")
 
 
+_READS = 3  # reads of one fact from the module before its answers count as unreadable
 _ERR_ALREADY_REGISTERED = 33
 _DEREGISTERING = 3  # AT+QLWSTATUS? 3
 
@@ -83,6 +85,13 @@ class Node:
                               "ping_failures": 0, "resets": 0, "timeouts": 0,
                               "task_restarts": 0, "power_ons": 0})
         self.heartbeat_s = 30  # how often an idle node checks the module (AT+QLWSTATUS?)
+        # a dead task is restarted after task_backoff_ms, doubled per death in its count
+        # (at most task_backoff_max_ms); each task_decay_s it then runs without dying
+        # takes one death off its count, so only deaths close together stop the node
+        self.task_backoff_ms = 1000
+        self.task_backoff_max_ms = 60000
+        self.task_decay_s = 600
+        self.cfun_ask_s = 20  # AT+CFUN's OK waited for this long before asking (_cfun)
         self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
         modem.on_urc = self._on_urc
 
@@ -204,7 +213,7 @@ class Node:
                 raise NetworkTimeout("no network registration (CEREG stat %d)" % stat)
             await asyncio.sleep_ms(200)
         if self.imei is None:
-            self.imei = await m.imei()
+            self.imei = await self._read_imei()
         self.endpoint = self.cfg.endpoint or "urn:imei:" + self.imei
         log.log(log.INFO, _TAG, "network up, endpoint %s", self.endpoint)
 
@@ -256,6 +265,52 @@ class Node:
         if not await m.wait_boot(since, onoff.BOOT_MS) or not await m.sync(10):
             raise ATTimeout("module not back after AT+QRST=1")
 
+    async def _read_imei(self):
+        # AT+CGSN=1 until an IMEI with its Luhn check digit right (at most _READS reads):
+        # a garbled +CGSN line never becomes the endpoint name
+        err = None
+        for _ in range(_READS):
+            try:
+                imei = await self.modem.imei()
+            except CommandError as e:  # a line that did not parse
+                err = e
+                continue
+            if imei_ok(imei):
+                return imei
+            err = CommandError(-1, "+CGSN: an IMEI with a wrong check digit")
+        raise err
+
+    async def _read(self, fn):
+        # a query of the module; a line that did not parse (CommandError) is asked again
+        for i in range(_READS):
+            try:
+                return await fn()
+            except CommandError:
+                if i == _READS - 1:
+                    raise
+
+    def _config_ours(self, have):
+        return bool(have) and tuple(have[0]) == tuple(self.cfg.qlwconfig_args(self.imei))
+
+    async def _stored_config(self):
+        """The module's server settings (AT+QLWCONFIG?) -> None if they are ours, else what
+        it holds. A difference is read again, the IMEI too, and only one that two reads in
+        a row agree on is returned: the node acts on it (AT+CFUN=0, rewrite, register
+        again), and one garbled line must never cost a registration (issue 21)."""
+        last = None
+        for _ in range(_READS):
+            have = await self._read(self.modem.config_get)
+            if self._config_ours(have):
+                return None
+            if last is not None and [tuple(x) for x in have] == [tuple(x) for x in last]:
+                if self.cfg.endpoint is None and await self._read_imei() != self.imei:
+                    self.imei = None  # two IMEIs: read it afresh at the next setup
+                    self._need_setup = True
+                    raise CommandError(-1, "+CGSN: the IMEI read differs")
+                return have
+            last = have
+        raise CommandError(-1, "+QLWCONFIG: no two answers agree")
+
     async def reset_module(self):
         """The module does not answer: pull its RESET line low 300 ms, let it boot, sync
         again. Raises ATTimeout if it still does not answer."""
@@ -281,8 +336,8 @@ class Node:
         if st == NOT_REGISTERED:
             await self._write_config()
             return st
-        have = await m.config_get()
-        if have and tuple(have[0]) == tuple(self.cfg.qlwconfig_args(self.imei)):
+        have = await self._stored_config()
+        if have is None:
             return st
         # other server settings and not "Not Registered", the only state they can be written
         # in (4.2.1 note 2): AT+CFUN=0 takes the module there from any state (registered,
@@ -290,31 +345,63 @@ class Node:
         # AT+QLWDEREG the module may refuse (status 5, 7) again and again
         log.log(log.INFO, _TAG, "module in state %d with other settings: AT+CFUN=0, "
                 "configure, AT+CFUN=1 (note 3.4 case 3)", st)
-        await m.cfun(0)
+        await self._cfun(0)
         self._set_registered(False)
         await self._write_config(have)
-        await m.cfun(1)
+        await self._cfun(1)
         return NOT_REGISTERED
 
+    async def _cfun(self, fun):
+        """AT+CFUN=<fun> within ``cfg.cfun_timeout_s`` (85 s: Quectel's bound). Its answer
+        is waited for ``cfun_ask_s``; then AT+CFUN? asks where the module is (the module
+        answers it once AT+CFUN is done): a lost or garbled OK costs ``cfun_ask_s``, not
+        the whole bound, which is longer than a duty cycle's 60 s wake (issue 21). Never
+        sent twice: a second AT+CFUN=0 may cut a registration the first one left alone."""
+        m = self.modem
+        t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.cfun_timeout_s * 1000))
+        ask_ms = int(min(self.cfun_ask_s, self.cfg.cfun_timeout_s) * 1000)
+        try:
+            return await m.cfun(fun, ask_ms, resend=False)
+        except ATTimeout:
+            pass
+        while True:
+            left = time.ticks_diff(t_end, time.ticks_ms())
+            if left <= 0:
+                raise ATTimeout("AT+CFUN=%d: no answer within %d s"
+                                % (fun, self.cfg.cfun_timeout_s))
+            try:
+                now = await m.cfun_get(left)
+            except (ATTimeout, CommandError):  # (a late OK of AT+CFUN ends the query)
+                await asyncio.sleep_ms(min(left, 200))
+                continue
+            if now == fun:
+                log.log(log.INFO, _TAG, "AT+CFUN=%d: its OK was lost, the module is there", fun)
+                return
+            raise CommandError(-1, "AT+CFUN=%d: the module reports %d" % (fun, now))
+
     async def _write_config(self, have=None, cur=None):
-        # have/cur: the module's AT+QLWCONFIG? / AT+QLWCFG? answers if the caller asked
+        # have: the module's other settings, if the caller confirmed them (_stored_config);
+        # cur: its AT+QLWCFG? answer, if the caller read it
         m = self.modem
         want = self.cfg.qlwconfig_args(self.imei)
         if have is None:
-            have = await m.config_get()
-        if not have or tuple(have[0]) != tuple(want):
+            have = await self._stored_config()
+        if have is not None:
             log.log(log.INFO, _TAG, "writing server configuration")
             try:
                 await m.config_set(*want)
             except CommandError:  # only "Not Registered" takes it (4.2.1): status 2, 4 do not
                 log.log(log.INFO, _TAG, "configuration refused: AT+CFUN=0, configure, "
                         "AT+CFUN=1 (note 3.4 case 3)")
-                await m.cfun(0)
+                await self._cfun(0)
                 await m.config_set(*want)
-                await m.cfun(1)
+                await self._cfun(1)
         if cur is None:
-            cur = await m.cfg_all()
+            cur = await self._read(m.cfg_all)
         differ = [kv for kv in self.cfg.cfg_items() if tuple(cur.get(kv[0], ())) != kv[1]]
+        if differ:  # read again: only a difference both reads show is written (issue 21)
+            again = await self._read(m.cfg_all)
+            differ = [kv for kv in differ if tuple(again.get(kv[0], ())) != kv[1]]
         if not differ:
             self._cfg_rebooted = False
             return
@@ -542,18 +629,23 @@ class Node:
 
     def spawn(self, name, fn, *args):
         """Run ``fn(*args)`` (a coroutine function) as a node task. One that dies with an
-        exception is logged and started again, up to RESTARTS times; then the node stops
-        loudly: ``run()`` raises TaskDied. Never a task that is silently gone."""
+        exception is logged and started again after a back-off; its death count goes
+        down by one per ``task_decay_s`` of healthy running, and once it is over RESTARTS
+        the node stops loudly: ``run()`` raises TaskDied. Never a task silently gone."""
         self._running = True
         self._tasks.append(asyncio.create_task(self._keep(name, fn, args)))
 
     async def _keep(self, name, fn, args):
         deaths = 0
         while self._running:
+            t0 = time.time()  # seconds: no tick wrap-around over a week of healthy running
             try:
                 await fn(*args)
                 return
             except Exception as e:  # CancelledError is not an Exception: stop() still works
+                healthy = time.time() - t0  # (a clock set back: no decay)
+                if healthy > 0:
+                    deaths = max(0, deaths - int(healthy // self.task_decay_s))
                 deaths += 1
                 last = deaths > RESTARTS
                 log.log(log.ERROR, _TAG, "task %s died: %r; %s", name, e,
@@ -564,7 +656,9 @@ class Node:
                     self._wake.set()
                     return
                 self.counters["task_restarts"] += 1
-                await asyncio.sleep_ms(1000 * deaths)  # not a tight loop of deaths
+                gc.collect()  # (a MemoryError: what the dead task held is garbage now)
+                await asyncio.sleep_ms(min(self.task_backoff_max_ms,
+                                           self.task_backoff_ms << (deaths - 1)))
 
     async def serve_pending(self, idle_ms=200):
         """Wait until no server request has been pending for ``idle_ms`` (duty cycle)."""

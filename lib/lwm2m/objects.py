@@ -22,6 +22,7 @@ from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN  # noq
 from bc66.values import sendable, str_bytes
 from bc66.values import (CONTENT, CHANGED, BAD_REQUEST, UNAUTHORIZED,  # noqa: F401
                          NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS)
+from bc66.errors import CommandError
 from lwm2m.requests import Requests
 
 R = const(1)
@@ -231,10 +232,37 @@ class Model:
         for o in self.objs.values():
             if not 0 < len(o.insts) <= MAX_INSTANCES or len(o.table) > MAX_RESOURCES:
                 raise ValueError("object %d: instances/resources over the module's limits" % o.oid)
+        last = None  # a difference is acted on only when two reads in a row agree on it
+        for n in range(3):  # (one garbled +QLWADDOBJ line must not cost a registration)
+            try:
+                rows = await m.objects()
+            except CommandError:  # a line that did not parse
+                if n == 2:
+                    raise
+                continue
+            have, to_add, kept = self._object_plan(rows)
+            if not (have or to_add) or rows == last:
+                break
+            last = rows
+        else:
+            raise CommandError(-1, "+QLWADDOBJ: no two answers agree")
+        added = 0
+        deleted = len(have)  # undeclared or different: delete first (frees module slots)
+        for oid in have:
+            await m.del_object(oid)
+        for o in to_add:
+            for inst in o.insts:
+                await m.add_object(o.oid, inst, tuple(e[_RID] for e in o.table))
+                added += 1
+        return added, deleted, kept
+
+    def _object_plan(self, rows):
+        # the module's list against the declaration -> ({oid to delete: ...}, [objects to
+        # add], how many are identical)
         have = {}  # oid -> {inst: sorted resource ids} as the module has them
-        for oid, inst, rids in await m.objects():
+        for oid, inst, rids in rows:
             have.setdefault(oid, {})[inst] = tuple(sorted(rids))
-        added = kept = 0
+        kept = 0
         to_add = []
         for oid, o in self.objs.items():
             insts = have.get(oid)
@@ -245,14 +273,7 @@ class Model:
                 del have[oid]  # identical: leave it
             else:
                 to_add.append(o)
-        deleted = len(have)  # undeclared or different: delete first (frees module slots)
-        for oid in have:
-            await m.del_object(oid)
-        for o in to_add:
-            for inst in o.insts:
-                await m.add_object(o.oid, inst, tuple(e[_RID] for e in o.table))
-                added += 1
-        return added, deleted, kept
+        return have, to_add, kept
 
     async def handle(self, urc):
         """Answer a read/write/execute/observe URC, complete a report_ack; never raises.
