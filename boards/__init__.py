@@ -122,7 +122,7 @@ class Board:
 
     Same interface as a board module: ``NAME``, ``CONFIG``, ``STATE_DIR``,
     ``HAS_DEEPSLEEP``, ``MAX_SLEEP_MS``, ``open_port()``, ``Pins()``, ``rtc()``,
-    ``deepsleep(ms)``, ``woke_from_sleep()``."""
+    ``deepsleep(ms)``, ``reset()``, ``woke_from_sleep()``."""
 
     HAS_DEEPSLEEP = True
 
@@ -185,6 +185,11 @@ class Board:
         if not 0 <= ms <= self.MAX_SLEEP_MS:
             raise ValueError("deepsleep %d ms: one sleep is 0..%d" % (ms, self.MAX_SLEEP_MS))
         machine.deepsleep(ms)
+
+    def reset(self):
+        """Restart the MCU (``machine.reset()``); does not return."""
+        import machine
+        machine.reset()
 
     def woke_from_sleep(self):
         """True if this start is a wake from our deep sleep (not power-on or a reset)."""

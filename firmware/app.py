@@ -480,6 +480,8 @@ def main(argv=None):
         raise SystemExit(EXIT_CONFIG)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
     code = run_until_stopped(app.duty if cfg.duty_cycle_enabled else app.run, app.shutdown)
+    if code in (EXIT_FATAL, EXIT_TASK_DIED, EXIT_NO_MODULE):
+        end(board, code)  # on a board: the MCU restarts (the shutdown saved the state)
     if code:
         raise SystemExit(code)
     return app

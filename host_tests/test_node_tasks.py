@@ -38,7 +38,8 @@ def test_task_that_keeps_dying_stops_the_node(node_factory):
     sim, fw = node_factory(report_interval_s=1)
     fw.wait_log(r"reading #2 queued")
     break_queue(fw)
-    # restarts after 1, 2 and 3 s, then the node stops: deregisters and exits 3
+    # restarts after 1, 2 and 4 s (the back-off doubles), then the node stops: deregisters
+    # and exits 3 (on a board: machine.reset(), mpt_node_tasks)
     code = fw.wait(6 + SHUTDOWN_AT_S + 20)
     died = [x for x in fw.lines if "node: task sensors died" in x]
     assert code == 3, fw.lines[-15:]

@@ -78,6 +78,10 @@ VARIANT_HW = {"esp32_devkitc": "esp32", "esp32_wrover": "esp32_spiram", "esp32_c
               "pyboard_v11": "pybv11", "nucleo_l476rg": "nucleo_l476rg"}
 
 
+class Reset(BaseException):
+    """machine.reset() was called: on a board the MCU restarts now."""
+
+
 class DeepSleep(BaseException):
     """machine.deepsleep(ms) was called: on a board the MCU is off now."""
 
@@ -256,6 +260,10 @@ class _Machine:
         self.sleeps.append(ms)
         self.cause = DEEPSLEEP_RESET
         raise DeepSleep(ms)
+
+    def reset(self):
+        self.resets = getattr(self, "resets", 0) + 1
+        raise Reset()
 
     def reset_cause(self):
         return self.cause
