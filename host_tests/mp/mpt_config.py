@@ -168,7 +168,7 @@ def test_server_uri_parsed():
         assert (c.host, c.port) == want, (host, c.host, c.port)
     c = from_dict(psk_cfg(server={"host": "coaps://h", "port": 5684}))
     assert (c.host, c.port, c.security_mode) == ("h", 5684, 0)
-    assert c.qlwconfig_args("1")[1:3] == ("h", 5684)
+    assert c.qlwconfig_args("866971030000710")[1:3] == ("h", 5684)
     assert from_dict(cfg()).module_power_off == "never"
     assert from_dict(cfg(module_power_off="stop")).module_power_off == "stop"
 

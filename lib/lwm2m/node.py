@@ -42,7 +42,7 @@ class TaskDied(Exception):
         self.name = name
 
 
-RESTARTS = 3  # a task that dies more often than this in one run stops the node
+RESTARTS = 3  # a task whose (decaying) death count goes over this stops the node
 POWER_TRIES = 3  # PWRKEY pulses before a module that stays off is PowerOnFailed
 
 
