@@ -485,3 +485,13 @@ def main(argv=None):
     if code:
         raise SystemExit(code)
     return app
+
+
+def end(board, code):
+    """The node has to stop (state saved): exit with ``code``; on a board with ``reset``
+    restart the MCU instead (``machine.reset()``): a node in a field never just ends."""
+    reset = getattr(board, "reset", None)
+    if reset is None:
+        raise SystemExit(code)
+    log.log(log.ERROR, _TAG, "restarting the MCU (stop code %d)", code)
+    reset()
