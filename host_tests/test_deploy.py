@@ -144,3 +144,24 @@ def test_size_limit():
         deploy.check_size(grown)
     r = subprocess.run(MAKE + ["size"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "lib/bc66/at.py" in r.stdout and "total" in r.stdout, r.stdout
+
+
+def test_make_run_takes_ctrl_c_without_a_traceback(board, sim, tmp_path):
+    # a terminal's Ctrl-C reaches make and tools.deploy: each one goes to the board as its
+    # Ctrl-C (a board's orderly shutdown; the pretend board, the unix port behind a pty,
+    # cannot take a Ctrl-C while mpremote's mount runs), the third stops following
+    import time
+    cfg = _config(tmp_path / "cfg.json", str(tmp_path / "state"))
+    fw = _Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
+                       "ARGS=--port " + sim.device])
+    try:
+        fw.wait_line(r"node: registered", timeout=120)
+        for _ in range(3):
+            os.killpg(fw.p.pid, signal.SIGINT)
+            time.sleep(0.2)  # three presses, not one signal the kernel merges
+        fw.p.wait(60)
+        fw.wait_line(r"run: stopped following the board", timeout=10)
+    finally:
+        fw.stop()
+    text = "\n".join(fw.lines)
+    assert "Traceback" not in text, text

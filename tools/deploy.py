@@ -11,8 +11,8 @@ filesystem gets): ``lib/`` with the .mpy of lib/bc66, lib/lwm2m, boards/ and the
 device) and ``board.py`` (``from boards.<board> import *``: which description this board
 runs). ``deploy`` copies that tree with ``mpremote fs cp`` (it skips every file whose
 sha256 on the board is the same), the config if given, then resets the board.
-``run`` mounts the staged tree (``mpremote mount``) and runs the firmware from it: the
-code on the board's flash is not touched. ``size`` prints the .mpy size per module of
+``run`` mounts the staged tree (mpremote's mount) and runs the firmware from it: the
+code on the board's flash is not touched; Ctrl-C stops the firmware orderly. ``size`` prints the .mpy size per module of
 lib/ and firmware/ and fails past ``SIZE_LIMIT``.
 """
 import argparse
@@ -127,18 +127,49 @@ import main
 """
 
 
-def run(board, port, args=(), config=None, popen=subprocess.call):
-    """Run the firmware from the staged working tree, mounted on the board (``mpremote
-    mount``): nothing is written to its flash. ``args`` go to main.py (unix: ``--port``)."""
+def run(board, port, args=(), config=None):
+    """Run the firmware from the staged working tree, mounted on the board (mpremote's
+    mount): nothing is written to its flash -> the firmware's exit code. ``args`` go to
+    main.py (unix: ``--port``). Ctrl-C (SIGINT) and SIGTERM become a Ctrl-C on the board,
+    the firmware's orderly shutdown, whose output is followed to the end; a third one
+    stops following (the board may still run the firmware)."""
+    from mpremote.transport_serial import SerialTransport
+    from tools import rawrepl
     out = stage(board)
     args = list(args)
     if config:
         _put(config, os.path.join(out, "config.json"))
         args += ["--config", "config.json"]
-    script = os.path.join(out, "_run.py")
-    with open(script, "w") as f:
-        f.write(RUNNER % (["main.py"] + args,))
-    return popen([mpremote(), "connect", port, "mount", out, "run", script])
+    t = None
+    sig = rawrepl.ctrl_c_on_signals(lambda: rawrepl.ctrl_c(t), give_up=3)
+    try:
+        with sig:
+            t = SerialTransport(port, 115200)
+            t.enter_raw_repl(soft_reset=True)
+            t.mount_local(out)
+            sig.running = True
+            return rawrepl.run_main(t, RUNNER % (["main.py"] + args,), _print)
+    except KeyboardInterrupt:
+        print("run: stopped %s" % ("following the board: it may still run the firmware"
+                                   if sig.running else "before the firmware started"),
+              file=sys.stderr)
+        return 130
+    except rawrepl.RunError as e:
+        print("run: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        if t is not None:
+            try:
+                t.umount_local()
+                t.exit_raw_repl()
+            except Exception:  # the board went away or still runs: nothing to tidy on it
+                pass
+            t.close()
+
+
+def _print(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def sizes():

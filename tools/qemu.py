@@ -16,37 +16,22 @@ the script printed.
 """
 import os
 import re
-import signal
 import subprocess
 import sys
 
-from tools import mcu
+from tools import mcu, rawrepl
 from tools.nodeproc import die_with_parent
 
 QEMU = "qemu-system-arm"
 ICOUNT = "shift=0,align=off,sleep=off"   # 1 ns of virtual time per instruction
-EXIT_MARK = "@@exit "
+
+
+# main.py as the board runs it at boot, with these arguments
+MAIN = "import sys\nsys.argv[:] = %r\nexec(open('/main.py').read(), {'__name__': '__main__'})\n"
 
 
 class BoardError(Exception):
     """QEMU did not start, the REPL did not answer, or a script raised (message says)."""
-
-
-def _wrap_main(argv):
-    # runs main.py as the board would and prints its exit code last; SystemExit's code
-    # follows CPython (None -> 0, int -> itself, anything else printed, 1)
-    return (
-        "import sys\n"
-        "sys.argv[:] = %r\n"
-        "_rc = 0\n"
-        "try:\n"
-        "    exec(open('/main.py').read(), {'__name__': '__main__'})\n"
-        "except SystemExit as e:\n"
-        "    _rc = e.args[0] if e.args else 0\n"
-        "    if _rc is not None and not isinstance(_rc, int):\n"
-        "        print(_rc)\n"
-        "        _rc = 1\n"
-        "print(%r + str(_rc or 0))\n" % (list(argv), EXIT_MARK))
 
 
 class Board:
@@ -121,24 +106,19 @@ class Board:
         """Run ``/main.py`` as the board runs it at boot (after a soft reset with
         ``soft_reset``), ``out(line)`` getting each line of its output -> its exit code.
         ``timeout``: the longest silence (None: none). Raises BoardError if the board
-        faulted (its register dump went to ``out``) or stopped answering."""
-        lines = _Lines(out)
+        faulted (its register dump went to ``out``), stopped answering or the script
+        raised."""
+        t = self.transport()
         try:
-            self.run(_wrap_main(["main.py", "--log", log]), timeout=timeout, out=lines,
-                     soft_reset=soft_reset)
-        except _Fault:
-            raise BoardError("the board faulted: %s" % lines.fault)
-        except BoardError:
-            raise
-        except Exception as e:  # mpremote's TransportError, the pty closed under it
-            raise BoardError("the board stopped answering: %s" % (e,))
-        if lines.rc is None:
-            raise BoardError("the board stopped answering: no exit code")
-        return lines.rc
+            if soft_reset or not t.in_raw_repl:
+                t.enter_raw_repl(soft_reset=soft_reset)
+            return rawrepl.run_main(t, MAIN % (["main.py", "--log", log],), out, timeout)
+        except rawrepl.RunError as e:
+            raise BoardError(str(e))
 
     def interrupt(self):
         """Ctrl-C on the REPL: KeyboardInterrupt in the running script."""
-        self.transport().serial.write(b"\x03")
+        rawrepl.ctrl_c(self.transport())
 
     def stop(self):
         """Close the REPL and end QEMU."""
@@ -181,34 +161,6 @@ def mp_test_script(module):
             "import mprunner\n" % module)
 
 
-class _Fault(Exception):
-    pass
-
-
-class _Lines:
-    # passes the firmware's output on line by line (``out(text)``), keeping back the exit
-    # mark; a CPU fault's register dump ends the run (the board never answers again)
-    def __init__(self, out):
-        self.out = out
-        self.buf = b""
-        self.rc = None
-        self.fault = None
-
-    def __call__(self, data):
-        self.buf += data
-        while b"\n" in self.buf:
-            line, self.buf = self.buf.split(b"\n", 1)
-            text = line.decode(errors="replace").rstrip("\r")
-            if text.startswith(EXIT_MARK):
-                self.rc = int(text[len(EXIT_MARK):])
-                continue
-            self.out(text)
-            if text.endswith(" exception caught:"):  # HardFault, BusFault... (errorhandler.c)
-                self.fault = text[:-len(" exception caught:")]
-            elif self.fault and text.startswith("DFSR.EXTERNAL"):  # the dump's last line
-                raise _Fault()
-
-
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -227,29 +179,20 @@ def main(argv=None):
         raise SystemExit("qemu: " + why)
     if not a.repl and not (a.uart and a.config):
         ap.error("--uart and --config are required (or --repl)")
-    # SIGINT (a terminal's Ctrl-C) and SIGTERM: Ctrl-C on the board's REPL once the node
-    # runs (its orderly shutdown; a second one cuts it short), before that a stop here
-    running = []
-
-    def on_signal(signum, frame):
-        if running:
-            board.interrupt()
-        else:
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
     board = None
+    sig = rawrepl.ctrl_c_on_signals(lambda: board.interrupt())
     try:
-        board = Board(uart=a.uart, pins=a.pins, icount=a.icount, heap=mcu.parse_size(a.heap))
-        if a.repl:
-            print(board.repl, flush=True)
-            board.proc.wait()
-            return 0
-        with open(a.config, "rb") as f:
-            board.install(f.read())
-        running.append(True)
-        return board.run_node(_print, a.log)
+        with sig:
+            board = Board(uart=a.uart, pins=a.pins, icount=a.icount,
+                          heap=mcu.parse_size(a.heap))
+            if a.repl:
+                print(board.repl, flush=True)
+                board.proc.wait()
+                return 0
+            with open(a.config, "rb") as f:
+                board.install(f.read())
+            sig.running = True
+            return board.run_node(_print, a.log)
     except KeyboardInterrupt:
         if a.repl:
             return 0
@@ -259,7 +202,6 @@ def main(argv=None):
         sys.stderr.write("qemu: %s\n" % str(e).replace("\r\n", "\n").rstrip("\n"))
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C: the board ends anyway
         if board is not None:
             board.stop()
 
