@@ -75,3 +75,19 @@ def test_qemu_board_powers_an_off_module_on(tmp_path):
     finally:
         fw.kill()
         sim.stop()
+
+
+def test_duty_cycle_powers_an_off_module_on(duty):
+    """A duty-cycle wake with the module off (a brown-out while the MCU slept): the sleep
+    guard does not pulse PSM_EINT into it (VDD_EXT low) but powers it on, and the cycle
+    delivers its reading."""
+    sup = duty()
+    sim = sup.sim
+    sup.run(1)
+    sim.power_off("brown-out")
+    eint = sim.pins.pulses["PSM_EINT"]
+    sup.run(1)
+    assert sim.power_ons == 1 and sim.pins.pulses["PWRKEY"] == 1
+    assert sim.pins.pulses["PSM_EINT"] == eint  # none into an off module
+    assert sup.cycles[-1][0] == 75
+    assert any("uplink #2 acknowledged" in x for x in sup.cycles[-1][3]), sup.cycles[-1][3][-15:]

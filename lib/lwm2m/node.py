@@ -222,9 +222,13 @@ class Node:
         (an off module gets no ATs), ``revive()`` if it is off or silent. Raises
         PowerOnFailed if it never powers on."""
         m = self.modem
+        if onoff.powered(self.pins) is not False:
+            try:
+                return await m.start(tries)  # the usual case: no extra command
+            except ATTimeout:
+                pass
         m.listen()
-        if onoff.powered(self.pins) is False or not await m.sync(tries):
-            await self.revive()
+        await self.revive()
         await m.start(2)
 
     async def revive(self):
