@@ -67,7 +67,9 @@ def test_qemu_board_powers_an_off_module_on(tmp_path):
         try:
             sim.wait_status(2, timeout=120)
         except TimeoutError:
-            raise AssertionError("\n".join(fw.lines[-30:]))
+            raise AssertionError("%s %s\n%s\n---\n%s" % (
+                sim.pins.pulses, sim.power_ons, "\n".join(fw.lines[-30:]),
+                "\n".join(sim.transcript.lines[-20:])))
         assert sim.power_ons == 1 and sim.pins.pulses["PWRKEY"] == 1
         assert sim.pins.pulses["RESET"] == 1  # VDD_EXT not sensed: RESET was tried first
         fw.wait_log(r"module off \(VDD_EXT not sensed\): pulsing PWRKEY", timeout=5)
