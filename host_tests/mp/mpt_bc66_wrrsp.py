@@ -32,3 +32,23 @@ async def test_write_rsp_falls_back_for_good():
     await m.write_rsp(36561, 2)
     fm.check()
     await m.stop()
+
+
+async def test_write_rsp_choice_logged_at_debug_once():
+    # the fallback is the module's dialect, not a fault: one debug line, nothing at info
+    from fakemodem import modem
+    from bc66 import log
+    fm, m, _ = await modem()
+    lines = []
+    log.sink, level, log.level = lines.append, log.level, log.DEBUG
+    try:
+        for r, mid in ((RSP[5], 36560), (RSP[6], 36561)):
+            fm.play(r)
+            await m.write_rsp(mid, 2)
+        fm.check()
+    finally:
+        log.sink, log.level = None, level
+        await m.stop()
+    said = [x for x in lines if "write answers" in x]
+    assert len(said) == 1 and said[0].startswith("D "), lines
+    assert not [x for x in lines if not x.startswith("D ")], lines  # nothing above debug
