@@ -218,3 +218,15 @@ def test_demo_without_the_vendored_sources_says_so_in_one_line(monkeypatch, tmp_
     with pytest.raises(SystemExit) as e:
         demo.main(["--board", "qemu"])
     assert e.value.code == "demo: BOARD=qemu: no micropython*.tar.gz in %s" % gone
+
+
+def test_ctrl_c_in_a_terminal_during_the_scripted_make_demo_stops_the_node_orderly():
+    p = Proc(MAKE + ["demo"])
+    try:
+        p.wait_line(r"\[ 2\] read temperature")  # registered, the session under way
+        p.ctrl_c()
+        assert p.wait() == -signal.SIGINT, p.text  # make ends by the SIGINT it got
+    finally:
+        p.kill()
+    assert "interrupted: node stopped with exit code 0, AT+QLWDEREG sent" in p.text, p.text
+    assert "demo FAILED" in p.text and "Traceback" not in p.text, p.text
