@@ -64,8 +64,7 @@ class App:
         self.queue = Queue(state_dir + "/q", capacity=64)
         self.pins = board.Pins(args["pins"])
         self.modem = BC66(port if port is not None else board.open_port(args["port"]))
-        from bc66.modem import CFUN
-        self.modem.timeouts[CFUN] = cfg.cfun_timeout_s * 1000  # README: why 85 s
+        self.modem.cfun_ms = cfg.cfun_timeout_s * 1000  # README: why 85 s
         self.model = Model()
         # the configured sensors as IPSO instances (firmware/sensors.py, README "Sensors")
         self.sensors = sensors.open(board, cfg, self.model)
@@ -231,7 +230,6 @@ class App:
         left, and delivers the queued readings in order (each CON followed to its
         report_ack); the battery voltage goes last with RAI 1; AT+QSCLK=1; persist; sleep
         until the next report, planned against the module's own update interval."""
-        from bc66.modem import NETWORK
         from lwm2m import power, sleep
 
         sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
@@ -242,7 +240,7 @@ class App:
         # a +QLWNOTIFY result that never comes (a lost or garbled line) costs at most the
         # cycle's notify budget, not the 60 s network wait: that reading stays queued.
         # (The module's other network waits have their own deadline: register_timeout_s.)
-        self.modem.timeouts[NETWORK] = self.cfg.duty_cycle_notify_timeout_s * 1000
+        self.modem.network_ms = self.cfg.duty_cycle_notify_timeout_s * 1000
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         await self.take_reading()

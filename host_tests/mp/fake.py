@@ -126,7 +126,8 @@ async def modem(seed=1):
     m = BC66(fm, urcs.append)
     m.at.late_ms = 30
     m.at.sync_ms = 50
-    m.timeouts = [300, 1000, 3000, 3000]  # fail fast in tests
+    m.local_ms = 1000  # fail fast in tests
+    m.network_ms = m.cfun_ms = 3000
     await m.start()
     return fm, m, urcs
 

@@ -59,7 +59,7 @@ async def test_answer_during_a_stall_is_not_sent_twice():
 
     async def stall():
         await asyncio.sleep_ms(10)
-        time.sleep_ms(m.timeouts[0] + 100)  # blocks the loop past the 300 ms deadline
+        time.sleep_ms(m.command_ms + 100)  # blocks the loop past the 300 ms deadline
     asyncio.create_task(stall())
     await m.read_rsp(7, 1, 9, 0, 0, 1, text)
     fm.check()

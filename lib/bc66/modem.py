@@ -25,12 +25,6 @@ STATUS_INVALID = const(5)
 STATUS_RECOVERING = const(6)
 STATUS_NEED_RECOVER = const(7)
 
-# Index of each deadline in BC66.timeouts (ms).
-COMMAND = const(0)  # the note's maximum response time: 300 ms
-LOCAL = const(1)  # a deferred <err> the module produces itself
-NETWORK = const(2)  # an outcome from the network: register, update, deregister, notify, recover
-CFUN = const(3)  # AT+CFUN
-
 # AT+QLWCFG keys and the (low, high) range of each of their values.
 CFG_RANGES = {"auto_reg": ((0, 1),), "per_regstatus_feat": ((0, 1),), "rai_enable": ((0, 1),),
               "retransmit": ((1, 20), (0, 8)), "auto_ack": ((0, 1),), "access_mode": ((0, 1),),
@@ -140,13 +134,22 @@ def _name(cmd):
 class BC66:
     """The BC66 driver. ``on_urc(URC)`` runs inside the reader task: keep it short.
     A module restart is delivered as kind ``"reboot"``; the next command re-sends ATE0
-    and AT+CMEE=1 first. ``timeouts`` = [command, local deferred, network, CFUN] ms."""
+    and AT+CMEE=1 first.
+
+    Deadlines (ms; set them to change them): ``command_ms`` for a command's final result
+    (the note's maximum response time, 300), ``local_ms`` for a deferred result the
+    module produces itself (5,000), ``network_ms`` for an outcome from the network:
+    register, update, deregister, notify, recover (60,000), ``cfun_ms`` for AT+CFUN
+    (90,000)."""
 
     def __init__(self, port, on_urc=None):
         self.on_urc = on_urc
         self.at = ATEngine(port, self._on_line, "bc66")
         self.at.fast = self._on_request_line
-        self.timeouts = [300, 5000, 60000, 90000]
+        self.command_ms = 300
+        self.local_ms = 5000
+        self.network_ms = 60000
+        self.cfun_ms = 90000
         self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
         self._request_parser = None  # requrc.take, loaded on the first request
@@ -201,8 +204,8 @@ class BC66:
 
     async def _init(self):
         self._reinit = False
-        await self.at.cmd("ATE0", None, self.timeouts[COMMAND])
-        await self.at.cmd("AT+CMEE=1", None, self.timeouts[COMMAND])
+        await self.at.cmd("ATE0", None, self.command_ms)
+        await self.at.cmd("AT+CMEE=1", None, self.command_ms)
 
     async def _command(self, cmd, prefix=None, timeout_ms=None, secret=None, resend=True):
         # Send ``cmd`` and wait for its final result -> its info lines starting with
@@ -210,7 +213,7 @@ class BC66:
         # that got no answer at all is sent once more after plain ATs answer.
         if self._reinit:
             await self._init()
-        return await self.at.cmd(cmd, prefix, timeout_ms or self.timeouts[COMMAND],
+        return await self.at.cmd(cmd, prefix, timeout_ms or self.command_ms,
                                  secret=secret, wake=resend)
 
     async def _answer(self, cmd, prefix):
@@ -229,7 +232,7 @@ class BC66:
         # ``status``) must be 0, else CommandError / StatusError.
         if self._reinit:
             await self._init()
-        info, line = await self.at.cmd(cmd, prefix, self.timeouts[COMMAND], result,
+        info, line = await self.at.cmd(cmd, prefix, self.command_ms, result,
                                        timeout_ms, capture)
         try:
             f = fields(line, len(result) + (result[-1] != ":"))
@@ -289,7 +292,7 @@ class BC66:
         """AT+CFUN=<fun>: 0 minimum functionality (radio off), 1 full functionality.
         ``resend`` False: no second AT+CFUN after a timeout (the caller asks ``cfun_get``)."""
         check_int(fun, 0, 1, "fun")
-        await self._command("AT+CFUN=%d" % fun, None, timeout_ms or self.timeouts[CFUN],
+        await self._command("AT+CFUN=%d" % fun, None, timeout_ms or self.cfun_ms,
                             resend=resend)
 
     async def cfun_get(self, timeout_ms=None):
@@ -393,19 +396,19 @@ class BC66:
     # ---- registration ----
     async def register(self, timeout_ms=None):
         """AT+QLWREG, then ``+QLWREG: <status_code>`` (StatusError if not 0)."""
-        await self._deferred("AT+QLWREG", "+QLWREG:", timeout_ms or self.timeouts[NETWORK],
+        await self._deferred("AT+QLWREG", "+QLWREG:", timeout_ms or self.network_ms,
                              True)
 
     async def deregister(self, timeout_ms=None):
         """AT+QLWDEREG, then ``+QLWDEREG: <status_code>`` (StatusError if not 0)."""
         await self._deferred("AT+QLWDEREG", "+QLWDEREG:",
-                             timeout_ms or self.timeouts[NETWORK], True)
+                             timeout_ms or self.network_ms, True)
 
     async def recover(self, timeout_ms=None):
         """AT+QLWRECOVER, then ``+QLWURC: "recovered",<status_code>`` (StatusError if not
         0): the LwM2M context after a deep-sleep wake (status 7)."""
         await self._deferred("AT+QLWRECOVER", '+QLWURC: "recovered"',
-                             timeout_ms or self.timeouts[NETWORK], True)
+                             timeout_ms or self.network_ms, True)
 
     async def update(self, mode, value, timeout_ms=None):
         """AT+QLWUPDATE=<mode>,<value>: lifetime (mode 0, 20..31536000 s) or binding (mode
@@ -416,7 +419,7 @@ class BC66:
         else:
             check_int(value, 20, 31536000, "lifetime")
         info, f = await self._deferred("AT+QLWUPDATE=%d,%d" % (mode, value), "+QLWUPDATE:",
-                                       timeout_ms or self.timeouts[NETWORK], True, "+QLWUPDATE")
+                                       timeout_ms or self.network_ms, True, "+QLWUPDATE")
         # the message id: after the status on the deferred line, or on the line before OK
         if len(f) > 1:
             return _ints(f, 2, 0, 65535, "+QLWUPDATE")[1]
@@ -440,12 +443,12 @@ class BC66:
             check_int(r, 0, 65535, "res_ids")
         await self._deferred("AT+QLWADDOBJ=%d,%d,%d,%s" % (
             obj, inst, len(res_ids), ",".join(str(r) for r in res_ids)), "+QLWADDOBJ:",
-            self.timeouts[LOCAL])
+            self.local_ms)
 
     async def del_object(self, obj):
         """AT+QLWDELOBJ=<obj>: remove an object and all its instances."""
         check_int(obj, 0, 65535, "obj")
-        await self._deferred("AT+QLWDELOBJ=%d" % obj, "+QLWDELOBJ:", self.timeouts[LOCAL])
+        await self._deferred("AT+QLWDELOBJ=%d" % obj, "+QLWDELOBJ:", self.local_ms)
 
     # ---- buffer access mode ----
     async def rd_count(self):
@@ -510,7 +513,7 @@ class BC66:
         for length, piece, quote in ps:
             await self._deferred(cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
                 name, msgid, result, obj, inst, res, vtype or 1, length), piece, quote,
-                ",%d" % (index + n)), name[2:] + ":", self.timeouts[LOCAL])
+                ",%d" % (index + n)), name[2:] + ":", self.local_ms)
             n -= 1
 
     def can_post(self, kind):
@@ -551,8 +554,8 @@ class BC66:
         name, result_prefix = _POSTED[kind]
         cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
             name, msgid, result, obj, inst, res, vtype, n, q, t, q, index)
-        if not self.at.post(cmd, result_prefix, self._on_posted, self.timeouts[COMMAND],
-                            self.timeouts[LOCAL]):
+        if not self.at.post(cmd, result_prefix, self._on_posted, self.command_ms,
+                            self.local_ms):
             return False
         self._posted_done = done
         return True
@@ -569,7 +572,7 @@ class BC66:
         if result not in CHANGE_RESULTS or isinstance(result, bool):
             raise ValueError("result")
         await self._deferred("%s=%d,%d\r" % (name, msgid, result), name[2:] + ":",
-                             self.timeouts[LOCAL])
+                             self.local_ms)
 
     # ---- notifications ----
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
@@ -587,7 +590,7 @@ class BC66:
                 ",%d,%d" % (n, 1 if con else 0)
             info, _ = await self._deferred(
                 cmdv("AT+QLWNOTIFY=%d,%d,%d,%d,%d," % (obj, inst, res, vtype, length), piece,
-                     quote, tail), "+QLWNOTIFY:", timeout_ms or self.timeouts[NETWORK],
+                     quote, tail), "+QLWNOTIFY:", timeout_ms or self.network_ms,
                 capture='+QLWURC: "report",')
             for line in info:  # +QLWURC: "report",<msgid>
                 msgid = _ints(_fields(line)[1:], 1, 0, 65535, '+QLWURC: "report"')[0]
