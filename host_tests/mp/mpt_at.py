@@ -75,3 +75,20 @@ async def test_urc_in_the_middle_of_an_answer():
     assert r == ["+QLWADDOBJ: 9,0,1,0", "+QLWADDOBJ: 19,0,1,0"], r
     assert urcs == ['+QLWURC: "read",1,9,0,0']
     await e.stop()
+
+
+async def test_sync_with_a_probe_deadline():
+    # a wake's sync (power.wake): each AT waits probe_ms, a lost one's late lines are not
+    # waited for; the engine's own deadlines are untouched afterwards
+    import time
+    fm, e, urcs = _eng()
+    e.sync_ms = 2000
+    fm.expect("AT")  # lost
+    t = time.ticks_ms()
+    assert await e.sync(1, probe_ms=20) is False
+    assert time.ticks_diff(time.ticks_ms(), t) < 1000  # not sync_ms
+    assert (e.sync_ms, e.late_ms) == (2000, 30), (e.sync_ms, e.late_ms)
+    fm.expect("AT", "OK")
+    assert await e.sync(1) is True
+    fm.check()
+    await e.stop()

@@ -39,7 +39,8 @@ class F:
         if e[-1] != "OK":
             raise bc66.ATTimeout(c) if len(e) < 2 else bc66.CommandError()
 
-    async def sync(self, a):
+    async def sync(self, a, probe_ms=None):
+        self.probe_ms = probe_ms
         try:
             await self.cmd("AT")
             return True
@@ -125,6 +126,7 @@ async def test_guard_errors():
 async def test_wake():
     m = F("AT|AT>ERROR|AT|AT>OK")
     assert await P.wake(m, m, 3000, 5) == 4 and m.pulses == 2 and not m.s  # re-pulsed
+    assert m.probe_ms == 100  # the modem's wake-time sync: short ATs, no late-line wait
     m = F("AT|AT>OK", 1)            # the wake reboots the module: its banner fails an AT
     assert await P.wake(m, m, 3000, 5) == 2
     m = F("AT|" * 9 + "AT")

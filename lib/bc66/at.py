@@ -192,14 +192,20 @@ class ATEngine(Lines):
             return info
         return info, await self._deferred_result(dw, deferred, deferred_timeout_ms)
 
-    async def sync(self, tries=5):
+    async def sync(self, tries=5, probe_ms=None):
         """Plain ``AT`` until ``OK``; True if the module answered. A boot banner in the
-        middle (module and MCU powered up together) is one more try, not an error."""
+        middle (module and MCU powered up together) is one more try, not an error.
+        ``probe_ms``: each AT waits that long (default ``sync_ms``) and a lost one is not
+        waited out for late lines (a wake: a lost probe gets no late answer)."""
         self._check_running()
         lock = await self._acquire(None, None)
+        saved = self.sync_ms, self.late_ms
+        if probe_ms is not None:  # (the lock is held: only this sync sees them)
+            self.sync_ms, self.late_ms = probe_ms, 0
         try:
             return await self._sync(tries)
         finally:
+            self.sync_ms, self.late_ms = saved
             lock.release()
 
     async def _acquire(self, deferred, prefix):

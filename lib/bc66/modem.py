@@ -198,9 +198,11 @@ class BC66:
         """Stop the reader task; pending commands fail."""
         await self.at.stop()
 
-    async def sync(self, tries=5):
-        """Plain ``AT`` until ``OK``; True if the module answered."""
-        return await self.at.sync(tries)
+    async def sync(self, tries=5, probe_ms=None):
+        """Plain ``AT`` until ``OK``; True if the module answered. ``probe_ms``: a wake's
+        sync (after PSM_EINT): each AT waits ``probe_ms`` and a lost one is not waited
+        out for late lines."""
+        return await self.at.sync(tries, probe_ms)
 
     async def _init(self):
         self._reinit = False

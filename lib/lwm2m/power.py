@@ -41,26 +41,18 @@ async def wake(modem, pins, deadline_ms=8000, pulse_ms=120, probe_ms=100):
     if pins is not None and pins.powered() is False:
         raise WakeTimeout("VDD_EXT low: the module is off")
     t_end = time.ticks_add(time.ticks_ms(), deadline_ms)
-    at = getattr(modem, "at", None)
-    saved = (at.sync_ms, at.late_ms) if at is not None else None
-    if at is not None:
-        at.sync_ms, at.late_ms = probe_ms, 0
     n = 0
-    try:
-        while True:
-            if pins is not None and n % _REPULSE == 0:
-                await pins.pulse("PSM_EINT", pulse_ms)
-            n += 1
-            try:
-                if await modem.sync(1):
-                    return n
-            except (CommandError, Rebooted):
-                pass  # a garbled first command, or the banner of the wake itself: again
-            if time.ticks_diff(t_end, time.ticks_ms()) <= 0:
-                raise WakeTimeout("no answer to AT within %d ms (%d tries)" % (deadline_ms, n))
-    finally:
-        if at is not None:
-            at.sync_ms, at.late_ms = saved
+    while True:
+        if pins is not None and n % _REPULSE == 0:
+            await pins.pulse("PSM_EINT", pulse_ms)
+        n += 1
+        try:
+            if await modem.sync(1, probe_ms):
+                return n
+        except (CommandError, Rebooted):
+            pass  # a garbled first command, or the banner of the wake itself: again
+        if time.ticks_diff(t_end, time.ticks_ms()) <= 0:
+            raise WakeTimeout("no answer to AT within %d ms (%d tries)" % (deadline_ms, n))
 
 
 class Awake:
