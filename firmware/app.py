@@ -87,6 +87,11 @@ class App:
         self.downlinks = 0
         self.delivered = 0
         self._counters0 = dict(self.state.get("counters") or {})
+        # two dicts of counter totals, filled in place in turn by persist(): once they hold
+        # every key a persist allocates no table (a ~256 B block every report, the size
+        # that failed in a fragmented 44 KB heap, issue 21) and no tuple per counter, and
+        # the state is given the other dict, so a changed total still marks it dirty
+        self._totals = ({}, {})
 
     def on_downlink(self, data):
         """A server write to 19/1/0: log it; its count rides on the next uplinks."""
@@ -171,7 +176,10 @@ class App:
         st.set("observed", self.model.observations())
         st.set("lifetime", self.node.lifetime)
         base = self._counters0  # totals of earlier runs (an MCU wake is a new run)
-        c = {k: base.get(k, 0) + v for k, v in self.node.counters.items()}
+        c = self._totals[0] if st.get("counters") is not self._totals[0] else self._totals[1]
+        now = self.node.counters
+        for k in now:  # (items() would make a tuple per counter)
+            c[k] = base.get(k, 0) + now[k]
         c["delivered"] = base.get("delivered", 0) + self.delivered
         c["queue_dropped"] = self.queue.dropped
         c["sensor_failures"] = base.get("sensor_failures", 0) + self.sensors.failures
