@@ -244,7 +244,7 @@ class App:
         woke = getattr(self.board, "woke_from_sleep", None)
         self.woke = woke is not None and woke()
         self.age = sleep.UpdateAge(self.state, self.woke)
-        self.modem.at.start()
+        self.modem.listen()
         # a +QLWNOTIFY result that never comes (a lost or garbled line) costs at most the
         # cycle's notify budget, not the 60 s network wait: that reading stays queued.
         # (The module's other network waits have their own deadline: register_timeout_s.)
@@ -291,7 +291,7 @@ class App:
             if not node.registered.is_set():
                 return None
             self.age.mark()
-            if node._buffered or cfg.qlwcfg_access_mode:
+            if node.buffered or cfg.qlwcfg_access_mode:
                 await node.drain_buffer()
             await node.serve_pending(200)
             return _Done(await self.deliver(int(cfg.register_timeout_s * 1000)))
@@ -363,7 +363,7 @@ class App:
         if code == EXIT_NO_MODULE:
             return
         try:
-            self.modem.at.restart()
+            self.modem.restart_reader()
             await self.modem.start(tries=3)
             await self.node.deregister(force=True)
             await self.node.power_down()

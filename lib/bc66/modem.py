@@ -187,6 +187,12 @@ class BC66:
         """Start the reader task, sending nothing (``start`` does it too)."""
         self.at.start()
 
+    def restart_reader(self):
+        """Start the driver's tasks afresh after a Ctrl-C (the module is untouched: that is
+        ``reboot``): the reader and keeper tasks, alive or ended mid-step by the interrupt,
+        are replaced; a command in flight is forgotten."""
+        self.at.restart()
+
     async def start(self, tries=5):
         """Start the reader; sync with AT, then ATE0 and AT+CMEE=1."""
         self.at.start()

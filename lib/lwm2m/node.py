@@ -179,6 +179,12 @@ class Node:
         else:
             self._online.clear()
 
+    @property
+    def buffered(self):
+        """True once the module said it holds server requests (``+QLWURC: "buffer"``,
+        buffer access mode) until ``drain_buffer`` fetches them."""
+        return self._buffered
+
     def can_send(self):
         """True when an uplink may go now: registered, and the network not reported lost
         (``+QLWURC: "lwstatus",0`` until ``"lwstatus",1`` or a successful update)."""
