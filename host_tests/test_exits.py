@@ -133,7 +133,9 @@ def _node_config(tmp_path, sim, state):
 
 @pytest.mark.parametrize("how", ["ctrl_c", "sigterm"])
 def test_tools_qemu_stops_the_node_orderly(sim_factory, tmp_path, how):
+    from tools import mcu
     need_mcu()
+    mcu.firmware()  # built (or found) before the clock of the waits below starts
     sim = sim_factory(time_scale=0.05, attach_s=0.2)
     p = Proc([sys.executable, "-m", "tools.qemu", "--uart", sim.device,
               "--config", _node_config(tmp_path, sim, "/state")])

@@ -84,6 +84,7 @@ class Firmware:
         if pins:
             self.cmd += ["--pins", pins]
         self.board = board
+        self.qemu_heap = qemu_heap
         self.lines = []
         self.echo = echo
         self.env = env or {}  # extra environment (BC66_WOKE=1: a wake from deep sleep)
@@ -92,6 +93,10 @@ class Firmware:
 
     def start(self):
         build()
+        if self.board == "qemu":  # the board's firmware built (minutes) before it starts,
+            from tools import mcu  # not inside the caller's wait for the node
+            mcu.firmware(mcu.parse_size(self.qemu_heap) if self.qemu_heap else
+                         mcu.DEFAULT_HEAP)
         env = dict(os.environ)
         env.update(self.env)
         env["MICROPYPATH"] = ":".join([".frozen", os.path.join(MPY, "lib"),
