@@ -64,3 +64,11 @@ def test_missing_paths_finds_a_wrong_path():
         "/work/shared/docs/x.md"]
     assert missing_docs("see `bc66-facts.md`, docs/power.md and README.md") == [
         "bc66-facts.md"]
+
+
+def test_ci_and_make_name_no_path_of_one_machine():
+    # CI has ../shared beside its clone (BC66_SHARED overrides it): no fallback to a path
+    # that exists only on the machine the scripts were written on
+    for rel in (".ci/run", "Makefile"):
+        with open(os.path.join(ROOT, rel)) as f:
+            assert not _ABSOLUTE.findall(f.read()), rel
