@@ -119,7 +119,7 @@ async def main():
     def on_urc(u):
         ring.append(u)
         ev.set()
-    m.on_urc = on_urc
+    m.add_urc_listener(on_urc)
     await m.start()
 
     async def serve():

@@ -11,7 +11,9 @@
 #     sensor plug-ins add 0.9 KB (modem.clock), 3.5 KB (ipso.TYPES, the 3200 shape,
 #     config's sensors) and 8.6 KB (sensors.py: 2.2 KB frozen on the QEMU board,
 #     mpt_sensors.test_0_heap_cost))
-# Each budget below is the measured figure plus 4-74% headroom (the app: 22 KB kept):
+#   (issue 20, the sealed driver: bc66.sched, the one module on asyncio's internals, with
+#     its fallback, 1.9 KB, and URC listeners: driver 51328 B, so its budget is now 52 KB)
+# Each budget below is the measured figure plus 2-74% headroom (the app: 22 KB kept):
 # growth past it is a regression to look at (or a new figure to state here), not noise.
 import gc
 
@@ -34,6 +36,6 @@ def test_footprints():
     # one test, in this order: each layer is measured on top of the ones below it
     got = (cost(DRIVER), cost(NODE), cost(APP))
     print("import footprint driver %d B, node %d B, app %d B" % got)
-    budget = (50 * 1024, 74 * 1024, 22 * 1024)
+    budget = (52 * 1024, 74 * 1024, 22 * 1024)
     assert got[0] <= budget[0] and got[1] <= budget[1] and got[2] <= budget[2], (got, budget)
     assert got[0] > 0 and got[1] > 0 and got[2] > 0, got  # really imported here, not before

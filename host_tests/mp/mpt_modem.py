@@ -97,3 +97,24 @@ async def test_psk_identity_masked_like_the_psk():
     assert 'AT+QLWCONFIG=0,"h",5684,"ep",900,0,***' in text and "+QLWCONFIG: ***" in text, text
     fm.check()
     await m.stop()
+
+
+async def test_urc_listeners():
+    # the node registers a listener instead of overwriting an attribute; every listener
+    # gets every URC (requests too), in the order added, whatever an earlier one raised
+    import asyncio
+    fm, m, urcs = await modem()  # fakemodem's: urcs.append is the first listener
+    second = []
+
+    def bad(u):
+        raise ValueError("listener bug")
+    m.add_urc_listener(bad)
+    m.add_urc_listener(second.append)
+    fm.inject('+QLWURC: "ping",0', '+QLWURC: "read",7,3303,0,5700')
+    for _ in range(400):
+        if len(second) == 2:
+            break
+        await asyncio.sleep_ms(5)
+    assert [u.kind for u in urcs] == [u.kind for u in second] == ["ping", "read"], second
+    assert second[1].msgid == 7 and m.at.stats["dropped_urcs"] == 2
+    await m.stop()

@@ -25,6 +25,9 @@ class Modem:
         self.n_boots = 0
         self.on_urc = None
 
+    def add_urc_listener(self, fn):
+        self.on_urc = fn
+
     async def sync(self, tries=5):
         self.w.append("AT")
         return self.answers

@@ -17,7 +17,9 @@ def _node():
     md.requests.stats = {}
     cfg = _S()
     cfg.lifetime = 300
-    n = N.Node(_S(), cfg, md)
+    m = _S()
+    m.add_urc_listener = lambda fn: None
+    n = N.Node(m, cfg, md)
     n.task_backoff_ms, n.task_backoff_max_ms, n.task_decay_s = 40, 160, 1
     return n
 

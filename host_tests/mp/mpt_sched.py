@@ -134,5 +134,5 @@ async def test_engine_on_the_fallback():
         assert e._command._event is not None and port._st is not None
         assert s.writes > 8
     finally:
-        sched.use_internals()
+        sched.use_fallback(False)
     assert sched.RUN_QUEUE and sched.IO_QUEUE

@@ -5,6 +5,7 @@ ERR = ("0:Operation successful|1:Other error|2:Parameter number error|3:Paramete
        "4:Not register error|7:Disable error|13:Data length odd error|"
        "15:Not ready receive error|32:Keep connecting error|33:Already registered error|"
        "34:Create lwm2m error|-1:ERROR")
+ERR_ALREADY_REGISTERED = 33  # the <err> of Table 2 the node acts on (AT+QLWREG when registered)
 # Table 3 of the note: <status_code>.
 STATUS = ("0:Success|1:Timeout|2:Packet not sent|3:Recovered failed|4:Update failed|9:Reset|"
           "10:Bad request|13:Forbidden|14:Not found|22:Precondition failed")

@@ -132,7 +132,8 @@ def _name(cmd):
 
 
 class BC66:
-    """The BC66 driver. ``on_urc(URC)`` runs inside the reader task: keep it short.
+    """The BC66 driver. URC listeners (``add_urc_listener``; ``on_urc``: the first one)
+    run inside the reader task: keep them short.
     A module restart is delivered as kind ``"reboot"``; the next command re-sends ATE0
     and AT+CMEE=1 first.
 
@@ -143,7 +144,8 @@ class BC66:
     (90,000)."""
 
     def __init__(self, port, on_urc=None):
-        self.on_urc = on_urc
+        self._listeners = [on_urc] if on_urc is not None else []
+        self.on_urc = on_urc  # what the reader calls per URC (add_urc_listener sets it)
         self.at = ATEngine(port, self._on_line, "bc66")
         self.at.fast = self._on_request_line
         self.command_ms = 300
@@ -157,6 +159,25 @@ class BC66:
         self.unanswerable = 0  # requests whose message id could not be read
         self._posted_done = None  # the done() of the answer post_content sent
         self._on_posted = self._posted_outcome  # (one bound method, made once)
+
+    # ---- URC listeners ----
+    def add_urc_listener(self, fn):
+        """Call ``fn(urc)`` for every URC from now on (after the listeners added before),
+        inside the reader task: keep it short, never block. A listener's exception is
+        logged and counted (``at.stats["dropped_urcs"]``)."""
+        ls = self._listeners
+        ls.append(fn)
+        self.on_urc = fn if len(ls) == 1 else self._to_all  # one: called directly
+
+    def _to_all(self, urc):
+        err = None
+        for fn in self._listeners:  # each one gets it, whatever an earlier one raised
+            try:
+                fn(urc)
+            except Exception as e:
+                err = e
+        if err is not None:
+            raise err
 
     # ---- lines from the reader task ----
     def _on_request_line(self, buf, k):

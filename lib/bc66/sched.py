@@ -30,17 +30,12 @@ def check(aio=asyncio):
 RUN_QUEUE, IO_QUEUE = check()
 
 
-def use_fallback():
-    """Use the public-API fallbacks from now on (tests; an asyncio found unfit at run time).
-    Call it before the engine and its ports are made."""
+def use_fallback(yes=True):
+    """Use the public-API fallbacks from now on (tests; an asyncio found unfit at run time),
+    or with ``yes`` False the internals again where ``check()`` finds them fit. Call it
+    before the engine and its ports are made."""
     global RUN_QUEUE, IO_QUEUE
-    RUN_QUEUE = IO_QUEUE = False
-
-
-def use_internals():
-    """Back to the internals where ``check()`` finds them fit."""
-    global RUN_QUEUE, IO_QUEUE
-    RUN_QUEUE, IO_QUEUE = check()
+    RUN_QUEUE, IO_QUEUE = (False, False) if yes else check()
 
 
 async def _wait_event(ev, timeout_ms):

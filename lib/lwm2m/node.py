@@ -12,8 +12,10 @@ import time
 
 from bc66 import log, onoff
 from lwm2m.config import imei_ok
-from bc66.errors import ATTimeout, BC66Error, CommandError, Rebooted, StatusError
-from bc66.modem import (STATUS_NEED_RECOVER as NEED_RECOVER,
+from bc66.errors import (ERR_ALREADY_REGISTERED, ATTimeout, BC66Error, CommandError, Rebooted,
+                         StatusError)
+from bc66.modem import (STATUS_DEREGISTERING as DEREGISTERING,
+                        STATUS_NEED_RECOVER as NEED_RECOVER,
                         STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
                         STATUS_REGISTERED as REGISTERED, STATUS_REGISTERING as REGISTERING)
 
@@ -22,8 +24,6 @@ _REQUESTS = ("read", "write", "execute", "observe", "malformed")
 
 
 _READS = 3  # reads of one fact from the module before its answers count as unreadable
-_ERR_ALREADY_REGISTERED = 33
-_DEREGISTERING = 3  # AT+QLWSTATUS? 3
 
 
 class NetworkTimeout(BC66Error):
@@ -93,7 +93,7 @@ class Node:
         self.task_decay_s = 600
         self.cfun_ask_s = 20  # AT+CFUN's OK waited for this long before asking (_cfun)
         self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
-        modem.on_urc = self._on_urc
+        modem.add_urc_listener(self._on_urc)
 
     # ---- URC intake (runs inside the reader task: must not block) ----
     def _on_urc(self, urc):
@@ -458,7 +458,7 @@ class Node:
         if st is None:
             st = await m.status()
         t_end = time.ticks_add(time.ticks_ms(), int(self.cfg.register_timeout_s * 1000))
-        while st == _DEREGISTERING and time.ticks_diff(t_end, time.ticks_ms()) > 0:
+        while st == DEREGISTERING and time.ticks_diff(t_end, time.ticks_ms()) > 0:
             await asyncio.sleep_ms(500)  # a deregistration under way refuses AT+QLWREG
             st = await m.status()
         if st == REGISTERED:
@@ -490,7 +490,7 @@ class Node:
         try:
             await m.register(timeout_ms=int(self.cfg.register_timeout_s * 1000))
         except CommandError as e:
-            if e.code != _ERR_ALREADY_REGISTERED:
+            if e.code != ERR_ALREADY_REGISTERED:
                 raise
             log.log(log.INFO, _TAG, "module already registered (auto-registration)")
         want = self.cfg.binding
