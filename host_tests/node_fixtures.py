@@ -40,6 +40,9 @@ def node_factory(tmp_path, reading):
         if wait_registered:
             try:
                 sim.wait_status(2, timeout=30)
+                # and the node done with its registration (the binding applied after it):
+                # a fault injected before that would hit the node's own update
+                fw.wait_log(r"node: registered", timeout=30)
             except TimeoutError:
                 raise AssertionError("node did not register:\n" + "\n".join(fw.lines[-30:]))
         return sim, fw
