@@ -47,6 +47,7 @@ def _soak(tmp_path, seed):
     sup.sleep_cap_s = 0.05
     rng = random.Random(seed)
     armed = []
+    at = {}  # cycle -> the fault armed before it
     bag = []
     net_down = [False]
 
@@ -76,6 +77,7 @@ def _soak(tmp_path, seed):
         elif kind == "reboot while asleep":
             sim.reboot()
         armed.append(kind)
+        at[i + 1] = kind  # armed before cycle i + 1, whose reading is #i + 2
 
     try:
         sup.run(CYCLES, between)
@@ -106,7 +108,9 @@ def _soak(tmp_path, seed):
     assert len(set(taken)) == len(taken)  # every reading has its own sequence number
     assert taken == list(range(1, len(taken) + 1)), taken  # and no gaps across the wakes
     lost = set(taken) - acked - queued
-    assert not lost, "readings lost: %s (faults: %s)" % (sorted(lost), armed)
+    assert not lost, "readings lost: %s (faults armed before their cycles and the two "\
+        "before: %s)" % (sorted(lost), ["#%d: %s" % (n, [at.get(n - 1 - k) for k in (2, 1, 0)])
+                                        for n in sorted(lost)])
     assert not queued, "still queued after fault-free cycles: %s" % sorted(queued)
     # the queue writes its meta file only when it drops a record: none, or one saying 0
     meta_path = os.path.join(qdir, "meta")
