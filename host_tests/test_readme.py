@@ -44,6 +44,8 @@ RUNS = {
         "test_exits.py::test_ctrl_c_in_a_terminal_during_make_demo_server_deregisters_every_time",
     "make demo SERVER=wakaama BOARD=qemu":
         "test_wakaama_demo.py::test_demo_against_wakaama_on_the_qemu_board",
+    ".venv/bin/python -m tools.energy --config my-config.json --board esp32_devkitc "
+    "--plot cycle.png": "test_energy.py::test_cli_prints_life_and_writes_a_plot",
 }
 HARDWARE = "needs the board"
 

@@ -2,9 +2,14 @@
 
 - where: the QEMU MPS2-AN385 (Cortex-M3) with the project frozen, ``-icount
   shift=0,align=off,sleep=off`` (1 us of ``ticks_us`` = 1,000 executed instructions),
-  UART1 on the simulator at time scale 1.0 (module delays as real), PSM_EINT through the
-  board's pin stand-in; the simulator's RRC inactivity timer 20 s, its T3324 (idle time
-  before deep sleep once AT+QSCLK=1 allows it) 2 s;
+  UART1 on the simulator, PSM_EINT through the board's pin stand-in. Under -icount the
+  board's clock runs slower than real time (QEMU executes far fewer than 10^9
+  instructions a second), so the simulator runs at the board's scale: ``calibrate`` times
+  a 1 s ``sleep_ms`` of the board in real seconds and the module's delays are stretched
+  by that factor, so a module-second lasts a second of the board's clock (at time scale
+  1.0 the board's own timeouts would last several real seconds while the module answers
+  in real time). The simulator's RRC inactivity timer 10 s, its T3324 (idle time before
+  deep sleep once AT+QSCLK=1 allows it) 2 s;
 - what: the real ``firmware/main.py`` (``app.main``, duty mode, tools/supervisor.py's
   duty config) run through the raw REPL after a soft reset, once per cycle, the state
   kept on the board's flash (a RAM disk a soft reset keeps). The first cycle (power-on:
@@ -16,9 +21,10 @@
   (tools/bench_cycle_node.py wraps the node from outside): boot + imports (the frozen
   modules the cycle uses), restore (config, App(), the first reading queued), AT traffic
   (everything from ``power.duty_step`` to the sleep but flash writes and waits), flash
-  writes (time inside lwm2m.store's file writes, removes and renames), waits (blocked in asyncio's
-  poll: this port spins there, so they are executed instructions too; a port that sleeps
-  while it waits does not execute them). "CPU work" = the total minus the waits;
+  writes (time inside lwm2m.store's file writes, removes and renames), waits (blocked in
+  asyncio's poll: this port spins there, so they are executed instructions too, as many as
+  the virtual clock's nanoseconds; a port that sleeps while it waits does not execute
+  them: tools.energy takes them as seconds). "CPU work" = the total minus the waits;
 - AT commands: the simulator's command log for the cycle (probes included); flash: files
   written (lwm2m.store's atomic write + rename), files removed or renamed (the queue's
   pop), bytes written;
