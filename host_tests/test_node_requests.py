@@ -126,3 +126,33 @@ def test_1000_mixed_requests_all_answered_heap_flat(node_factory):
     m = re.search(r"dropped=(\d+)", fw.lines[-1] if "dropped=" in fw.lines[-1] else
                   next(x for x in reversed(fw.lines) if "dropped=" in x))
     assert m and m.group(1) == "0"
+
+
+def test_string_write_of_the_notes_1024_bytes_end_to_end(node):
+    # issue 21 (5): a 1,024-byte string write arrives hex-encoded (2,048 characters in a
+    # line of about 2,100); 540 bytes and more used to time out unanswered
+    sim, fw = node
+    for n in (535, 540, 1000, 1024):
+        v = "".join(chr(33 + (i * 7 + n) % 94) for i in range(n)).replace('"', "'")
+        assert sim.server.write("3303/0/5750", T_STRING, v, timeout=10).result == CHANGED, n
+        r = sim.server.read("3303/0/5750", timeout=10)
+        assert (r.result, r.value) == (CONTENT, v), n
+    v = "\u00e9t\u00e9 " * 170 + "\u00e9"  # 1,022 bytes of UTF-8: <len> counts bytes
+    assert len(v.encode()) == 1022
+    assert sim.server.write("3303/0/5750", T_STRING, v, timeout=10).result == CHANGED
+    r = sim.server.read("3303/0/5750", timeout=10)  # (the simulator reads a byte a character)
+    assert (r.result, r.value.encode("latin-1").decode()) == (CONTENT, v)
+    rsp = [c for c in sim.commands if c.startswith("AT+QLWRDRSP=%d," % r.msgid)]
+    assert rsp[0].split(",")[6] == "1022"
+
+
+def test_bad_string_write_refused_and_read_after(node):
+    # issue 21 (4): refused 4.00 at write time, nothing changed; reads still answered
+    sim, fw = node
+    assert sim.server.write("3303/0/5750", T_STRING, "kept", timeout=5).result == CHANGED
+    for bad in ('a"b', "a\rb", "a\nb", "a\x1ab", "a\x00b", "a\x1bb"):
+        assert sim.server.write("3303/0/5750", T_STRING, bad, timeout=5).result == BAD_REQUEST
+        r = sim.server.read("3303/0/5750", timeout=5)
+        assert (r.result, r.value) == (CONTENT, "kept"), repr(bad)
+        r = sim.server.read("3303/0/-1", timeout=5)
+        assert r.result == CONTENT and 5750 in [x[2] for x in r.values]

@@ -108,7 +108,9 @@ class FakeModem:
 
 def engine(seed=1):
     # (fake, started ATEngine, list of URC lines) with short test timings
+    import gc
     from bc66.at import ATEngine
+    gc.collect()  # the engine's 2 KB line buffer, first, on a collected heap (40 KB boards)
     fm = FakeModem(seed)
     urcs = []
     e = ATEngine(fm, urcs.append)
@@ -120,7 +122,9 @@ def engine(seed=1):
 
 async def modem(seed=1):
     # (fake, started BC66, list of URC records): AT, ATE0, AT+CMEE=1 already answered
+    import gc
     from bc66.modem import BC66
+    gc.collect()  # the engine's 2 KB line buffer, first, on a collected heap (40 KB boards)
     fm = FakeModem(seed).play("> AT\n< OK\n> ATE0\n< OK\n> AT+CMEE=1\n< OK")
     urcs = []
     m = BC66(fm, urcs.append)

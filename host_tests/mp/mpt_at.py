@@ -26,12 +26,12 @@ async def test_framing_bare_cr_lf_and_empty_lines():
 
 async def test_overlong_line_dropped_and_resync():
     fm, e, urcs = _eng()
-    fm.inject(b"+QLWURC: " + b"x" * 1500 + b"\r\n", '+QLWURC: "ping",0')
+    fm.inject(b"+QLWURC: " + b"x" * 2500 + b"\r\n", '+QLWURC: "ping",0')
     await asyncio.sleep_ms(200)
     assert urcs == ['+QLWURC: "ping",0'], urcs
     assert e.stats["overlong"] == 1
     # a maximal legal line still passes
-    big = '+QLWURC: "write",65535,65535,3,65535,1,1024,"' + "A" * 1024 + '",0'
+    big = '+QLWURC: "write",65535,65535,3,65535,1,1024,"' + "A" * 2048 + '",65535'
     fm.inject(big)
     await asyncio.sleep_ms(400)
     assert urcs[-1] == big

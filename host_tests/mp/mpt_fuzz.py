@@ -33,7 +33,7 @@ async def test_fuzz_stream():
     random.seed(7)
     fm, e, _ = engine(seed=3)
     e.urc_cb = sink = _Sink('+QLWURC: "report",')
-    fm.inject(b"x" * 1500)  # an overlong line first
+    fm.inject(b"x" * 2500)  # an overlong line first (lines.MAXLINE: 2,148)
     for r in range(300):
         if r == 30:
             gc.collect()

@@ -1,8 +1,16 @@
 """CR/LF framing into one preallocated buffer, a C-level search and copy per line."""
 from micropython import const
 
-# Longest legal line: a 1024-character value plus its +QLWURC / +QLWRD header.
-MAXLINE = const(1024 + 100)
+# Longest legal line, from the note's limits: a write of the longest value, a string of
+# 1,024 bytes (<len>: "The max size is 1024 bytes"), arrives hex-encoded, 2 characters a
+# byte (4.2.14: "in hex string format"), inside the longest header of a write,
+#   +QLWRD: 65535,"write",65535,65535,65535,65535,1,1024,"<hex>",65535
+# (61 characters around the hex: 2,109 in all); plus room for a space after each comma
+# (the note's examples show one, bc66-facts.md) and a margin: 2,148 bytes.
+_MAX_VALUE_BYTES = const(1024)
+_WRITE_HEAD = const(61)  # the characters of a buffered write line around its hex value
+_SLACK = const(39)  # spaces after commas (11) and a margin
+MAXLINE = const(2 * _MAX_VALUE_BYTES + _WRITE_HEAD + _SLACK)
 _CR = const(13)
 _LF = const(10)
 
