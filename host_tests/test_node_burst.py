@@ -40,6 +40,9 @@ def test_burst_of_400_mixed_requests_answered_in_full(node):
         m = re.match(r"AT\+QLW(RDRSP|WRRSP|RRSP|EXERSP|OBSRSP)=(\d+),", c)
         if m:
             answers[(m.group(1), int(m.group(2)))] += 1
+    for (k, mid), n in list(answers.items()):  # refused AT+QLWWRRSPs (3 tries) before it
+        if k == "WRRSP" and ("RRSP", mid) in answers and n <= 3:
+            del answers[(k, mid)]
     assert all(n == 1 for n in answers.values()), [a for a, n in answers.items() if n != 1]
     answered = {mid for _, mid in answers}
     assert all(p.msgid in answered for p, _ in want)

@@ -26,8 +26,10 @@ async def test_write_rsp_falls_back_for_good():
     fm, m, _ = await modem()
     fm.play(RSP[4])
     await m.write_rsp(32193, 2)
-    fm.play(RSP[5])
-    await m.write_rsp(36560, 2)  # ERROR: AT+QLWRRSP from now on
+    # ERROR each time it is sent (m.answer_tries: a garbled command is sent again, issue
+    # 21), then AT+QLWRRSP from now on
+    fm.play("> AT+QLWWRRSP=36560,2\n< ERROR\n" * (m.answer_tries - 1) + RSP[5])
+    await m.write_rsp(36560, 2)
     fm.play(RSP[6])
     await m.write_rsp(36561, 2)
     fm.check()

@@ -96,6 +96,9 @@ class ATEngine(Lines):
     resend_ms = 2000
     sync_ms = 300  # deadline of each plain AT of a sync
     fast = None  # fast(buf, k) -> True if it took the line (before any str is made)
+    # deferred prefixes of results the module sends only after its OK, never on its own:
+    # such a line while the command still waits for OK means that OK was lost
+    ok_implied_by = ()
 
     def __init__(self, port, urc_cb=None, log_tag="at"):
         Lines.__init__(self)
@@ -128,7 +131,7 @@ class ATEngine(Lines):
         self._keeper_wake = asyncio.Event()
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
                       "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0,
-                      "glitches": 0, "posted": 0}
+                      "glitches": 0, "posted": 0, "lost_ok": 0}
 
     def start(self):
         """Create the reader task."""
@@ -339,8 +342,8 @@ class ATEngine(Lines):
         # a posted command's deadline passed: it fails with ATTimeout
         c = self._command
         self.stats["timeouts"] += 1
-        self._quiet_until = ticks_add(ticks_ms(), self.late_ms)
-        if c.in_flight and c.then is not None:  # no final result
+        if c.in_flight and c.then is not None:  # no final result: its late lines die first
+            self._quiet_until = ticks_add(ticks_ms(), self.late_ms)
             c.in_flight = False
             c.finish((ATTimeout if c.heard else NoAnswer)(c.shown()))
             return
@@ -532,12 +535,15 @@ class ATEngine(Lines):
         """One line from the module (Lines calls it): an answer or a URC."""
         st = self.stats
         st["lines"] += 1
-        if not 32 <= buf[0] < 127:  # glitch bytes before the line (a UART waking up)
-            k = self._drop_glitch(buf, k)
+        if buf[0] != 43:  # not "+": stray bytes before a URC, or a UART waking up?
+            k = self._drop_stray(buf, k)
             if not k:
                 return
         if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating
             return self._end_command(None)
+        c = self._command
+        if c.in_flight and c.deferred_prefix in self.ok_implied_by:
+            self._lost_ok(buf, k)
         p = self._posted_match
         if p is not None and k >= len(p) and buf.find(p, 0, len(p)) == 0:  # the result
             return self._posted_result_line(buf, k, len(p))  # of a posted command
@@ -549,7 +555,6 @@ class ATEngine(Lines):
         except UnicodeError:
             st["garbage"] += 1
             return
-        c = self._command
         if line.startswith("AT") or line.startswith("at"):  # echo (ATE1, or after a reboot)
             st["echo"] += 1
             c.heard = c.in_flight
@@ -587,15 +592,33 @@ class ATEngine(Lines):
                 w.info.append(line)
         self._dispatch(line)
 
-    def _drop_glitch(self, buf, k):
-        # move the line past its leading non-printable bytes -> its new length (counted)
-        s = 0
-        while s < k and not 32 <= buf[s] < 127:
-            s += 1
+    def _drop_stray(self, buf, k):
+        # A line that does not start with "+": a URC after stray bytes (line noise, printable
+        # or not: "OK" whose terminator was lost, a space, an ANSI escape), or any line after
+        # non-printable ones (a UART waking up) -> the line moved past them, its new length
+        # (the stray bytes counted as one glitch); else the line as it is.
+        s = buf.find(b"+QLWURC:", 1, k)
+        if s < 0:
+            if 32 <= buf[0] < 127:
+                return k
+            s = 1
+            while s < k and not 32 <= buf[s] < 127:
+                s += 1
         self.stats["glitches"] += 1
         for i in range(k - s):
             buf[i] = buf[s + i]
         return k - s
+
+    def _lost_ok(self, buf, k):
+        # The result line of the command still waiting for its OK: the module sends it only
+        # after OK, so that OK was lost (line noise) and is taken as received (counted)
+        p = self._command.deferred_prefix
+        b = self._prefix_bytes.get(p)
+        if b is None:  # (each prefix encoded once)
+            b = self._prefix_bytes[p] = p.encode()
+        if k >= len(b) and buf.find(b, 0, len(b)) == 0:
+            self.stats["lost_ok"] += 1
+            self._end_command(None)
 
     def _dispatch(self, line):
         if debug():  # (a late +QLWCONFIG: answer holds the PSK and its identity)

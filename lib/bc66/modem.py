@@ -35,6 +35,10 @@ LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
                                    "psk_id", "psk"))
 
 _QLWRRSP = "AT+QLWRRSP"
+# result lines the module sends only after the OK of their command (never unsolicited,
+# unlike +QLWREG: or +QLWDEREG:): one arriving before that OK shows the OK was lost
+_AFTER_OK_ONLY = ("+QLWRDRSP:", "+QLWOBSRSP:", "+QLWWRRSP:", "+QLWRRSP:", "+QLWEXERSP:",
+                  "+QLWNOTIFY:", "+QLWADDOBJ:", "+QLWDELOBJ:")
 _POST_MAX = const(64)  # longest value text post_content sends (longer: read_rsp's pieces)
 # post_content: the answer command and its result line's prefix per request kind
 _POSTED = {"read": ("AT+QLWRDRSP", "+QLWRDRSP:"), "observe": ("AT+QLWOBSRSP", "+QLWOBSRSP:")}
@@ -141,7 +145,9 @@ class BC66:
     (the note's maximum response time, 300), ``local_ms`` for a deferred result the
     module produces itself (5,000), ``network_ms`` for an outcome from the network:
     register, update, deregister, notify, recover (60,000), ``cfun_ms`` for AT+CFUN
-    (90,000)."""
+    (90,000); ``answer_ms`` for the result line of an answer to a server request (600:
+    the note's 300 twice). An answer refused or whose result line was lost is sent again,
+    ``answer_tries`` (3) times in all; ``resent`` counts the extra sends."""
 
     def __init__(self, port, on_urc=None):
         self._listeners = [on_urc] if on_urc is not None else []
@@ -152,12 +158,22 @@ class BC66:
         self.local_ms = 5000
         self.network_ms = 60000
         self.cfun_ms = 90000
+        self.at.ok_implied_by = _AFTER_OK_ONLY
+        # an answer to a server request (AT+QLWRDRSP...): its OK and result line come within
+        # the note's maximum response time, 300 ms; twice that before its result counts as
+        # lost. Refused (line noise may have garbled it) or lost: sent again.
+        self.answer_ms = 600
+        self.answer_tries = 3
+        self.resent = 0
         self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
         self._request_parser = None  # requrc.take, loaded on the first request
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
-        self._posted_done = None  # the done() of the answer post_content sent
+        self._posted_done = None  # the done() of the answer post_content sent, the
+        self._posted_cmd = None  # command, its result prefix and how often it was sent
+        self._posted_prefix = None
+        self._posted_tries = 0
         self._on_posted = self._posted_outcome  # (one bound method, made once)
 
     # ---- URC listeners ----
@@ -540,10 +556,25 @@ class BC66:
         ps = _NO_VALUE if value is None else parts(vtype, value)
         n = len(ps) - 1
         for length, piece, quote in ps:
-            await self._deferred(cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
+            await self._answer_command(cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
                 name, msgid, result, obj, inst, res, vtype or 1, length), piece, quote,
-                ",%d" % (index + n)), name[2:] + ":", self.local_ms)
+                ",%d" % (index + n)), name[2:] + ":")
             n -= 1
+
+    async def _answer_command(self, cmd, result):
+        # An answer command and its result line: sent again when the module refused it
+        # (ERROR, +CME ERROR, <err>: line noise may have garbled it) or its result line was
+        # lost, up to answer_tries times in all
+        tries = 1
+        while True:
+            try:
+                return await self._deferred(cmd, result, self.answer_ms)
+            except (CommandError, ATTimeout) as e:
+                if tries >= self.answer_tries:
+                    raise
+                tries += 1
+                self.resent += 1
+                log(30, "bc66", "%s sent again: %r", _name(cmd), e)
 
     def can_post(self, kind):
         """True if ``post_content(kind, ...)`` would be sent now (the engine is idle)."""
@@ -584,24 +615,39 @@ class BC66:
         cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
             name, msgid, result, obj, inst, res, vtype, n, q, t, q, index)
         if not self.at.post(cmd, result_prefix, self._on_posted, self.command_ms,
-                            self.local_ms):
+                            self.answer_ms):
             return False
         self._posted_done = done
+        self._posted_cmd = cmd
+        self._posted_prefix = result_prefix
+        self._posted_tries = 1
         return True
 
     def _posted_outcome(self, r):
-        # a posted answer's outcome -> its done(): the result line's <err> (0: taken)
-        if isinstance(r, NoAnswer):  # not received: to be sent again
+        # A posted answer's outcome -> its done(): the result line's <err> (0: taken).
+        # Refused (an error code) or its result line lost (ATTimeout after OK): posted
+        # again at once, up to answer_tries times in all; a timeout that cannot be (the
+        # engine pauses after a command without a final result) or one without any answer
+        # (NoAnswer) -> None: the caller sends it again (read_rsp syncs and retries).
+        again = self._posted_tries < self.answer_tries
+        if again and (type(r) is int and r != 0 or type(r) is ATTimeout) \
+                and not self._reinit \
+                and self.at.post(self._posted_cmd, self._posted_prefix, self._on_posted,
+                                 self.command_ms, self.answer_ms):
+            self._posted_tries += 1
+            self.resent += 1
+            return
+        if isinstance(r, NoAnswer) or again and isinstance(r, ATTimeout):
             r = None
         done, self._posted_done = self._posted_done, None
+        self._posted_cmd = None
         done(r)
 
     async def _result_rsp(self, name, msgid, result):
         check_int(msgid, 0, 65535, "msgid")
         if result not in CHANGE_RESULTS or isinstance(result, bool):
             raise ValueError("result")
-        await self._deferred("%s=%d,%d\r" % (name, msgid, result), name[2:] + ":",
-                             self.local_ms)
+        await self._answer_command("%s=%d,%d\r" % (name, msgid, result), name[2:] + ":")
 
     # ---- notifications ----
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
