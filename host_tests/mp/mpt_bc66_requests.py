@@ -111,3 +111,48 @@ async def test_more_requests_than_the_first_table_all_answered():
     assert st["requests"] == n and st["dropped_requests"] == 0, st
     task.cancel()
     await m.stop()
+
+
+async def test_duplicate_within_the_exchange_lifetime_runs_once():
+    # issue 21 (8): a request delivered again later than the last four answers, but within
+    # CoAP's EXCHANGE_LIFETIME (247 s), is dropped: its handler ran once
+    from lwm2m.requests import Requests, EXCHANGE_LIFETIME_S
+    fm, m, md, o, task = await _node()
+    now = [1000]
+    md.requests = Requests(clock=lambda: now[0])
+    runs = []
+    o.on(5, lambda i, r, v: runs.append(i))
+    for mid in range(50, 61):  # 50, then ten others
+        _ok(fm, "AT+QLWEXERSP=%d,2" % mid, "+QLWEXERSP")
+        fm.inject('+QLWURC: "execute",%d,9,0,5' % mid)
+        await _settle(fm, md)
+    now[0] += EXCHANGE_LIFETIME_S - 1
+    fm.inject('+QLWURC: "execute",50,9,0,5')  # again: not run, not answered
+    await asyncio.sleep_ms(50)
+    await _settle(fm, md)
+    fm.check()
+    assert len(runs) == 11 and md.requests.stats["duplicates"] == 1
+    now[0] += 2  # the lifetime is over: message id 50 may be a new request
+    _ok(fm, "AT+QLWEXERSP=50,2", "+QLWEXERSP")
+    fm.inject('+QLWURC: "execute",50,9,0,5')
+    await _settle(fm, md)
+    fm.check()
+    assert len(runs) == 12 and md.requests.stats["forgotten"] == 0
+    task.cancel()
+    await m.stop()
+
+
+async def test_answered_ring_full_is_counted():
+    # more requests within one lifetime than the ring holds: the oldest are forgotten,
+    # counted (a duplicate of one of them would run again)
+    from lwm2m.requests import Requests, RECENT
+    fm, m, md, o, task = await _node()
+    md.requests = Requests(clock=lambda: 5000)
+    for mid in range(RECENT + 3):
+        _ok(fm, "AT+QLWEXERSP=%d,2" % mid, "+QLWEXERSP")
+        fm.inject('+QLWURC: "execute",%d,9,0,5' % mid)
+        await _settle(fm, md)
+    fm.check()
+    assert md.requests.stats["forgotten"] == 3 and md.requests.stats["duplicates"] == 0
+    task.cancel()
+    await m.stop()

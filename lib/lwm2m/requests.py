@@ -12,11 +12,16 @@ A request that cannot be queued at all is logged and counted (``dropped_requests
 
 Rules (issue 8): every request whose message id can be read is answered exactly once.
 A request with a readable message id and malformed fields is queued ``malformed`` (the
-model answers 4.00). A request equal to the one being answered, or to one of the last
-few answered (same kind, message id and write index: the module delivered it twice),
-is dropped and counted (``duplicates``): its handler runs once, it is answered once.
+model answers 4.00). A request equal to the one being answered, or to one answered less
+than CoAP's EXCHANGE_LIFETIME ago (same kind, message id and write index: the server or
+the module delivered it again), is dropped and counted (``duplicates``): its handler
+runs once, it is answered once. The answered ones are kept in a ring of ``RECENT``
+entries (kind, message id, index, second answered: 320 bytes); when it is full the
+oldest is overwritten, and if that one was younger than the lifetime it is counted
+(``forgotten``: a duplicate of it would run again).
 """
 import asyncio
+import time
 from array import array
 from micropython import const
 
@@ -31,7 +36,10 @@ _WIDTH = const(6)  # fields per entry
 _MALFORMED = const(0x10)  # fields unreadable: answered 4.00
 _NO_VALUE = const(0x20)  # a write whose value could not be kept: answered 4.00
 _UNSET = const(0xFFFF)  # an id of -1 (all instances / resources)
-_RECENT = const(4)  # answered requests remembered to drop late duplicates
+RECENT = const(32)  # answered requests remembered to drop late duplicates
+# RFC 7252 4.8.2: EXCHANGE_LIFETIME = MAX_TRANSMIT_SPAN (45 s) + 2 x MAX_LATENCY (100 s)
+# + PROCESSING_DELAY (2 s): how long the same confirmable request may arrive again
+EXCHANGE_LIFETIME_S = const(45 + 2 * 100 + 2)
 _BLOCK = const(32)  # entries per block
 
 
@@ -62,7 +70,8 @@ def _from_id(v):
 class Requests:
     """Bounded FIFO of server requests (see the module docstring)."""
 
-    def __init__(self, capacity=512, max_write_bytes=2048):
+    def __init__(self, capacity=512, max_write_bytes=2048, lifetime_s=EXCHANGE_LIFETIME_S,
+                 clock=time.time):
         self.capacity = capacity
         self._blocks = [_new_block()]
         self._spare = None
@@ -75,10 +84,14 @@ class Requests:
         self._answering = False  # ``current`` is being answered
         self.direct = Request()  # the request answered outside the queue (``begin``)
         self._direct_busy = False
-        self._recent = array("H", bytes(2 * 3 * _RECENT))  # (kind, msgid, extra) answered
+        self._recent = array("H", bytes(2 * 3 * RECENT))  # (kind, msgid, extra) answered
+        self._recent_s = array("I", bytes(4 * RECENT))  # and when (clock(), seconds)
         self._recent_next = 0
+        self.lifetime_s = lifetime_s
+        self._clock = clock
         self.ready = asyncio.Event()
-        self.stats = {"requests": 0, "dropped_requests": 0, "duplicates": 0, "malformed": 0}
+        self.stats = {"requests": 0, "dropped_requests": 0, "duplicates": 0, "malformed": 0,
+                      "forgotten": 0}
 
     def __len__(self):
         """Requests waiting (not counting the one being answered)."""
@@ -182,9 +195,12 @@ class Requests:
                 or self._recently(code, msgid, extra))
 
     def _recently(self, code, msgid, extra):
+        # answered less than lifetime_s ago (an entry "from the future": the clock was set
+        # back, is taken as expired)
         r = self._recent
-        for i in range(0, 3 * _RECENT, 3):
-            if r[i + 1] == msgid and r[i] == code and (code != 2 or r[i + 2] == extra):
+        for i in range(0, 3 * RECENT, 3):
+            if r[i + 1] == msgid and r[i] == code and (code != 2 or r[i + 2] == extra) \
+                    and 0 <= int(self._clock()) - self._recent_s[i // 3] < self.lifetime_s:
                 return True
         return False
 
@@ -249,10 +265,14 @@ class Requests:
     def _remember(self, r):
         rc = self._recent
         i = self._recent_next
+        now = int(self._clock())
+        if rc[i] and 0 <= now - self._recent_s[i // 3] < self.lifetime_s:
+            self.stats["forgotten"] += 1  # overwritten within its lifetime (ring full)
         rc[i] = KINDS.index(r.kind) + 1
         rc[i + 1] = r.msgid
         rc[i + 2] = r.part if r.kind == "write" else r.flag
-        self._recent_next = (i + 3) % (3 * _RECENT)
+        self._recent_s[i // 3] = now
+        self._recent_next = (i + 3) % (3 * RECENT)
         r.value = None  # no reference kept to the value
         self.stats["requests"] += 1
 
