@@ -31,7 +31,7 @@ def str_bytes(s, name="value", maxlen=None):
     more than ``maxlen`` bytes."""
     if not isinstance(s, str):
         raise ValueError(name + ": not a str")
-    b = s.encode()
+    b = memoryview(s)  # its UTF-8 bytes, not copied (MicroPython)
     if maxlen is not None and len(b) > maxlen:
         raise ValueError(name + ": too long")
     for c in b:
