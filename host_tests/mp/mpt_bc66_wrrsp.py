@@ -44,7 +44,8 @@ async def test_write_rsp_choice_logged_at_debug_once():
     lines = []
     log.sink, level, log.level = lines.append, log.level, log.DEBUG
     try:
-        for r, mid in ((RSP[5], 36560), (RSP[6], 36561)):
+        refused = "> AT+QLWWRRSP=36560,2\n< ERROR\n" * (m.answer_tries - 1) + RSP[5]
+        for r, mid in ((refused, 36560), (RSP[6], 36561)):
             fm.play(r)
             await m.write_rsp(mid, 2)
         fm.check()

@@ -574,7 +574,7 @@ class BC66:
                     raise
                 tries += 1
                 self.resent += 1
-                log(30, "bc66", "%s sent again: %r", _name(cmd), e)
+                log(10, "bc66", "%s sent again: %r", _name(cmd), e)  # (counted)
 
     def can_post(self, kind):
         """True if ``post_content(kind, ...)`` would be sent now (the engine is idle)."""
