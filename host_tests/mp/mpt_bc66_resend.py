@@ -121,3 +121,17 @@ async def test_urc_after_stray_bytes_is_found():
     fm.expect("AT+QLWSTATUS?", "+QLWSTATUS: 2", "OK")
     assert await m.status() == 2 and m.at.stats["glitches"] == len(stray)
     await _end(m, task)
+
+
+async def test_refused_after_a_lost_result_line_is_answered():
+    # the result line of the first was lost; the module refuses the second (it took the
+    # first: that request is answered): a success, not three sends and an error
+    fm, m, md, task = await _node(serve=True)
+    fm.expect(_RD % 20, "OK").expect(_RD % 20, "OK", "+QLWRDRSP: 3")
+    fm.inject('+QLWURC: "read",20,9,0,0')
+    await _done(fm, md, 1)
+    fm.expect("AT+QLWEXERSP=21,2", "OK").expect("AT+QLWEXERSP=21,2", "+CME ERROR: 3")
+    fm.inject('+QLWURC: "execute",21,9,0,5')
+    await _done(fm, md, 2)
+    assert m.resent == 2 and m.taken_before == 2 and md.stats["answer_errors"] == 0
+    await _end(m, task)

@@ -147,7 +147,9 @@ class BC66:
     register, update, deregister, notify, recover (60,000), ``cfun_ms`` for AT+CFUN
     (90,000); ``answer_ms`` for the result line of an answer to a server request (600:
     the note's 300 twice). An answer refused or whose result line was lost is sent again,
-    ``answer_tries`` (3) times in all; ``resent`` counts the extra sends."""
+    ``answer_tries`` (3) times in all; ``resent`` counts the extra sends. One refused
+    after a lost result line is taken for answered: the module knew it already (a module
+    refuses an answer to a request answered before; ``taken_before`` counts them)."""
 
     def __init__(self, port, on_urc=None):
         self._listeners = [on_urc] if on_urc is not None else []
@@ -165,6 +167,7 @@ class BC66:
         self.answer_ms = 600
         self.answer_tries = 3
         self.resent = 0
+        self.taken_before = 0  # resends after a lost result line the module refused
         self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
         self._request_parser = None  # requrc.take, loaded on the first request
@@ -174,6 +177,7 @@ class BC66:
         self._posted_cmd = None  # command, its result prefix and how often it was sent
         self._posted_prefix = None
         self._posted_tries = 0
+        self._posted_lost = False
         self._on_posted = self._posted_outcome  # (one bound method, made once)
 
     # ---- URC listeners ----
@@ -564,14 +568,20 @@ class BC66:
     async def _answer_command(self, cmd, result):
         # An answer command and its result line: sent again when the module refused it
         # (ERROR, +CME ERROR, <err>: line noise may have garbled it) or its result line was
-        # lost, up to answer_tries times in all
+        # lost, up to answer_tries times in all. Refused after a lost result line: the
+        # module had taken the first (it knows that answer already: a success).
         tries = 1
+        lost = False
         while True:
             try:
                 return await self._deferred(cmd, result, self.answer_ms)
             except (CommandError, ATTimeout) as e:
+                if lost and isinstance(e, CommandError):
+                    self.taken_before += 1
+                    return
                 if tries >= self.answer_tries:
                     raise
+                lost = isinstance(e, ATTimeout) and not isinstance(e, NoAnswer)
                 tries += 1
                 self.resent += 1
                 log(10, "bc66", "%s sent again: %r", _name(cmd), e)  # (counted)
@@ -621,6 +631,7 @@ class BC66:
         self._posted_cmd = cmd
         self._posted_prefix = result_prefix
         self._posted_tries = 1
+        self._posted_lost = False  # the last one sent followed a lost result line
         return True
 
     def _posted_outcome(self, r):
@@ -630,10 +641,14 @@ class BC66:
         # engine pauses after a command without a final result) or one without any answer
         # (NoAnswer) -> None: the caller sends it again (read_rsp syncs and retries).
         again = self._posted_tries < self.answer_tries
+        if type(r) is int and r != 0 and self._posted_lost:  # refused after a lost
+            r = 0  # result line: the module had taken the first
+            self.taken_before += 1
         if again and (type(r) is int and r != 0 or type(r) is ATTimeout) \
                 and not self._reinit \
                 and self.at.post(self._posted_cmd, self._posted_prefix, self._on_posted,
                                  self.command_ms, self.answer_ms):
+            self._posted_lost = type(r) is ATTimeout
             self._posted_tries += 1
             self.resent += 1
             return
