@@ -106,3 +106,21 @@ def test_duty_plan_follows_the_lifetime_the_module_reports(duty):
     import os
     st = json.load(open(os.path.join(sup.workdir, "state", "state.json")))
     assert st["lifetime"] == 30  # carried across the MCU's sleeps
+
+
+def test_notifications_wait_while_the_network_is_lost(node_factory):
+    """Observed values are not notified while lwstatus says the network is gone; the
+    change still due goes once it is back."""
+    sim, fw = node_factory(report_interval_s=1)
+    assert sim.server.observe("3303/0/5700", timeout=5).result == 1
+    sim.wait_for(lambda: [x for x in sim.notifications if x.path == "3303/0/5700"], 15)
+    sim.faults.network_lost()
+    fw.wait_log(r"network lost", timeout=5)
+    i = len(sim.commands)
+    n = len(fw.lines)
+    fw.wait_log(r"reading #\d+ queued", timeout=10, start=n)  # the value changed
+    fw.wait_log(r"reading #\d+ queued", timeout=10, start=len(fw.lines))
+    assert not [x for x in sim.commands[i:] if x.startswith("AT+QLWNOTIFY=3303")]
+    k = len(sim.notifications)
+    sim.faults.network_resumed()
+    sim.wait_for(lambda: [x for x in sim.notifications[k:] if x.path == "3303/0/5700"], 15)

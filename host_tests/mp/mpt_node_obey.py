@@ -205,3 +205,30 @@ def test_silent_module_revived_by_vdd_ext():
             pass
         assert n.pins.p == ["RESET"]
     asyncio.run(main())
+
+
+def test_notifier_sends_nothing_while_may_send_says_no():
+    # objects.Model.run(modem, may_send): Node passes wait_can_send (lwstatus)
+    from lwm2m.objects import Model
+
+    async def main():
+        m = Model()
+        steps = []
+        ok = [False]
+
+        async def step():
+            steps.append(1)
+            return 10
+
+        async def may(ms):
+            await asyncio.sleep_ms(5)
+            return ok[0]
+        m.step = step
+        t = asyncio.create_task(m.run(None, may))
+        await asyncio.sleep_ms(60)
+        assert not steps
+        ok[0] = True
+        await asyncio.sleep_ms(60)
+        assert steps
+        t.cancel()
+    asyncio.run(main())

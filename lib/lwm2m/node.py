@@ -635,7 +635,7 @@ class Node:
         if not self._started:
             self._started = True
             self.spawn("serve", self.model.serve, self.modem)
-            self.spawn("notify", self.model.run, self.modem)
+            self.spawn("notify", self.model.run, self.modem, self.wait_can_send)
 
     def spawn(self, name, fn, *args):
         """Run ``fn(*args)`` (a coroutine function) as a node task. One that dies with an

@@ -753,10 +753,14 @@ class Model:
         self._failed_notes = 0
         return ok
 
-    async def run(self, modem=None):
-        """The notifier task: sends due notifications of observed resources, forever."""
+    async def run(self, modem=None, may_send=None):
+        """The notifier task: sends due notifications of observed resources, forever.
+        ``may_send(timeout_ms)`` (``Node.wait_can_send``): awaited first each round; while
+        it says no (network lost), nothing is sent and what is due stays due."""
         self.modem = modem or self.modem
         while True:
+            if may_send is not None and not await may_send(60000):
+                continue
             self._notifier_wake.clear()
             try:
                 await asyncio.wait_for_ms(self._notifier_wake.wait(), await self.step())
