@@ -33,7 +33,7 @@ def test_config_checked_once_then_read_compact():
     assert "checked" in "".join(os.listdir(d))
     b = config.load_cached(p, c)  # from the compact form: the same values and types
     assert b.__dict__ == a.__dict__ and b.cfg_items() == a.cfg_items()
-    assert b.qlwconfig_args("1234") == a.qlwconfig_args("1234")
+    assert b.qlwconfig_args("867997030052996") == a.qlwconfig_args("867997030052996")
     with open(c) as f:  # it is the compact form that is read while the config is unchanged
         k = json.load(f)
     k["attrs"]["lifetime"] = 1234
