@@ -165,3 +165,34 @@ def test_make_run_takes_ctrl_c_without_a_traceback(board, sim, tmp_path):
         fw.stop()
     text = "\n".join(fw.lines)
     assert "Traceback" not in text, text
+
+
+def test_run_on_the_qemu_board_stops_orderly_on_ctrl_c(sim_factory, tmp_path):
+    # `make run`'s path on a board that takes Ctrl-C on its REPL UART (the QEMU Cortex-M3;
+    # 192 KB heap: the node loaded from .mpy over mpremote's mount, not frozen): a
+    # terminal's Ctrl-C is the firmware's orderly shutdown, followed to its exit code
+    import sys
+    from mcu_fixtures import need_mcu
+    from tools import mcu, qemu
+    need_mcu()
+    heap = 192 * 1024
+    mcu.firmware(heap)
+    sim = sim_factory(time_scale=0.05, attach_s=0.2)
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(default_config("/state", report_interval_s=1)))
+    with qemu.Board(uart=sim.device, heap=heap) as b:
+        fw = _Proc([sys.executable, "-m", "tools.deploy", "run", "--board", "qemu",
+                    "--port", b.repl, "--config", str(cfg)])
+        try:
+            fw.wait_line(r"node: registered", timeout=180)
+            os.killpg(fw.p.pid, signal.SIGINT)
+            try:  # as a user: pressed again if the board went on (it took the first one
+                fw.wait_line(r"app: stopping", timeout=15)  # during a mount transfer)
+            except AssertionError:
+                os.killpg(fw.p.pid, signal.SIGINT)
+            assert fw.p.wait(60) == 0, "\n".join(fw.lines[-20:])
+        finally:
+            fw.stop()
+    text = "\n".join(fw.lines)
+    assert "app: stopping: interrupted (Ctrl-C)" in text and "app: stopped (exit 0)" in text, text
+    assert "AT+QLWDEREG" in sim.commands and "Traceback" not in text, text

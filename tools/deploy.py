@@ -135,20 +135,36 @@ def run(board, port, args=(), config=None):
     stops following (the board may still run the firmware)."""
     from mpremote.transport_serial import SerialTransport
     from tools import rawrepl
-    out = stage(board)
+    tree = stage(board)
     args = list(args)
     if config:
-        _put(config, os.path.join(out, "config.json"))
+        _put(config, os.path.join(tree, "config.json"))
         args += ["--config", "config.json"]
     t = None
-    sig = rawrepl.ctrl_c_on_signals(lambda: rawrepl.ctrl_c(t), give_up=3)
+    pending = []  # a Ctrl-C that came during a mount transfer: sent with the next line
+
+    def send(frame):
+        # (a Ctrl-C the board takes while it waits for mpremote's answer is lost: it
+        # starts a transfer with Ctrl-C off; pressed again, it arrives)
+        if _in_mount_transfer(frame):
+            pending.append(True)
+        else:
+            rawrepl.ctrl_c(t)
+
+    def out(line):
+        _print(line)
+        if pending:  # the board prints: no mount transfer under way
+            pending.clear()
+            rawrepl.ctrl_c(t)
+
+    sig = rawrepl.ctrl_c_on_signals(send, give_up=3)
     try:
         with sig:
             t = SerialTransport(port, 115200)
             t.enter_raw_repl(soft_reset=True)
-            t.mount_local(out)
+            t.mount_local(tree)
             sig.running = True
-            return rawrepl.run_main(t, RUNNER % (["main.py"] + args,), _print)
+            return rawrepl.run_main(t, RUNNER % (["main.py"] + args,), out)
     except KeyboardInterrupt:
         print("run: stopped %s" % ("following the board: it may still run the firmware"
                                    if sig.running else "before the firmware started"),
@@ -159,12 +175,30 @@ def run(board, port, args=(), config=None):
         return 1
     finally:
         if t is not None:
-            try:
-                t.umount_local()
-                t.exit_raw_repl()
-            except Exception:  # the board went away or still runs: nothing to tidy on it
-                pass
+            if sig.signals < 3:  # the firmware ended (not given up on): tidy the board
+                try:
+                    t.umount_local()
+                    t.exit_raw_repl()
+                except Exception:  # the board went away: nothing to tidy on it
+                    pass
             t.close()
+
+
+def _in_mount_transfer(frame):
+    # True if the signal came while mpremote serves one of the board's file commands (the
+    # board reads its answer: a Ctrl-C byte there would be taken for data); the board has
+    # Ctrl-C off then (micropython.kbd_intr(-1)) and would not see it as one anyway
+    while frame is not None:
+        code = frame.f_code
+        if "mpremote" in code.co_filename:
+            if code.co_name.startswith("do_"):
+                return True
+            if code.co_name == "_check_input":  # after the command byte 0x18 was read
+                c = frame.f_locals.get("c")
+                if c == b"\x18" or isinstance(c, int):
+                    return True
+        frame = frame.f_back
+    return False
 
 
 def _print(line):

@@ -180,7 +180,7 @@ def main(argv=None):
     if not a.repl and not (a.uart and a.config):
         ap.error("--uart and --config are required (or --repl)")
     board = None
-    sig = rawrepl.ctrl_c_on_signals(lambda: board.interrupt())
+    sig = rawrepl.ctrl_c_on_signals(lambda frame: board.interrupt())
     try:
         with sig:
             board = Board(uart=a.uart, pins=a.pins, icount=a.icount,

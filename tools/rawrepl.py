@@ -88,7 +88,7 @@ def ctrl_c(transport):
 
 
 class ctrl_c_on_signals:
-    """``with ctrl_c_on_signals(send) as s:`` SIGINT and SIGTERM call ``send()`` once
+    """``with ctrl_c_on_signals(send) as s:`` SIGINT and SIGTERM call ``send(frame)`` once
     ``s.running`` is set (the firmware runs: its orderly shutdown), else (and at the
     ``give_up``-th signal) raise KeyboardInterrupt; on leaving, SIGINT is ignored (the end is under way) and SIGTERM
     is as before."""
@@ -103,7 +103,7 @@ class ctrl_c_on_signals:
         self.signals += 1
         if not self.running or self.signals == self.give_up:
             raise KeyboardInterrupt
-        self.send()
+        self.send(frame)
 
     def __enter__(self):
         self._old = signal.signal(signal.SIGTERM, self._on)
