@@ -41,6 +41,20 @@ def test_backoff_case_3_failed_update_reregistration_fails(node):
     assert sim.server.read("3303/0/5701", timeout=5).value == "Cel"
 
 
+def test_failed_binding_update_then_failed_reregistration_backs_off(node_factory):
+    """Case 3 under the node's own update: the update that applies the configured binding
+    right after the registration fails (ping 4), and the module's own re-registration
+    fails too (+QLWREG: 1 nobody asked for): the node backs off and registers again."""
+    def faults(sim):
+        sim.faults.fail_update(1)  # the node's AT+QLWUPDATE=1,0 (the binding)
+        sim.faults.fail_registration(1, after=1)  # the module's own re-registration
+    sim, fw = node_factory(before=faults, wait_registered=False)
+    fw.wait_log(r"update failed \(status 4\)", timeout=20)
+    fw.wait_log(r"retry in", timeout=20)
+    sim.wait_for(lambda: len(regs(sim)) >= 2 and sim.status == 2, 30)
+    assert sim.server.read("3303/0/5701", timeout=5).value == "Cel"
+
+
 def test_backoff_case_4_recovery_fails_after_deep_sleep(node_factory):
     """Case 4: the module wakes after the lifetime ran out, its recovery fails, its own
     re-registration fails: the node registers again after backing off."""

@@ -50,6 +50,7 @@ class Faults:
         self.cmd_rules = []      # error/omit/delay/reboot
         self.line_rules = []     # drop_line_byte
         self.reg_failures = 0    # remaining registrations that end in +QLWREG: 1
+        self.reg_passes = 0      # registrations that go through before those fail
         self.attempt_failures = []  # per registration attempt: "bootstrap"/"lwm2m"/None
         self.create_errors = 0   # remaining AT+QLWREG answered +CME ERROR: 34
         self.update_failures = 0  # remaining updates that fail (ping 4, then re-register)
@@ -173,10 +174,12 @@ class Faults:
                     return r
         return None
 
-    def fail_registration(self, n=1):
-        """The next n registration attempts end in +QLWREG: 1 (state back to 0)."""
+    def fail_registration(self, n=1, after=0):
+        """The next n registration attempts end in +QLWREG: 1 (state back to 0); ``after``:
+        that many attempts go through first."""
         with self._lock:
             self.reg_failures += n
+            self.reg_passes = after
 
     def fail_update(self, n=1):
         """The next n updates fail (+QLWURC: "ping",4); the module then registers again
@@ -221,6 +224,9 @@ class Faults:
 
     def take_reg_failure(self):
         with self._lock:
+            if self.reg_passes > 0:
+                self.reg_passes -= 1
+                return False
             if self.reg_failures > 0:
                 self.reg_failures -= 1
                 return True
@@ -260,6 +266,7 @@ class Faults:
             self.line_rules.clear()
             self.split = None
             self.reg_failures = 0
+            self.reg_passes = 0
             self.update_failures = 0
             self.report_ack_losses = 0
             self.report_ack_loss_rule = None
