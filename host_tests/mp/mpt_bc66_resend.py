@@ -111,7 +111,7 @@ async def test_lost_ok_is_implied_by_the_result_line():
 
 async def test_urc_after_stray_bytes_is_found():
     fm, m, md, task = await _node(serve=True)
-    stray = (b"OK", b" ", b"abc", b"\x1b[0m", b"\xff\xfe", b"\x00OK ")
+    stray = (b"OK", b" ", b"abc", b"\x1b[0m", b"\xff\xfe", b"\x00OK ", b"+QLWSTATUS: 2")
     for i, s in enumerate(stray):
         fm.expect(_RD % (10 + i), "OK", "+QLWRDRSP: 0")
         fm.inject(b"\r\n" + s + b'+QLWURC: "read",%d,9,0,0\r\n' % (10 + i))

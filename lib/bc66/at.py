@@ -535,7 +535,7 @@ class ATEngine(Lines):
         """One line from the module (Lines calls it): an answer or a URC."""
         st = self.stats
         st["lines"] += 1
-        if buf[0] != 43:  # not "+": stray bytes before a URC, or a UART waking up?
+        if not buf.startswith(b"+QLWURC:"):  # stray bytes before a URC, a UART waking up?
             k = self._drop_stray(buf, k)
             if not k:
                 return
@@ -593,10 +593,11 @@ class ATEngine(Lines):
         self._dispatch(line)
 
     def _drop_stray(self, buf, k):
-        # A line that does not start with "+": a URC after stray bytes (line noise, printable
-        # or not: "OK" whose terminator was lost, a space, an ANSI escape), or any line after
-        # non-printable ones (a UART waking up) -> the line moved past them, its new length
-        # (the stray bytes counted as one glitch); else the line as it is.
+        # A line that does not start with "+QLWURC:": a URC after stray bytes (line noise,
+        # printable or not: "OK" or another line whose terminator was lost, a space, an
+        # ANSI escape), or any line after non-printable ones (a UART waking up) -> the line
+        # moved past them, its new length (the stray bytes counted as one glitch); else
+        # the line as it is.
         s = buf.find(b"+QLWURC:", 1, k)
         if s < 0:
             if 32 <= buf[0] < 127:
