@@ -36,6 +36,19 @@ def _write(path, data):
         os.rename(tmp, path)
 
 
+def _write_json(path, obj):
+    """Atomically replace ``path`` with ``obj`` as JSON, written piece by piece: no string
+    of the whole text (a block of its size a fragmented heap may not have, issue 21)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    try:
+        os.rename(tmp, path)
+    except OSError:  # FAT: rename onto an existing file
+        os.remove(path)
+        os.rename(tmp, path)
+
+
 def _remove(path):
     try:
         os.remove(path)
@@ -114,16 +127,15 @@ class State:
         """Persist if changed (or ``flash`` forces the file); return True if written."""
         if not self._dirty and not flash:
             return False
-        data = json.dumps(self._d)
         done = False
-        if self._rtc is not None:
+        if self._rtc is not None:  # (RTC memory takes the whole text at once)
             try:
-                self._rtc.memory(_RTC_MAGIC + data.encode())
+                self._rtc.memory(_RTC_MAGIC + json.dumps(self._d).encode())
                 done = True
             except (OSError, ValueError):
                 pass
         if flash or not done:
-            _write(self.path, data)
+            _write_json(self.path, self._d)
         self._dirty = False
         self.writes += 1
         return True
