@@ -108,7 +108,8 @@ def test_qemu_board_twenty_start_and_ctrl_c_shutdowns_without_a_fault(sim_factor
             t.join(120)
             assert result, "run %d: no end after Ctrl-C:\n%s" % (i, "\n".join(lines[-20:]))
             assert result[0] == 0, "run %d: %r\n%s" % (i, result[0], "\n".join(lines[-20:]))
-            assert "AT+QLWDEREG" in sim.commands[n:], (i, sim.commands[n:][-10:])
+            assert "AT+QLWDEREG" in sim.commands[n:], "run %d: %r\n%s" % (
+                i, sim.commands[n:][-12:], "\n".join(lines[-30:]))
             assert any("app: stopped (exit 0)" in x for x in lines), lines[-10:]
             sim.wait_for(lambda: sim.status in (0, 4), 10)
 
