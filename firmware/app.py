@@ -79,6 +79,11 @@ class App:
         self.clock_offset = self.state.get("clock_offset") if keep else None
         self.backoff = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
                                cfg.backoff_jitter, state=self.state)
+        from lwm2m.settings import Settings
+        # the server's writes to 32769 (docs/lwm2m/), applied at the start of each cycle
+        self.settings = Settings(self.model, cfg, self.state, backoff=self.backoff,
+                                 sensors=self.sensors.names())
+        self.sensors.report_only(self.settings.sensors)
         self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, pins=self.pins)
         self.node.heartbeat_s = min(30, cfg.report_interval_s)
         # the lifetime the module last reported (a bootstrap server's, across MCU sleeps)
@@ -192,9 +197,11 @@ class App:
         and the network is there (``node.can_send``); kept queued meanwhile."""
         import time
         ack_ms = int(self.cfg.register_timeout_s * 1000)
-        period = int(self.cfg.report_interval_s * 1000)
         node = self.node
         while True:
+            if self.settings.apply():  # what the server wrote since the last cycle
+                self.sensors.report_only(self.settings.sensors)
+            period = int(self.cfg.report_interval_s * 1000)
             due = time.ticks_add(time.ticks_ms(), period)
             await self.take_reading()
             while True:

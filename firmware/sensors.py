@@ -247,6 +247,17 @@ class Sensors:
 
     def __init__(self, sensors):
         self.sensors = sensors
+        self.muted = ()  # indexes of the sensors not read (the server's settings, 32769/0/7)
+
+    def names(self):
+        """The sensors' names for the settings object: the type, with the instance id
+        after the first ("temperature", "temperature1")."""
+        return [s.entry["type"] + (str(s.obj.inst) if s.obj.inst else "") for s in self.sensors]
+
+    def report_only(self, names):
+        """From the next ``sample``, read only the sensors named (``names()``); the others
+        keep their last value and are null in the readings."""
+        self.muted = tuple(i for i, n in enumerate(self.names()) if n not in names)
 
     @property
     def failures(self):
@@ -262,12 +273,12 @@ class Sensors:
 
     async def sample(self, t=None):
         """Start what needs starting, wait the longest start, read each into its object
-        (5518 = ``t``) -> [value or None (a failed read), ...] in config order."""
+        (5518 = ``t``) -> [value or None (a failed read, a muted sensor), ...] in config order."""
         wait = 0
         started = []
-        for s in self.sensors:
-            ok = True
-            if hasattr(s.source, "start"):
+        for i, s in enumerate(self.sensors):
+            ok = i not in self.muted
+            if ok and hasattr(s.source, "start"):
                 try:
                     ms = int(s.source.start() or 0)
                     if not 0 <= ms <= MAX_START_MS:

@@ -139,6 +139,17 @@ def _known(path):
     return False
 
 
+def check(path, value):
+    """The rule ``value`` breaks as the config file's field ``path`` (a _SPEC path such
+    as "report_interval_s" or "backoff.base_s"), or None: one set of rules for the file
+    and for a server's write of a setting."""
+    for e in _SPEC:
+        if e.startswith('["%s"' % path):
+            _, kind, a, b, _ = json.loads(e)
+            return _bad(kind, a, b, value)
+    raise ConfigError(path[:40], "unknown key")
+
+
 def from_dict(d):
     """Validated ``Config`` from a dict parsed from JSON, else ``ConfigError``."""
     if type(d) is not dict:

@@ -1,0 +1,69 @@
+"""Operating a deployed node from Eclipse Wakaama's lwm2mserver: the settings object
+(32769), the health objects and application updates through object 9, end to end
+(Wakaama -> the simulated BC66's CoAP client -> the firmware on the unix port). Every
+assertion reads what Wakaama printed or what the node logged."""
+import re
+
+from coap_fixtures import ask, client_id
+
+
+
+def read_value(w, c, path):
+    """Read one resource -> its value's bytes (TLV: an integer big-endian, a string as
+    is), from the hex dump Wakaama prints under "data (N bytes):" after its 2.05 line."""
+    mark = w.mark()
+    ask(w, "read %d %s" % (c, path), r"%s : 2\.05" % re.escape(path))
+    n = int(w.wait_line(r"data \((\d+) bytes\):", start=mark).group(1))
+    w.command("")  # its dump is complete before the next prompt
+    lines = w.text(mark).splitlines()
+    i = [k for k, x in enumerate(lines) if "data (%d bytes):" % n in x][0]
+    data = b""
+    for line in lines[i + 1:]:
+        if len(data) >= n:
+            break
+        k = min(16, n - len(data))  # the line's bytes in hex, then as text
+        data += bytes.fromhex("".join(line.split()[:k]))
+    return data[:n]
+
+
+def test_settings_write_seen_at_the_next_cycle(waka_factory, coap_node):
+    w = waka_factory()
+    sim, fw = coap_node(w.port, lifetime=60, report_interval_s=2)
+    c = client_id(w)
+    fw.wait_log(r"node: registered", timeout=60)
+    mark = w.mark()
+    ask(w, "read %d /32769/0" % c, r"/32769/0 : 2\.05")
+    w.wait_line(r"ID: 7 type: Resource Value", start=mark)
+    for rid in range(7):
+        assert "ID: %d type: Resource Value" % rid in w.text(mark)
+    assert read_value(w, c, "/32769/0/0") == b"\x02"  # TLV: the integer in one byte
+    assert read_value(w, c, "/32769/0/7") == b"temperature,voltage"
+
+    # out of range, wrong type, an unknown sensor: 4.00, nothing changed
+    ask(w, "write %d /32769/0/0 0" % c, r"/32769/0/0 : 4\.00")
+    ask(w, "write %d /32769/0/6 1.5" % c, r"/32769/0/6 : 4\.00")
+    ask(w, "write %d /32769/0/7 humidity" % c, r"/32769/0/7 : 4\.00")
+    assert "applied" not in "\n".join(fw.lines)
+
+    # observed, written, notified; applied at the start of the next cycle, then a reading
+    mark = w.mark()
+    w.command("observe %d /32769/0/0" % c)
+    w.wait_line(r"Notify from client #%d /32769/0/0 number 0" % c, start=mark)
+    at = len(fw.lines)
+    ask(w, "write %d /32769/0/0 3" % c, r"/32769/0/0 : 2\.04")
+    w.wait_line(r"Notify from client #%d /32769/0/0 number 1" % c, start=mark)
+    fw.wait_log(r"settings: report_interval_s = 3 \(applied at the next cycle\)", start=at)
+    applied = fw.wait_log(r"settings: applied report_interval_s = 3", start=at, timeout=30)
+    i = fw.lines.index(applied.string)
+    fw.wait_log(r"reading #\d+ queued", start=i + 1, timeout=30)
+    assert read_value(w, c, "/32769/0/0") == b"\x03"
+    mark = w.mark()
+
+    # a setting survives a restart: persisted with the state
+    assert fw.interrupt(timeout=60) == 0
+    fw.lines.clear()
+    fw.start()
+    fw.wait_log(r"node: registered", timeout=60)
+    assert not [x for x in fw.lines if "dropped" in x and "settings" in x]
+    c2 = client_id(w, start=mark)
+    assert read_value(w, c2, "/32769/0/0") == b"\x03"
