@@ -85,6 +85,13 @@ class App:
                                  sensors=self.sensors.names())
         self.sensors.report_only(self.settings.sensors)
         self.node = Node(self.modem, cfg, self.model, backoff=self.backoff, pins=self.pins)
+        from lwm2m.health import Health
+        import appversion
+        boots = self.state.get("boots", 0) + 1
+        self.state.set("boots", boots)
+        self.state.save()
+        self.health = Health(self.model, appversion.VERSION, boots, self.totals)
+        self._reg_noted = False  # RSSI and IP logged for this registration
         self.node.heartbeat_s = min(30, cfg.report_interval_s)
         # the lifetime the module last reported (a bootstrap server's, across MCU sleeps)
         self.node.lifetime = self.state.get("lifetime") or cfg.lifetime
@@ -152,6 +159,9 @@ class App:
         Stops at the first one not acknowledged within ``ack_ms`` (it stays queued) ->
         True if the queue is empty afterwards."""
         from bc66.errors import ATTimeout
+        if self.node.registered.is_set() and not self._reg_noted:
+            self._reg_noted = True
+            await self.health.registered(self.modem)  # logs RSSI and IP
         if not self.data:
             return True
         while self.node.can_send():  # registered, network not lost (lwstatus)
@@ -173,6 +183,22 @@ class App:
             log.log(log.INFO, _TAG, "uplink #%d acknowledged", seq)
         return False
 
+    def totals(self, c=None):
+        """The node's counters summed over every run (an MCU wake is a new run), the
+        engine's UART glitches, readings queued now and lost (health object 32771), into
+        ``c`` (a new dict if None)."""
+        c = {} if c is None else c
+        base = self._counters0  # totals of earlier runs
+        now = self.node.counters
+        for k in now:  # (items() would make a tuple per counter)
+            c[k] = base.get(k, 0) + now[k]
+        c["delivered"] = base.get("delivered", 0) + self.delivered
+        c["glitches"] = base.get("glitches", 0) + self.modem.at.stats["glitches"]
+        c["queue_dropped"] = self.queue.dropped
+        c["sensor_failures"] = base.get("sensor_failures", 0) + self.sensors.failures
+        c["queued"] = len(self.queue)
+        return c
+
     def persist(self, save=True):
         """Observations and counter totals to flash (the queue and back-off save
         themselves); ``state.get("counters")`` is readable by the application. ``save``
@@ -180,15 +206,9 @@ class App:
         st = self.state
         st.set("observed", self.model.observations())
         st.set("lifetime", self.node.lifetime)
-        base = self._counters0  # totals of earlier runs (an MCU wake is a new run)
+        # one of two dicts, the one the state does not hold: nothing allocated per cycle
         c = self._totals[0] if st.get("counters") is not self._totals[0] else self._totals[1]
-        now = self.node.counters
-        for k in now:  # (items() would make a tuple per counter)
-            c[k] = base.get(k, 0) + now[k]
-        c["delivered"] = base.get("delivered", 0) + self.delivered
-        c["queue_dropped"] = self.queue.dropped
-        c["sensor_failures"] = base.get("sensor_failures", 0) + self.sensors.failures
-        st.set("counters", c)
+        st.set("counters", self.totals(c))
         if save:
             st.save()
 
@@ -206,6 +226,8 @@ class App:
             await self.take_reading()
             while True:
                 left = time.ticks_diff(due, time.ticks_ms())
+                if not node.registered.is_set():
+                    self._reg_noted = False  # the next registration is logged again
                 if left > 0:
                     await node.wait_can_send(left)
                 try:
@@ -223,6 +245,7 @@ class App:
     def log_stats(self):
         """One line of health figures: heap in use after a collection, counters."""
         import gc
+        self.health.refresh()  # heap figures for 32770, observers notified
         gc.collect()
         c = self.node.counters
         log.log(log.INFO, _TAG, "stats heap=%d free=%d req=%d dropped=%d reboots=%d queued=%d",

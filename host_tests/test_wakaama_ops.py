@@ -67,3 +67,24 @@ def test_settings_write_seen_at_the_next_cycle(waka_factory, coap_node):
     assert not [x for x in fw.lines if "dropped" in x and "settings" in x]
     c2 = client_id(w, start=mark)
     assert read_value(w, c2, "/32769/0/0") == b"\x03"
+
+
+def test_health_read_and_logged_at_registration(waka_factory, coap_node):
+    w = waka_factory()
+    sim, fw = coap_node(w.port, lifetime=60)
+    c = client_id(w)
+    m = fw.wait_log(r"health: registered: RSSI (-?\d+) dBm, IP (\S+)", timeout=60)
+    assert -113 <= int(m.group(1)) <= -51 and m.group(2).count(".") == 3
+    assert read_value(w, c, "/32770/0/0") == b"0.1.0"  # appversion.VERSION
+    assert read_value(w, c, "/32770/0/1") == b"\x01"  # the first boot of this state
+    assert int.from_bytes(read_value(w, c, "/32770/0/6"), "big", signed=True) == int(m.group(1))
+    assert 0 < int.from_bytes(read_value(w, c, "/32770/0/5"), "big") < 256 * 1024
+    mark = w.mark()
+    ask(w, "read %d /32771/0" % c, r"/32771/0 : 2\.05")
+    w.wait_line(r"ID: 6 type: Resource Value", start=mark)
+    # requests answered: the reads so far, counted by the node itself
+    assert int.from_bytes(read_value(w, c, "/32771/0/0"), "big") >= 5
+    ask(w, "write %d /32770/0/0 x" % c, r"/32770/0/0 : 4\.05")  # read-only
+    mark = w.mark()
+    w.command("observe %d /32770/0/3" % c)  # uptime, notified every report cycle
+    w.wait_line(r"Notify from client #%d /32770/0/3 number 2" % c, start=mark, timeout=60)
