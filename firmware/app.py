@@ -92,6 +92,9 @@ class App:
         self.state.save()
         self.health = Health(self.model, appversion.VERSION, boots, self.totals)
         self._reg_noted = False  # RSSI and IP logged for this registration
+        from lwm2m.swupdate import SwUpdate
+        # object 9: a new application must register within bring-up + registration time
+        self.sw = SwUpdate(self.model, deadline_s=cfg.network_timeout_s + cfg.register_timeout_s)
         self.node.heartbeat_s = min(30, cfg.report_interval_s)
         # the lifetime the module last reported (a bootstrap server's, across MCU sleeps)
         self.node.lifetime = self.state.get("lifetime") or cfg.lifetime
@@ -162,6 +165,7 @@ class App:
         if self.node.registered.is_set() and not self._reg_noted:
             self._reg_noted = True
             await self.health.registered(self.modem)  # logs RSSI and IP
+            self.sw.check(True)  # a new application on trial: confirmed
         if not self.data:
             return True
         while self.node.can_send():  # registered, network not lost (lwstatus)
@@ -246,6 +250,9 @@ class App:
         """One line of health figures: heap in use after a collection, counters."""
         import gc
         self.health.refresh()  # heap figures for 32770, observers notified
+        # an application on trial that has not registered by its deadline (in a duty
+        # cycle: by the end of the cycle) is rolled back at the next boot
+        self.sw.check(self.node.registered.is_set(), final=self.cfg.duty_cycle_enabled)
         gc.collect()
         c = self.node.counters
         log.log(log.INFO, _TAG, "stats heap=%d free=%d req=%d dropped=%d reboots=%d queued=%d",
@@ -501,7 +508,9 @@ def main(argv=None):
     args = parse_args(argv or sys.argv, board)
     log.level = {"debug": log.DEBUG, "info": log.INFO, "warn": log.WARN}.get(args["log"], log.INFO)
     try:
-        cfg = config.load_cached(args["config"], args["config"] + ".checked")
+        from lwm2m import swupdate
+        cfg = config.load_cached(args["config"], args["config"] + ".checked",
+                                 swupdate.package_config())
     except config.ConfigError as e:
         log.log(log.ERROR, _TAG, "config: %s", e)
         raise SystemExit(EXIT_CONFIG)

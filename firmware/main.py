@@ -14,6 +14,9 @@ if sys.platform in ("linux", "darwin"):
         if _p not in sys.path:
             sys.path.append(_p)
 
+from lwm2m import swupdate  # noqa: E402
+
+swupdate.boot()  # an application package installed through object 9 comes first (or not)
 import app  # noqa: E402
 
 app.main()

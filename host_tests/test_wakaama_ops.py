@@ -88,3 +88,76 @@ def test_health_read_and_logged_at_registration(waka_factory, coap_node):
     mark = w.mark()
     w.command("observe %d /32770/0/3" % c)  # uptime, notified every report cycle
     w.wait_line(r"Notify from client #%d /32770/0/3 number 2" % c, start=mark, timeout=60)
+
+
+def _restart(fw):
+    assert fw.interrupt(timeout=60) == 0
+    fw.lines.clear()
+    fw.start()
+
+
+def test_update_corrupted_then_full(waka_factory, coap_node, tmp_path):
+    import struct
+    from tools import package, swpush
+    w = waka_factory()
+    sim, fw = coap_node(w.port, lifetime=60)
+    c = client_id(w)
+    fw.wait_log(r"node: registered", timeout=60)
+    # a changed application: its simulated sensor starts at 30 degC, not 21
+    with open(package.ROOT + "/firmware/sensors.py") as f:
+        src = f.read().replace("self.t = 21.0", "self.t = 30.0")
+    assert "30.0" in src
+    _, data = package.build("2.0.0", str(tmp_path), sources={"sensors": src})
+
+    # one block corrupted on the way: SHA-256 mismatch, Update Result 53, nothing switched
+    assert swpush.push(w, c, data, "2.0.0", corrupt_at=len(data) // 2) == (0, 53)
+    fw.wait_log(r"swupdate: package 2.0.0 refused: SHA-256 mismatch")
+    ask(w, "exec %d /9/0/4" % c, r"/9/0/4 : 4\.05")
+    ask(w, "exec %d /9/0/10" % c, r"/9/0/10 : 4\.05")
+
+    # the whole package: downloaded and verified, installed, activated
+    assert swpush.push(w, c, data, "2.0.0") == (4, 2)
+    assert read_value(w, c, "/32770/0/0") == b"0.1.0"  # still the running one
+    mark = w.mark()
+    _restart(fw)
+    fw.wait_log(r"swupdate: trying update 2.0.0 \(start 1 of 3\)")
+    fw.wait_log(r"swupdate: update 2.0.0 confirmed: registered", timeout=60)
+    c = client_id(w, start=mark)
+    assert read_value(w, c, "/32770/0/0") == b"2.0.0"  # the new application says so
+    assert swpush.read_int(w, c, "/9/0/7") == 4 and swpush.read_int(w, c, "/9/0/9") == 2
+    assert read_value(w, c, "/9/0/12") == b"\x01"
+    t = struct.unpack(">d", read_value(w, c, "/3303/0/5700"))[0]
+    assert 25 < t < 35, t  # its sensor, not the old one's
+
+    # and it stays: the next boot runs it without a trial
+    mark = w.mark()
+    _restart(fw)
+    fw.wait_log(r"node: registered", timeout=60)
+    assert not [x for x in fw.lines if "trying update" in x or "rolled back" in x]
+    assert read_value(w, client_id(w, start=mark), "/32770/0/0") == b"2.0.0"
+
+
+def test_update_that_crashes_is_rolled_back(waka_factory, coap_node, tmp_path):
+    from tools import package, swpush
+    w = waka_factory()
+    sim, fw = coap_node(w.port, lifetime=60)
+    c = client_id(w)
+    fw.wait_log(r"node: registered", timeout=60)
+    _, data = package.build("6.6.6", str(tmp_path),
+                            sources={"app": "raise RuntimeError('broken application')\n"})
+    assert swpush.push(w, c, data, "6.6.6") == (4, 2)
+    assert fw.interrupt(timeout=60) == 0
+    for n in (1, 2, 3):  # three starts that crash
+        fw.lines.clear()
+        fw.start()
+        assert fw.wait(60) != 0
+        assert "trying update 6.6.6 (start %d of 3)" % n in "\n".join(fw.lines)
+        assert "broken application" in "\n".join(fw.lines)
+    mark = w.mark()
+    fw.lines.clear()
+    fw.start()  # the fourth: the old application again
+    fw.wait_log(r"swupdate: update 6.6.6 rolled back: did not register in 3 starts")
+    fw.wait_log(r"node: registered", timeout=60)
+    c = client_id(w, start=mark)
+    assert read_value(w, c, "/32770/0/0") == b"0.1.0"
+    assert swpush.read_int(w, c, "/9/0/7") == 0 and swpush.read_int(w, c, "/9/0/9") == 58

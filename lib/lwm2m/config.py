@@ -290,9 +290,9 @@ def _depth(text):
     return top
 
 
-def load(path):
-    """``from_dict`` of a JSON file; unreadable/oversized/not UTF-8/invalid: ConfigError(path,
-    rule)."""
+def load(path, over=None):
+    """``from_dict`` of a JSON file (``over``: changes merged on top, see ``merge``);
+    unreadable/oversized/not UTF-8/invalid: ConfigError(path, rule)."""
     import os
     try:
         n = os.stat(path)[6]
@@ -322,27 +322,38 @@ def load(path):
         raise ConfigError(path, "is not valid JSON")
     except MemoryError:
         raise ConfigError(path, "does not fit in memory to parse")
-    return from_dict(d)
+    return from_dict(merge(d, over))
+
+
+def merge(d, over):
+    """``d`` with ``over``'s keys on top (a section's keys one by one): the config
+    changes an application package brings (lwm2m.swupdate.package_config)."""
+    for k, v in (over or {}).items():
+        if k in _SECTIONS and type(v) is dict and type(d.get(k)) is dict:
+            d[k].update(v)
+        else:
+            d[k] = v
+    return d
 
 
 
-def load_cached(path, cache):
+def load_cached(path, cache, over=None):
     """``load(path)``, validated once: the result is kept in the file ``cache`` in a compact
     form (its attributes as JSON, with a hash of the config file's text and of the table
-    of settings it was checked against) and read from there at the next start while
-    neither changed: a duty-cycle node restarts at every wake. Any problem with the cache:
-    ``load`` (which names a bad field)."""
+    of settings it was checked against, and of ``over``: a package's changes) and read
+    from there at the next start while none changed: a duty-cycle node restarts at every
+    wake. Any problem with the cache: ``load`` (which names a bad field)."""
     import os
     try:
         n = os.stat(path)[6]
         if n > MAX_BYTES:
-            return load(path)  # refused there, naming the size
+            return load(path, over)  # refused there, naming the size
         with open(path) as f:
             text = f.read(n)
-        key = [len(text), hash(text), hash("".join(_SPEC))]
+        key = [len(text), hash(text), hash("".join(_SPEC)), hash(json.dumps(over))]
         del text
     except (OSError, ValueError):
-        return load(path)
+        return load(path, over)
     try:
         with open(cache) as f:
             d = json.load(f)
@@ -354,7 +365,7 @@ def load_cached(path, cache):
             return c
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    c = load(path)
+    c = load(path, over)
     try:
         with open(cache, "w") as f:
             json.dump({"key": key, "cfg": c._cfg,
