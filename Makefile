@@ -7,7 +7,7 @@ MP      := $(BIN)/micropython
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: all setup test demo lint mpy bench sim mcu qemu deploy run size pretend clean
+.PHONY: all setup test demo lint mpy bench sim mcu qemu deploy run size pretend package clean
 
 all: test
 
@@ -59,6 +59,12 @@ size: $(STAMP)
 
 pretend: $(STAMP)
 	$(BIN)/python -m tools.pretendboard build/pretendboard
+
+# make package VERSION=1.2.0 [MODULES="lib/lwm2m/x.py"] [CONFIG='{"report_interval_s": 600}']:
+# an application package for an update through LwM2M object 9 (README, "Operating a
+# deployed node"); python -m tools.swpush build/package/<file> pushes it through Wakaama
+package: $(STAMP)
+	$(BIN)/python -m tools.package $(or $(VERSION),$(error VERSION=x.y.z is required)) $(foreach m,$(MODULES),--module $(m)) $(if $(CONFIG),--config-json '$(CONFIG)')
 
 clean:
 	rm -rf build .pytest_cache

@@ -187,6 +187,8 @@ def main():
     if cyc:
         rows += bench_cycle.rows(cyc) + bench_cycle.energy_rows(cyc)
         bench_cycle.write_figures(cyc)
+    from tools import heap_objects  # settings, health and object 9: what they cost
+    rows += heap_objects.rows()
     table = "\n".join("| %s | %s | %s |" % row for row in rows)
     print(table)
     doc = os.path.join(ROOT, "docs", "benchmarks.md")

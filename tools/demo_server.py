@@ -121,6 +121,32 @@ def run_wakaama(workdir, quiet=False, board="unix"):
             return "the module updated its registration with lt=120"
         s.step("lifetime update (server writes 1/0/1)", lifetime)
 
+        def settings():
+            at = len(fw.lines)
+            ask("write %d /32769/0/0 5", r"/32769/0/0 : 2\.04")
+            fw.wait_log(r"settings: applied report_interval_s = 5", start=at, timeout=30)
+            return "2.04 Changed; the node applied it at its next report cycle"
+        s.step("settings: report interval 5 s (server writes 32769/0/0)", settings)
+
+        def update():
+            from tools import package, swpush
+            _, data = package.build("1.1.0", os.path.join(workdir, "package"))
+            state, result = swpush.push(w, c[0], data, "1.1.0")
+            if (state, result) != (4, 2):
+                raise AssertionError("Update State %d, Update Result %d" % (state, result))
+            mark = w.mark()
+            if fw.interrupt(timeout=20) != 0:
+                raise AssertionError("firmware did not exit cleanly")
+            fw.start()  # the next boot runs 1.1.0, on trial until it registers
+            fw.wait_log(r"swupdate: update 1.1.0 confirmed", start=0, timeout=60)
+            c[0] = int(w.wait_line(r"New client #(\d+) registered", start=mark).group(1))
+            ask("read %d /32770/0/0", r"/32770/0/0 : 2\.05")
+            w.wait_line(r"1\.1\.0", start=mark)
+            return "%d bytes in %d writes to 9/0/2, installed, activated; after a restart " \
+                "the node runs 1.1.0 (health 32770/0/0)" % (len(data), -(-len(data) // 512))
+        if board == "unix":  # frozen modules (the whole QEMU firmware) are not replaced
+            s.step("application update 1.1.0 through object 9", update)
+
         def deregister():
             mark = w.mark()
             if fw.interrupt(timeout=20) != 0:
