@@ -105,8 +105,8 @@ def test_update_corrupted_then_full(waka_factory, coap_node, tmp_path):
     fw.wait_log(r"node: registered", timeout=60)
     # a changed application: its simulated sensor starts at 30 degC, not 21
     with open(package.ROOT + "/firmware/sensors.py") as f:
-        src = f.read().replace("self.t = 21.0", "self.t = 30.0")
-    assert "30.0" in src
+        src = f.read().replace("else 21.0, -1e6", "else 30.0, -1e6")
+    assert "else 30.0" in src
     _, data = package.build("2.0.0", str(tmp_path), sources={"sensors": src})
 
     # one block corrupted on the way: SHA-256 mismatch, Update Result 53, nothing switched
