@@ -59,6 +59,17 @@ def test_settings_write_seen_at_the_next_cycle(waka_factory, coap_node):
     assert read_value(w, c, "/32769/0/0") == b"\x03"
     mark = w.mark()
 
+    # which sensors report: only the voltage from the next cycle; the temperature keeps
+    # its last value
+    at = len(fw.lines)
+    ask(w, "write %d /32769/0/7 voltage" % c, r"/32769/0/7 : 2\.04")
+    applied = fw.wait_log(r"settings: applied sensors = 'voltage'", start=at, timeout=30)
+    i = fw.lines.index(applied.string)
+    t1, v1 = read_value(w, c, "/3303/0/5700"), read_value(w, c, "/3316/0/5700")
+    for _ in range(2):
+        i = fw.lines.index(fw.wait_log(r"reading #\d+ queued", start=i + 1, timeout=30).string)
+    assert read_value(w, c, "/3303/0/5700") == t1 and read_value(w, c, "/3316/0/5700") != v1
+
     # a setting survives a restart: persisted with the state
     assert fw.interrupt(timeout=60) == 0
     fw.lines.clear()
