@@ -84,3 +84,13 @@ async def test_observed_setting_notified_on_write():
     await rq(md, "w 2 32769 0 0 1=30")
     await md.step()
     assert out(md.modem.take()) == "notify 32769 0 0 3 30 True"
+
+
+def test_package_config_merged_over_the_file():
+    # an application package's config changes (lwm2m.swupdate.package_config) on top of
+    # the file: a section key by key, the rest replaced; then checked like the file
+    d = {"server": {"host": "h"}, "backoff": {"base_s": 5, "cap_s": 50}, "lifetime": 300}
+    m = config.merge(d, {"backoff": {"cap_s": 60}, "lifetime": 600, "report_interval_s": 7})
+    c = config.from_dict(m)
+    assert (c.backoff_base_s, c.backoff_cap_s, c.lifetime, c.report_interval_s) == (5, 60, 600, 7)
+    assert config.merge(d, None) is d
