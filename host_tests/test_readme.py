@@ -42,6 +42,9 @@ RUNS = {
     "make demo SERVER=wakaama": "test_wakaama_demo.py::test_demo_against_wakaama_passes",
     "make demo SERVER=coap://192.168.1.20:5683":
         "test_exits.py::test_ctrl_c_in_a_terminal_during_make_demo_server_deregisters_every_time",
+    "make package VERSION=1.2.0": "test_package.py::test_make_package_as_written",
+    "python -m tools.swpush build/package/bc66-lwm2m-app-1.2.0.pkg":
+        "test_package.py::test_swpush_pushes_a_package_through_lwm2mserver",
     "make demo SERVER=wakaama BOARD=qemu":
         "test_wakaama_demo.py::test_demo_against_wakaama_on_the_qemu_board",
     ".venv/bin/python -m tools.energy --config my-config.json --board esp32_devkitc "

@@ -363,8 +363,8 @@ class ATEngine(Lines):
             try:
                 await self._run("AT", None, self.sync_ms, None, None, False, None)
                 return True
-            except (ATTimeout, Rebooted):
-                pass
+            except (ATTimeout, Rebooted, CommandError):
+                pass  # ERROR: the AT joined bytes of a command cut short (a Ctrl-C in a write)
         return False
 
     async def _run(self, cmd, prefix, timeout_ms, deferred, capture, wake, secret):
