@@ -60,7 +60,7 @@ size: $(STAMP)
 pretend: $(STAMP)
 	$(BIN)/python -m tools.pretendboard build/pretendboard
 
-# make package VERSION=1.2.0 [MODULES="lib/lwm2m/x.py"] [CONFIG='{"report_interval_s": 600}']:
+# make package VERSION=1.2.0 [MODULES="path/to/mod.py ..."] [CONFIG='{"report_interval_s": 600}']:
 # an application package for an update through LwM2M object 9 (README, "Operating a
 # deployed node"); python -m tools.swpush build/package/<file> pushes it through Wakaama
 package: $(STAMP)

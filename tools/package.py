@@ -4,7 +4,7 @@ A package is ``MPYPKG1\\n``, one line of JSON manifest ({"version", "files": [[n
 ...], "config": {...}}), then the files' bytes in that order. The files are .mpy modules
 compiled with the project's mpy-cross (firmware/app.py and firmware/sensors.py by default,
 and appversion.mpy made with the version, which the health object reports), optionally
-more modules (``--module lib/lwm2m/x.py``) and config changes (``--config-json '{...}'``,
+more modules (``--module path/to/mod.py``) and config changes (``--config-json '{...}'``,
 merged over the node's config file while the package runs). Modules frozen into a
 firmware are not replaced by a package (see README, "Operating a deployed node").
 
