@@ -1,6 +1,7 @@
 # lwm2m.swupdate: object 9 download/install/activate, trial and rollback, power cuts at
 # every flash operation (a stand-in os/open that cuts the power at the Nth write).
 import gc
+import io
 import os
 import sys
 gc.collect()
@@ -50,7 +51,8 @@ class FOS:  # os whose changes count as writes
         os.mkdir(p)
 
 
-class FFile:  # a file open for writing: a cut in a write leaves half of it on flash
+class FFile(io.IOBase):  # a file open for writing: a cut in a write leaves half of it
+    # on flash (an io.IOBase: json.dump writes to it as to a stream)
     def __init__(self, f):
         self.f = f
 
