@@ -400,8 +400,12 @@ class App:
         if code == EXIT_NO_MODULE:
             return
         try:
+            from bc66.errors import BC66Error
             self.modem.restart_reader()
-            await self.modem.start(tries=3)
+            try:
+                await self.modem.start(tries=3)
+            except BC66Error:  # a command the Ctrl-C cut mid-write took the first AT with
+                await self.modem.start(tries=3)  # it ("AT+QLWNOTIFY=19,0,0,AT": ERROR)
             await self.node.deregister(force=True)
             await self.node.power_down()
         finally:
