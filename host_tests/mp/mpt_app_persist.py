@@ -12,6 +12,13 @@ class _S:
     pass
 
 
+class _Q:  # the reading queue: what totals() asks of it
+    dropped = 0
+
+    def __len__(self):
+        return 0
+
+
 def _fake(path, n):
     a = _S()
     a.state = State(path)
@@ -23,8 +30,11 @@ def _fake(path, n):
     a._counters0 = {"c0": 5}
     a._totals = ({}, {})
     a.delivered = 0
-    a.queue = _S()
-    a.queue.dropped = 0
+    a.queue = _Q()
+    a.modem = _S()
+    a.modem.at = _S()
+    a.modem.at.stats = {"glitches": 0}
+    a.totals = lambda c=None: app.App.totals(a, c)
     a.sensors = _S()
     a.sensors.failures = 0
     return a
