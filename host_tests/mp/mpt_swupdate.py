@@ -135,10 +135,10 @@ def deliver(u, v, data, flip=-1):
     return r
 
 
-def update(root, v):
-    # a full update to version v, through to the boot that confirms it
+def update(root, v, data=None):
+    # a full update to version v (its package: data), through to the boot that confirms it
     md, u = new(root)
-    deliver(u, v, package(v, mod(v)))
+    deliver(u, v, data or package(v, mod(v)))
     assert u.install() is True and u.activate() is True
     slot = sw.boot(root)
     md, u = new(root)
@@ -249,14 +249,16 @@ def test_power_cut_at_every_write_leaves_old_or_new():
     # over and the update goes through
     cuts = 0
     n = 0
+    v2, v3 = package("2.0", mod("2.0")), package("3.0", mod("3.0"))  # once: a 40 KB heap
     while True:
         root = fresh("cut")
-        update(root, "2.0")
+        update(root, "2.0", v2)
         sys.path[:] = [p for p in sys.path if not p.startswith(D)]
+        gc.collect()
         strict(True)
         P.left = n
         try:
-            update(root, "3.0")
+            update(root, "3.0", v3)
             done = True
         except Cut:
             done = False
@@ -268,7 +270,7 @@ def test_power_cut_at_every_write_leaves_old_or_new():
         if got[0] == "a":
             md, u = new(root)
             u.check(True)
-            assert update(root, "3.0") == "b" and runs(root) == ("b", "V = '3.0'"), n
+            assert update(root, "3.0", v3) == "b" and runs(root) == ("b", "V = '3.0'"), n
         if done:
             break
         cuts += 1
