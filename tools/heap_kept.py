@@ -86,33 +86,41 @@ def _figures(out):
     return rows
 
 
-def unix(exe):
+def unix(exe, script=SCRIPT, cwd=None):
+    """``script``'s figures on the unix port ``exe``, code from build/mpy: run in ROOT with
+    relative paths (figures the same in any clone), or in ``cwd`` (files the script makes
+    go there) with absolute ones."""
     build_mpy.build(MPY)
-    env = dict(os.environ, MICROPYPATH=":".join([".frozen", "build/mpy/lib", "build/mpy"]))
-    r = subprocess.run([exe, "-X", "heapsize=4M", "-c", SCRIPT], capture_output=True,
-                       text=True, env=env, cwd=ROOT, timeout=60)
+    if cwd is None:
+        paths, cwd = ["build/mpy/lib", "build/mpy"], ROOT
+    else:
+        paths = [os.path.join(MPY, "lib"), MPY]
+    env = dict(os.environ, MICROPYPATH=":".join([".frozen"] + paths))
+    r = subprocess.run([exe, "-X", "heapsize=4M", "-c", script], capture_output=True,
+                       text=True, env=env, cwd=cwd, timeout=60)
     return _figures(r.stdout + r.stderr)
 
 
-def measure():
-    """-> {target: [(measure, bytes)]} for the targets that can run here."""
+def measure(script=SCRIPT, cwd=None):
+    """-> {target: [(measure, bytes)]} of ``script`` for the targets that can run here."""
     got = {"64-bit unix, .mpy": unix(os.path.join(os.path.dirname(sys.executable),
-                                                  "micropython"))}
+                                                  "micropython"), script, cwd)}
     if mcu.tools_missing() is None:
-        got["32-bit unix, .mpy"] = unix(mcu.unix32())
-        got["Cortex-M3, frozen"] = _figures(qemu.run_script(SCRIPT, icount=False))
+        got["32-bit unix, .mpy"] = unix(mcu.unix32(), script, cwd)
+        got["Cortex-M3, frozen"] = _figures(qemu.run_script(script, icount=False))
     return got
+
+
+def table(got):
+    """{target: [(measure, bytes)]} -> rows (measure, value per target, targets)."""
+    names = [n for n, _ in next(iter(got.values()))]
+    return [("heap kept: " + name, " / ".join("%d B" % figs[i][1] for figs in got.values()),
+             " / ".join(got)) for i, name in enumerate(names)]
 
 
 def rows():
     """Table rows (measure, value, note) for docs/benchmarks.md."""
-    got = measure()
-    names = [n for n, _ in next(iter(got.values()))]
-    out = []
-    for i, name in enumerate(names):
-        value = " / ".join("%d B" % figs[i][1] for figs in got.values())
-        out.append(("heap kept: " + name, value, " / ".join(got)))
-    return out
+    return table(measure())
 
 
 def main():

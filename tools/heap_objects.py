@@ -8,16 +8,9 @@ that runs the project as .mpy) and on the Cortex-M3 in QEMU (code frozen, as the
 firmware is built); ``make bench`` adds the rows to docs/benchmarks.md. Each figure is
 ``gc.mem_alloc()`` after minus before, after ``gc.collect()``: what stays allocated.
 """
-import os
-import subprocess
-import sys
 import tempfile
 
-from tools import build_mpy, mcu, qemu
-from tools.heap_kept import _figures
-
-ROOT = build_mpy.ROOT
-MPY = os.path.join(ROOT, "build", "mpy")
+from tools import heap_kept
 
 SCRIPT = """
 import gc
@@ -57,31 +50,22 @@ print("@ objects: software management 9 declared", kept(declare_swupdate))
 
 
 def unix(exe):
-    build_mpy.build(MPY)
-    env = dict(os.environ, MICROPYPATH=":".join([".frozen", os.path.join(MPY, "lib"), MPY]))
+    """-> [(measure, bytes)] on the unix port ``exe``."""
     with tempfile.TemporaryDirectory() as d:  # the state and pkg folders go there
-        r = subprocess.run([exe, "-X", "heapsize=4M", "-c", SCRIPT], capture_output=True,
-                           text=True, env=env, cwd=d, timeout=60)
-    return _figures(r.stdout + r.stderr)
+        return heap_kept.unix(exe, SCRIPT, d)
 
 
 def measure():
     """-> {target: [(measure, bytes)]} for the targets that can run here."""
-    got = {"64-bit unix, .mpy": unix(os.path.join(os.path.dirname(sys.executable),
-                                                  "micropython"))}
-    if mcu.tools_missing() is None:
-        got["32-bit unix, .mpy"] = unix(mcu.unix32())
-        got["Cortex-M3, frozen"] = _figures(qemu.run_script(SCRIPT, icount=False))
-    return got
+    with tempfile.TemporaryDirectory() as d:  # the state and pkg folders go there
+        return heap_kept.measure(SCRIPT, d)
 
 
 def rows():
     """Table rows (measure, value, targets) for docs/benchmarks.md, plus one row with the
     three objects' total (imports and declarations)."""
     got = measure()
-    names = [n for n, _ in next(iter(got.values()))]
-    out = [("heap kept: " + name, " / ".join("%d B" % figs[i][1] for figs in got.values()),
-            " / ".join(got)) for i, name in enumerate(names)]
+    out = heap_kept.table(got)
     out.append(("heap kept: objects: the three, imported and declared",
                 " / ".join("%d B" % sum(v for _, v in figs) for figs in got.values()),
                 " / ".join(got)))
