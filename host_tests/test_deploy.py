@@ -6,16 +6,15 @@ runs on it against the simulated BC66 and must register.
 """
 import json
 import os
-import re
 import signal
 import subprocess
-import threading
 
 import pytest
 
 from tools import build_mpy, deploy
 from tools.nodeproc import default_config
 from tools.pretendboard import PretendBoard
+from procgroup import Proc
 
 ROOT = deploy.ROOT
 MAKE = ["make", "--no-print-directory", "-C", ROOT]
@@ -32,38 +31,6 @@ def _config(path, state_dir):
     with open(path, "w") as f:
         json.dump(default_config(state_dir), f)
     return str(path)
-
-
-class _Proc:
-    """A command whose output lines are collected; ``wait_line(regex)``."""
-
-    def __init__(self, cmd):
-        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True, cwd=ROOT, start_new_session=True)
-        self.lines = []
-        self._cv = threading.Condition()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.p.stdout:
-            with self._cv:
-                self.lines.append(line.rstrip("\n"))
-                self._cv.notify_all()
-        with self._cv:
-            self._cv.notify_all()
-
-    def wait_line(self, rx, timeout=60):
-        with self._cv:
-            ok = self._cv.wait_for(lambda: any(re.search(rx, x) for x in self.lines)
-                                   or self.p.poll() is not None, timeout)
-        assert ok and any(re.search(rx, x) for x in self.lines), "\n".join(self.lines[-30:])
-
-    def stop(self):
-        try:  # make and the mpremote it started
-            os.killpg(self.p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.p.wait()
 
 
 def test_deploy_then_start_registers(board, sim, tmp_path):
@@ -84,24 +51,24 @@ def test_deploy_then_start_registers(board, sim, tmp_path):
     same = {x.split("./", 1)[1] for x in r.stdout.splitlines() if x.startswith("Up to date: ")}
     assert {f for f in files if f.startswith("lib/")} | {"main.py", "board.py"} <= same, r.stdout
     # the deployed firmware (main.py, board.py -> boards.unix, config.json) on the board
-    fw = _Proc([deploy.mpremote(), "connect", board.link, "exec",
+    fw = Proc([deploy.mpremote(), "connect", board.link, "exec",
                 "import sys; sys.argv[:] = ['main.py', '--port', %r]; import main" % sim.device])
     try:
         fw.wait_line(r"node: registered", timeout=120)
         assert sim.status == 2
     finally:
-        fw.stop()
+        fw.kill()
 
 
 def test_run_mounts_the_working_tree_and_registers(board, sim, tmp_path):
     cfg = _config(tmp_path / "cfg.json", str(tmp_path / "state"))
-    fw = _Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
+    fw = Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
                        "ARGS=--port " + sim.device])
     try:
         fw.wait_line(r"node: registered", timeout=120)
         assert sim.status == 2
     finally:
-        fw.stop()
+        fw.kill()
     assert not os.path.exists(os.path.join(board.workdir, "lib"))  # the flash untouched
 
 
@@ -152,7 +119,7 @@ def test_make_run_takes_ctrl_c_without_a_traceback(board, sim, tmp_path):
     # cannot take a Ctrl-C while mpremote's mount runs), the third stops following
     import time
     cfg = _config(tmp_path / "cfg.json", str(tmp_path / "state"))
-    fw = _Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
+    fw = Proc(MAKE + ["run", "BOARD=unix", "PORT=" + board.link, "CONFIG=" + cfg,
                        "ARGS=--port " + sim.device])
     try:
         fw.wait_line(r"node: registered", timeout=120)
@@ -162,7 +129,7 @@ def test_make_run_takes_ctrl_c_without_a_traceback(board, sim, tmp_path):
         fw.p.wait(60)
         fw.wait_line(r"run: stopped following the board", timeout=10)
     finally:
-        fw.stop()
+        fw.kill()
     text = "\n".join(fw.lines)
     assert "Traceback" not in text, text
 
@@ -181,7 +148,7 @@ def test_run_on_the_qemu_board_stops_orderly_on_ctrl_c(sim_factory, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps(default_config("/state", report_interval_s=1)))
     with qemu.Board(uart=sim.device, heap=heap) as b:
-        fw = _Proc([sys.executable, "-m", "tools.deploy", "run", "--board", "qemu",
+        fw = Proc([sys.executable, "-m", "tools.deploy", "run", "--board", "qemu",
                     "--port", b.repl, "--config", str(cfg)])
         try:
             fw.wait_line(r"node: registered", timeout=180)
@@ -192,7 +159,7 @@ def test_run_on_the_qemu_board_stops_orderly_on_ctrl_c(sim_factory, tmp_path):
                 os.killpg(fw.p.pid, signal.SIGINT)
             assert fw.p.wait(60) == 0, "\n".join(fw.lines[-20:])
         finally:
-            fw.stop()
+            fw.kill()
     text = "\n".join(fw.lines)
     assert "app: stopping: interrupted (Ctrl-C)" in text and "app: stopped (exit 0)" in text, text
     assert "AT+QLWDEREG" in sim.commands and "Traceback" not in text, text
