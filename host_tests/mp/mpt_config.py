@@ -43,7 +43,7 @@ PSK = "DEADBEEF00112233"
 # BAD [{"backoff": {"base_s": 100, "cap_s": 50}}, "backoff.cap_s: must be >= backoff.base_s"]
 # BAD [{"backoff": {"jitter": 1.5}}, "backoff.jitter: must be a number 0..1"]
 # BAD [{"backoff": {"base_s": false}}, "backoff.base_s: must be a number 1..86400"]
-# BAD [{"state_dir": 1}, "state_dir: must be a string of at most 100 bytes"]
+# BAD [{"state_dir": 1}, "state_dir: must be a string of at most 255 bytes"]
 # BAD [{"qlwcfg": {"retransmit": [0, 4]}}, "RT"]
 # BAD [{"qlwcfg": {"retransmit": [21, 4]}}, "RT"]
 # BAD [{"qlwcfg": {"retransmit": [2, 9]}}, "RT"]
@@ -181,6 +181,9 @@ def test_boundaries_accepted():
     assert err(cfg(server={"host": "h" * 151})) == "server.host: must be a string of at most 150 bytes"
     from_dict(cfg(server={"host": "h" * 150}, endpoint="\u00e9" * 75))  # UTF-8 bytes
     assert err(cfg(endpoint="\u00e9" * 76)) == "endpoint: must be a string of at most 150 bytes"
+    # a PC's state folder under a clone at a long path (make demo's build/demo/state)
+    from_dict(cfg(state_dir="/" + "d" * 254))
+    assert err(cfg(state_dir="/" + "d" * 255)) == "state_dir: must be a string of at most 255 bytes"
 
 
 def test_at_injection_rejected():

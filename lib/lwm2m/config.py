@@ -40,7 +40,7 @@ _SPEC = (
     '["duty_cycle.enabled","b",0,0,false]',
     '["duty_cycle.sleep_s","i",1,31536000,3600]',
     '["duty_cycle.notify_timeout_s","i",1,300,20]',
-    '["state_dir","s",100,0,"state"]',
+    '["state_dir","s",255,0,"state"]',
     '["module_power_off","e",["never","stop"],0,"never"]',
 )
 _SECTIONS = ("server", "qlwcfg", "backoff", "duty_cycle")
