@@ -358,6 +358,8 @@ class App:
             return False
         if node.counters["registrations"] != n:  # recovery failed, registered anew
             await self.model.sync_objects(self.modem)
+        else:  # the registration RSSI and IP were read at is the one recovered: not again
+            self._reg_noted = True  # (two commands a wake; issue 18: at most 8)
         return True
 
     async def _last_packet(self):
