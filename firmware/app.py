@@ -88,8 +88,9 @@ class App:
         from lwm2m.health import Health
         import appversion
         boots = self.state.get("boots", 0) + 1
-        self.state.set("boots", boots)
-        self.state.save()
+        self.state.set("boots", boots)  # written with the cycle's one state save, not
+        # now: a wake from deep sleep is a boot, and a write of its own is a second flash
+        # write per wake (issue 18: at most one; test_cycle_lean)
         self.health = Health(self.model, appversion.VERSION, boots, self.totals)
         self._reg_noted = False  # RSSI and IP logged for this registration
         from lwm2m.swupdate import SwUpdate

@@ -18,10 +18,10 @@ def reading(request):
 
 @pytest.fixture
 def node_factory(tmp_path, reading):
-    """make(sim_opts=None, heap="256K", **config_overrides) -> (sim, fw), both started."""
+    """make(sim_opts=None, heap="512K", **config_overrides) -> (sim, fw), both started."""
     made = []
 
-    def make(sim_opts=None, heap="256K", pins=False, wait_registered=True, before=None, **over):
+    def make(sim_opts=None, heap="512K", pins=False, wait_registered=True, before=None, **over):
         opts = dict(time_scale=0.05, attach_s=0.5, seed=3, response_timeout_s=5.0,
                     transcript=str(tmp_path / ("bc66-%d.log" % len(made))), readings=reading)
         opts.update(sim_opts or {})

@@ -22,6 +22,7 @@ for _m in _MODS:  # noqa: F821 (set by the host)
     __import__(_m)
 _t1 = time.ticks_us()
 
+import os  # noqa: E402
 import sys  # noqa: E402
 from asyncio import core  # noqa: E402
 from lwm2m import store, power  # noqa: E402
@@ -51,8 +52,10 @@ def _wrap_flash(fn, key, size):
             _acc["in"] = 0
             _acc["flash"] += _diff(_ticks(), t)
             _acc[key] += 1
-            if size:
+            if size is True:
                 _acc["bytes"] += len(a[1])
+            elif size:  # JSON written piece by piece (store._write_json): the file's size
+                _acc["bytes"] += os.stat(a[0])[6]
             _acc["paths"].append(a[0])
     return wrapped
 
@@ -69,6 +72,7 @@ class _OS:
 
 
 store._write = _wrap_flash(store._write, "writes", True)
+store._write_json = _wrap_flash(store._write_json, "writes", "json")
 store.os = _OS(store.os)
 _step = power.duty_step
 

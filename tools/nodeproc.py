@@ -62,7 +62,7 @@ def default_config(state_dir, **over):
 class Firmware:
     """One firmware process; its log lines are collected in ``lines``."""
 
-    def __init__(self, device, workdir, config=None, heap="256K", log="info", pins=None,
+    def __init__(self, device, workdir, config=None, heap="512K", log="info", pins=None,
                  echo=None, env=None, board="unix", qemu_heap=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir

@@ -21,7 +21,7 @@ EXIT_SLEEP = 75
 class Supervisor:
     """Start the firmware for one duty cycle at a time against ``sim``."""
 
-    def __init__(self, sim, workdir, config=None, heap="256K", time_scale=None, echo=None):
+    def __init__(self, sim, workdir, config=None, heap="512K", time_scale=None, echo=None):
         self.sim = sim
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
