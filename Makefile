@@ -32,8 +32,9 @@ test: $(STAMP) lint mpy
 demo: $(STAMP) $(if $(filter qemu,$(BOARD)),mcu)
 	$(BIN)/python -m tools.demo $(if $(BOARD),--board $(BOARD)) $(if $(SERVER),--server $(SERVER))
 
+# make bench ONLY=cycle: one section (tools/bench.py SECTIONS), the others kept as they are
 bench: $(STAMP)
-	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench $(if $(ONLY),--only $(ONLY))
 
 # the Cortex-M3 board in QEMU: build (cached) from ../shared/vendor, or start it (REPL pty)
 mcu: $(STAMP)

@@ -152,7 +152,21 @@ def run_duty_bench(cycles=10):
             "released": {h: sum(1 for x in rel if x[0] == h) for h in {x[0] for x in rel}}}
 
 
-def main():
+# The sections of ``make bench``, in the order of docs/benchmarks.md: name -> title.
+# ``python -m tools.bench --only cycle`` measures one (or a comma-separated few); the
+# other sections' rows stay as the doc has them, each with the date it was measured.
+SECTIONS = (
+    ("unix", "The node on the unix port"),
+    ("mcu", "The Cortex-M board (QEMU) and the 32-bit unix port"),
+    ("request_path", "The request path alone on the Cortex-M"),
+    ("heap_kept", "Heap measures kept"),
+    ("cycle", "The report cycle and its energy"),
+    ("heap_objects", "The objects for operating a deployed node"),
+)
+_MARK = "<!-- bench:"
+
+
+def _unix_section():
     sizes = mpy_sizes()
     d = run_duty_bench()
     r = run_node_bench()
@@ -176,45 +190,162 @@ def main():
         ("duty cycle: module radio connected per cycle (module-s)", "%.1f s" % d["radio_s"],
          "releases: " + ", ".join("%s %d" % kv for kv in sorted(d["released"].items()))),
     ]
+    return rows, ("%s\n%d warm-up requests, then %d measured of each kind: read 3303/0/5700, "
+                  "read 3303/0/-1, write 3303/0/5750, execute 3303/0/5605.\n"
+                  % (__doc__.split("\n", 2)[2], WARMUP, N))
+
+
+def _mcu_section():
     from tools import bench_mcu  # the Cortex-M (QEMU) and 32-bit figures
-    rows += bench_mcu.rows()
+    return bench_mcu.rows(), bench_mcu.__doc__.split("\n", 2)[2]
+
+
+def _request_path_section():
     from tools import bench_request_path  # the request path alone on the Cortex-M
-    rows += bench_request_path.rows()
+    return bench_request_path.rows(), bench_request_path.__doc__.split("\n", 2)[2]
+
+
+def _heap_kept_section():
     from tools import heap_kept  # the figures of docs/architecture.md "Heap measures kept"
-    rows += heap_kept.rows()
-    from tools import bench_cycle, mcu  # the report cycle on the Cortex-M, and its energy
-    cyc = None if mcu.tools_missing() else bench_cycle.run()
-    if cyc:
-        rows += bench_cycle.rows(cyc) + bench_cycle.energy_rows(cyc)
-        bench_cycle.write_figures(cyc)
+    return heap_kept.rows(), heap_kept.__doc__
+
+
+def _cycle_section():
+    from tools import bench_cycle, energy, mcu  # the report cycle on the Cortex-M
+    why = mcu.tools_missing()
+    if why:
+        return [("report cycle", "not measured", why)], ""
+    cyc = bench_cycle.run()
+    bench_cycle.write_figures(cyc)  # docs/cycle.json: what tools.energy reads
+    text = ("Rows \"report cycle\", \"minimal cycle\" (tools/bench_cycle.py): %s\n"
+            "Before the lean cycle (issue 18) and now, per wake (mean of %d):\n\n%s\n"
+            "Commands of the last wake: `%s`\n\n"
+            "Rows \"energy\", \"battery life\" (tools/energy.py, currents and their sources "
+            "in docs/power.md): %s"
+            % (bench_cycle.__doc__.split("\n", 2)[2], cyc["node"]["cycles"],
+               bench_cycle.before_after(cyc),
+               " ".join(c.split("=")[0] for c in cyc["node"]["cmd_list"]),
+               energy.__doc__.split("\n", 2)[2]))
+    return bench_cycle.rows(cyc) + bench_cycle.energy_rows(cyc), text
+
+
+def _heap_objects_section():
     from tools import heap_objects  # settings, health and object 9: what they cost
-    rows += heap_objects.rows()
-    table = "\n".join("| %s | %s | %s |" % row for row in rows)
-    print(table)
-    doc = os.path.join(ROOT, "docs", "benchmarks.md")
-    with open(doc, "w") as f:
-        f.write("# Benchmarks\n\nWritten by `make bench` (tools/bench.py) on %s, %s, Python %s.\n\n"
-                % (time.strftime("%Y-%m-%d"), platform.machine(), platform.python_version()))
-        f.write("| measure | value | target |\n|---|---|---|\n%s\n\n" % table)
-        f.write("## How it was measured\n\n%s\n" % __doc__.split("\n", 2)[2])
-        f.write("\nCortex-M rows (tools/bench_mcu.py): %s\n" % bench_mcu.__doc__.split("\n", 2)[2])
-        f.write("\nRequest-path rows (tools/bench_request_path.py): %s\n"
-                % bench_request_path.__doc__.split("\n", 2)[2])
-        if cyc:
-            f.write("\n## The report cycle\n\nRows \"report cycle\", \"minimal cycle\" "
-                    "(tools/bench_cycle.py): %s\n" % bench_cycle.__doc__.split("\n", 2)[2])
-            f.write("Before the lean cycle (issue 18) and now, per wake (mean of %d):\n\n%s\n"
-                    % (cyc["node"]["cycles"], bench_cycle.before_after(cyc)))
-            f.write("Commands of the last wake: `%s`\n\n" % " ".join(
-                c.split("=")[0] for c in cyc["node"]["cmd_list"]))
-            from tools import energy
-            f.write("Rows \"energy\", \"battery life\" (tools/energy.py, currents and their "
-                    "sources in docs/power.md): %s\n" % energy.__doc__.split("\n", 2)[2])
-        f.write("\n%d warm-up requests, then %d measured of each kind: read 3303/0/5700, "
-                "read 3303/0/-1, write 3303/0/5750, execute 3303/0/5605.\n" % (WARMUP, N))
-        f.write("\nMeasured by hand, with how and before/after figures: "
-                "docs/benchmark-notes.md.\n")
-    print("written to", doc)
+    return heap_objects.rows(), heap_objects.__doc__
+
+
+def _doc(module):
+    # the method part of a tools module's docstring
+    mod = __import__("tools." + module, None, None, ("__doc__",))
+    return mod.__doc__.split("\n", 2)[2]
+
+
+# the method of a section not measured in this run, from its code
+_METHOD = {"unix": lambda: __doc__.split("\n", 2)[2], "mcu": lambda: _doc("bench_mcu"),
+           "request_path": lambda: _doc("bench_request_path"),
+           "heap_kept": lambda: _doc("heap_kept"),
+           "cycle": lambda: "tools/bench_cycle.py: " + _doc("bench_cycle"),
+           "heap_objects": lambda: _doc("heap_objects")}
+
+_RUN = {"unix": _unix_section, "mcu": _mcu_section, "request_path": _request_path_section,
+        "heap_kept": _heap_kept_section, "cycle": _cycle_section,
+        "heap_objects": _heap_objects_section}
+
+
+def _section_of(measure):
+    # where a row of a doc written before the sections were marked belongs
+    if measure.startswith(("Cortex-M instructions per round trip",
+                           "Cortex-M heap allocated per round trip")):
+        return "request_path"
+    if measure.startswith(("Cortex-M", "32-bit unix")):
+        return "mcu"
+    if measure.startswith("heap kept: objects") or measure.startswith("heap kept: settings"):
+        return "heap_objects"
+    if measure.startswith("heap kept:"):
+        return "heap_kept"
+    if measure.startswith(("report cycle", "minimal cycle", "energy:", "battery life")):
+        return "cycle"
+    return "unix"
+
+
+def read_sections(path):
+    """The sections of an existing docs/benchmarks.md -> {name: {"stamp", "rows",
+    "text"}}: the table rows as written and the method text after them. A doc from before
+    the sections were marked: its one table's rows sorted into sections by their names,
+    stamped with the doc's date."""
+    try:
+        with open(path) as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return {}
+    out = {}
+    cur = None
+    for line in lines:
+        if line.startswith(_MARK):
+            name, _, stamp = line[len(_MARK):].rstrip(" ->").partition(" ")
+            cur = out[name] = {"stamp": stamp, "rows": [], "text": []}
+        elif cur is not None and line.startswith(("## ", "Measured by hand")):
+            cur = None
+        elif cur is not None and line.startswith("Measured on "):
+            continue
+        elif cur is not None:
+            if line.startswith("| ") and not line.startswith("| measure |"):
+                cur["rows"].append(line)
+            elif not line.startswith("|---") and not line.startswith("| measure |"):
+                cur["text"].append(line)
+    if out:
+        for sec in out.values():
+            sec["text"] = "\n".join(sec["text"]).strip("\n") + "\n"
+        return out
+    stamp = "?"
+    for line in lines:  # "Written by `make bench` (tools/bench.py) on DATE, machine, ..."
+        if line.startswith("Written by `make bench`") and " on " in line:
+            stamp = line.split(" on ", 1)[1].rstrip(".")
+            break
+    for line in lines:
+        if line.startswith("| ") and not line.startswith("| measure |"):
+            name = _section_of(line[2:].split(" | ", 1)[0])
+            out.setdefault(name, {"stamp": stamp, "rows": [], "text": ""})["rows"].append(line)
+    return out
+
+
+def main(argv=None):
+    import argparse
+    names = [n for n, _ in SECTIONS]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", help="measure only these sections (comma-separated: %s); the "
+                    "others stay as docs/benchmarks.md has them" % ", ".join(names))
+    ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    a = ap.parse_args(argv)
+    only = names if not a.only else [s.strip() for s in a.only.split(",")]
+    for s in only:
+        if s not in names:
+            ap.error("--only: no section %r (sections: %s)" % (s, ", ".join(names)))
+    old = read_sections(a.doc)
+    stamp = "%s, %s, Python %s" % (time.strftime("%Y-%m-%d"), platform.machine(),
+                                   platform.python_version())
+    parts = ["# Benchmarks\n\nWritten by `make bench` (tools/bench.py), section by section: "
+             "`python -m tools.bench --only SECTION[,SECTION]` (or `make bench "
+             "ONLY=SECTION`) measures some (%s) and keeps the others' rows as they were; "
+             "each section says when it was measured.\n" % ", ".join(names)]
+    for name, title in SECTIONS:
+        if name in only:
+            rows, text = _RUN[name]()
+            table = ["| %s | %s | %s |" % row for row in rows]
+            print("\n".join(table))
+            sec = {"stamp": stamp, "rows": table, "text": text.strip("\n") + "\n"}
+        else:
+            sec = old.get(name) or {"stamp": "never", "rows": [], "text": ""}
+            if not sec["text"].strip():  # the method is the code's: its docstring
+                sec["text"] = _METHOD[name]().strip("\n") + "\n"
+        parts.append("## %s\n%s%s %s -->\n\nMeasured on %s.\n\n| measure | value | target |\n"
+                     "|---|---|---|\n%s\n\n%s" % (title, _MARK, name, sec["stamp"], sec["stamp"],
+                                                  "\n".join(sec["rows"]), sec["text"]))
+    parts.append("Measured by hand, with how and before/after figures: "
+                 "docs/benchmark-notes.md.\n")
+    with open(a.doc, "w") as f:
+        f.write("\n".join(parts))
+    print("written to", a.doc)
 
 
 if __name__ == "__main__":
