@@ -159,7 +159,7 @@ async def _measure(kind, n, chunk, alloc, rest_ms):
     model = Model(modem)
     t = ipso.temperature(model)
     t.update(21.5)
-    modem.add_urc_listener(model.take)
+    modem.add_urc_listener(model.request)
     await modem.start()
     task = asyncio.create_task(model.serve())
     gc.collect()

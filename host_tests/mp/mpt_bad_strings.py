@@ -29,7 +29,7 @@ async def _node():
     md.set(9, 0, 2, "old")
     calls = []
     o.on(2, lambda inst, rid, v: calls.append(v))
-    m.on_urc = md.take
+    m.on_urc = md.request
     return fm, m, md, calls, asyncio.create_task(md.serve())
 
 

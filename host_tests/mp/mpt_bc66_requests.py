@@ -15,7 +15,7 @@ async def _node():
     o = md.add(Obj(9, (0,), _OBJ))
     md.set(9, 0, 0, "abc")
     md.set(9, 0, 1, 7)
-    m.on_urc = md.take
+    m.on_urc = md.request
     task = asyncio.create_task(md.serve())
     return fm, m, md, o, task
 

@@ -18,7 +18,7 @@ async def _node(serve=False):
     md.add(Obj(9, (0,), _OBJ))
     md.set(9, 0, 0, "abc")
     md.set(9, 0, 1, 7)
-    m.on_urc = md.take
+    m.on_urc = md.request
     task = asyncio.create_task(md.serve()) if serve else None
     return fm, m, md, task
 

@@ -20,6 +20,8 @@
 #     power-on/obey, the lean wake's resume and compact config), app 22688 B (one shutdown
 #     path, health counters' totals); budgets now 80 KB and 24 KB. Frozen on the Cortex-M3
 #     only module objects take heap: make bench's smallest-heap row is the figure to watch)
+#   (issue 20, the object model in three parts, registry/answering/observing: node 80960 B,
+#     +2.9 KB of module and class objects over 78048 B)
 # Each budget below is the measured figure plus 2-74% headroom:
 # growth past it is a regression to look at (or a new figure to state here), not noise.
 import gc

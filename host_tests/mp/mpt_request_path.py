@@ -1,5 +1,5 @@
 # Issue 12: a read or observe of one resource is answered from the reader task itself
-# (ATEngine.post, BC66.post_content, Model.take): no serving task, no task switch. Every
+# (ATEngine.post, BC66.post_content, Model.request): no serving task, no task switch. Every
 # other request, and one that finds the engine busy, goes through the queue and ``serve``.
 # Each case also checks the rules of issue 8: answered exactly once, failures counted.
 import asyncio
@@ -17,7 +17,7 @@ async def _node(serve=False):
     md.set(9, 0, 0, "abc")
     md.set(9, 0, 1, 7)
     md.set(9, 1, 0, "def")
-    m.on_urc = md.take
+    m.on_urc = md.request
     task = asyncio.create_task(md.serve()) if serve else None
     return fm, m, md, o, task
 

@@ -99,7 +99,7 @@ class Node:
     def _on_urc(self, urc):
         k = urc.kind
         if k in _REQUESTS:  # queued for the model's serving task (never dropped silently)
-            self.model.take(urc)
+            self.model.request(urc)
             return
         if k == "report_ack" or k == "report":
             self.model.on_urc(urc)

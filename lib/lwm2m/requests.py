@@ -1,7 +1,7 @@
 """Server requests waiting for their answer: a bounded FIFO of compact entries.
 
 The modem's reader task puts every read/write/execute/observe it parses (``put``, never
-blocks); the model's serving task takes them in order (``take``). Each waiting request
+blocks); the model's serving task takes them in order (``wait_next``). Each waiting request
 costs 12 bytes (six 16-bit fields) instead of a record, so a burst of a few hundred
 requests is queued and answered in full; a write's value is kept beside it (at most
 ``max_write_bytes`` in all: a write beyond is answered 4.00, it cannot be kept).
@@ -46,7 +46,7 @@ _BLOCK = const(32)  # entries per block
 class Request:
     """The request being answered: the same field names as a ``bc66.urc.URC`` record
     (``kind``, ``msgid``, ``obj``, ``inst``, ``res``, ``flag``, ``value``, ``part``), plus
-    ``malformed`` (answer 4.00 without looking further). One object, filled by ``take``."""
+    ``malformed`` (answer 4.00 without looking further). One object, filled by ``wait_next``."""
 
     def __init__(self):
         self.kind = None
@@ -155,7 +155,7 @@ class Requests:
         """A request answered at once, outside the queue (the reader task answers it while
         nothing waits): -> the ``Request`` (``direct``) filled with it, or None if it
         duplicates one being answered or just answered (counted). Call ``end()`` once
-        it is answered, or ``requeue()`` to have ``take`` hand it out after all."""
+        it is answered, or ``requeue()`` to have ``wait_next`` hand it out after all."""
         code = KINDS.index(kind) + 1
         if self._duplicate(code, kind, msgid, extra):
             self.stats["duplicates"] += 1
@@ -178,7 +178,7 @@ class Requests:
         self._direct_busy = False
         self._remember(self.direct)
         if self._count:
-            self.ready.set()  # take() waited for it
+            self.ready.set()  # wait_next() waited for it
 
     def requeue(self):
         """The request of ``begin`` goes into the queue after all (it could not be sent at
@@ -216,7 +216,7 @@ class Requests:
         self._blocks.append(b)
         return True
 
-    async def take(self):
+    async def wait_next(self):
         """Wait for the oldest request -> ``current`` (a ``Request``) filled with it; call
         ``done()`` once it is answered."""
         while True:
