@@ -36,7 +36,7 @@ def test_one_section_replaces_its_rows_and_keeps_the_others(tmp_path, monkeypatc
     secs = bench.read_sections(str(doc))
     assert secs["cycle"]["rows"] == ["| report cycle: AT commands per wake | 8.0 | aim <= 8 |"]
     assert secs["unix"]["rows"] == ["| code: lib/bc66 .mpy | 22701 B |  |"]
-    assert secs["mcu"]["rows"][0].startswith("| Cortex-M: smallest heap")
+    assert secs["heap"]["rows"][0].startswith("| Cortex-M: smallest heap")
     assert secs["request_path"]["rows"][0].startswith("| Cortex-M instructions per round trip")
     assert secs["heap_kept"]["rows"] == ["| heap kept: lazy import bc66.log | 832 B | 64-bit unix |"]
     assert secs["unix"]["stamp"].startswith("2026-11-28") and secs["cycle"]["stamp"] != "never"

@@ -158,6 +158,8 @@ def run_duty_bench(cycles=10):
 SECTIONS = (
     ("unix", "The node on the unix port"),
     ("mcu", "The Cortex-M board (QEMU) and the 32-bit unix port"),
+    ("heap", "The smallest heap on the Cortex-M board"),
+    ("heap_long", "The smallest heap on the Cortex-M board for 20,000 requests"),
     ("request_path", "The request path alone on the Cortex-M"),
     ("heap_kept", "Heap measures kept"),
     ("cycle", "The report cycle and its energy"),
@@ -198,6 +200,16 @@ def _unix_section():
 def _mcu_section():
     from tools import bench_mcu  # the Cortex-M (QEMU) and 32-bit figures
     return bench_mcu.rows(), bench_mcu.__doc__.split("\n", 2)[2]
+
+
+def _heap_section():
+    from tools import bench_heap  # the heap at start, and the walk of 5 x 1,000 requests
+    return bench_heap.rows(("short",)), bench_heap.__doc__.split("\n", 2)[2]
+
+
+def _heap_long_section():
+    from tools import bench_heap  # the walk of 3 x 20,000 requests: hours
+    return bench_heap.rows(("long",)), "tools/bench_heap.py: the long walk (see above).\n"
 
 
 def _request_path_section():
@@ -242,12 +254,16 @@ def _doc(module):
 
 # the method of a section not measured in this run, from its code
 _METHOD = {"unix": lambda: __doc__.split("\n", 2)[2], "mcu": lambda: _doc("bench_mcu"),
+           "heap": lambda: _doc("bench_heap"),
+           "heap_long": lambda: "tools/bench_heap.py: the long walk (see above).",
            "request_path": lambda: _doc("bench_request_path"),
            "heap_kept": lambda: _doc("heap_kept"),
            "cycle": lambda: "tools/bench_cycle.py: " + _doc("bench_cycle"),
            "heap_objects": lambda: _doc("heap_objects")}
 
-_RUN = {"unix": _unix_section, "mcu": _mcu_section, "request_path": _request_path_section,
+_RUN = {"unix": _unix_section, "mcu": _mcu_section, "heap": _heap_section,
+        "heap_long": _heap_long_section,
+        "request_path": _request_path_section,
         "heap_kept": _heap_kept_section, "cycle": _cycle_section,
         "heap_objects": _heap_objects_section}
 
@@ -257,6 +273,11 @@ def _section_of(measure):
     if measure.startswith(("Cortex-M instructions per round trip",
                            "Cortex-M heap allocated per round trip")):
         return "request_path"
+    if measure.startswith("Cortex-M: smallest heap") and "20,000" in measure:
+        return "heap_long"
+    if measure.startswith(("Cortex-M: smallest heap", "Cortex-M: heap in use during",
+                           "Cortex-M: heap at start")):
+        return "heap"
     if measure.startswith(("Cortex-M", "32-bit unix")):
         return "mcu"
     if measure.startswith("heap kept: objects") or measure.startswith("heap kept: settings"):

@@ -16,14 +16,7 @@ the project frozen, and the 32-bit unix port, both built from ../shared/vendor.
   collections, the bench's own 20 ms wakes) except waiting. Wakes = blocking polls per
   request (the UART delivers a request in several pieces). Working data = heap in use after
   a collection at the end minus the imported code;
-- smallest heap: the firmware built with each heap (4 KB steps, starting from the last
-  figure, ``LAST_SMALLEST_HEAP``) runs the whole ``make demo`` session and then, in
-  ``RUNS`` more runs (the simulator's strict reading, its default), registers and answers
-  ``REQUESTS`` (20,000) mixed requests each without its node stopping; the smallest heap
-  where every run passes (a node in the field serves for years: 1,000 requests passed at
-  44 KB where 785 or 7,145 into a longer session the node died, issue 21). One heap by
-  hand: ``python -m tools.bench_mcu --heap 44 [--requests N] [--runs R]`` (KB) ->
-  pass/fail, the most heap in use, task deaths.
+- the smallest heap the node lives in: its own section (tools/bench_heap.py).
 """
 import os
 import subprocess
@@ -138,97 +131,6 @@ def busy_run(heap=mcu.DEFAULT_HEAP):
     return got
 
 
-REQUESTS = 20000  # per run of the smallest-heap search
-RUNS = 3  # runs of REQUESTS that must all pass
-
-
-def _requests_run(heap, n=REQUESTS, progress=None):
-    # the node firmware (app) at this heap registers and answers n mixed requests, then
-    # deregisters on Ctrl-C -> (passed, most heap in use from its "stats heap=" lines).
-    # ``progress(i, fw)`` is called every 1,000 requests (hand runs print it).
-    import re
-    import tempfile
-    from tools.nodeproc import Firmware
-    # strict reading (the default): the node's answers are held to the note. (It was
-    # pinned to lenient when the strict one refused answer parts; those were parts sent
-    # twice after a stall, refused under either reading: fixed in bc66.at, see
-    # mpt_bc66_rsp test_answer_during_a_stall_is_not_sent_twice.)
-    sim = Simulator(attach_s=0.2, seed=5, response_timeout_s=10.0)
-    sim.start()
-    fw = Firmware(sim.device, tempfile.mkdtemp(prefix="bench-mcu-"), board="qemu",
-                  qemu_heap="%dK" % (heap // 1024)).start()
-    try:
-        sim.wait_status(2, timeout=60)
-        ops = _ops(sim)
-        for i in range(n):
-            if ops[i % KINDS]().result not in (1, 2):
-                print("bench_mcu: %d KB heap: request %d unanswered; last lines:\n%s"
-                      % (heap // 1024, i, "\n".join(fw.lines[-8:])))
-                return False, None
-            if progress is not None and i % 1000 == 999:
-                progress(i + 1, fw)
-        ok = fw.interrupt(timeout=60) == 0
-        used = [int(m.group(1)) for m in (re.search(r"stats heap=(\d+)", x) for x in fw.lines)
-                if m]
-        return ok, max(used) if used else None
-    except Exception as e:  # the bench reports the heap as too small
-        print("bench_mcu: %d KB heap: %s; last lines:\n%s" % (heap // 1024, e,
-                                                              "\n".join(fw.lines[-8:])))
-        return False, None
-    finally:
-        fw.kill()
-        sim.stop()
-
-
-# the last figure `make bench` measured (docs/benchmarks.md): the search starts there
-LAST_SMALLEST_HEAP = 48 * 1024
-
-
-def heap_passes(heap, used=None, requests=REQUESTS, runs=RUNS, progress=None):
-    """The firmware built with ``heap`` bytes runs the demo session, then (only if that
-    passed: a too-small heap usually fails there, in ~20 s) ``runs`` sessions of
-    ``requests`` mixed requests each, stopping at the first that fails -> bool.
-    ``used[heap]`` gets the most heap in use during the requests (None if not run)."""
-    import contextlib
-    import tempfile
-    from tools import demo
-
-    mcu.firmware(heap)  # built first: a build inside the demo would time its steps out
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        d = demo.run(tempfile.mkdtemp(prefix="bench-demo-"), quiet=True,
-                     board="qemu", qemu_heap="%dK" % (heap // 1024))
-    passed, most = bool(d), None
-    for _ in range(runs if d else 0):
-        passed, m = _requests_run(heap, requests, progress)
-        most = max(most or 0, m or 0) or None
-        if not passed:
-            break
-    if used is not None:
-        used[heap] = most
-    return passed
-
-
-def smallest_heap(start=LAST_SMALLEST_HEAP, step=4 * 1024, floor=16 * 1024, top=96 * 1024):
-    """Smallest heap (in ``step``s) for the demo session and RUNS x REQUESTS requests ->
-    (heap or None if ``top`` fails, {heap: most in use during the requests}).
-
-    Starts at the last measured figure and walks: down while the heap passes, up while it
-    fails. When the code has not changed much that is two heaps (one passing: three
-    sessions of 20,000 requests, hours on a loaded machine; one failing) instead of a
-    bisection from 64 KB."""
-    used = {}
-    heap = start
-    if heap_passes(heap, used):
-        while heap - step >= floor and heap_passes(heap - step, used):
-            heap -= step
-        return heap, used
-    while heap + step <= top:
-        heap += step
-        if heap_passes(heap, used):
-            return heap, used
-    return None, used
-
-
 def rows():
     """Table rows (measure, value, note) for docs/benchmarks.md."""
     why = mcu.tools_missing()
@@ -238,8 +140,6 @@ def rows():
     code32 = code_heap_unix(mcu.unix32())
     code64 = code_heap_unix(micropython())
     fw, base = flash_sizes()
-    small, used = smallest_heap()
-    busy = used.get(small)
     g = busy_run()
     out = [
         ("Cortex-M: heap taken by driver + node code, frozen (QEMU MPS2-AN385)",
@@ -248,16 +148,6 @@ def rows():
          "64-bit unix, same modules: %d B" % code64),
         ("Cortex-M: flash added by the frozen project", "%d B" % (fw - base),
          "firmware %d B, without the project %d B" % (fw, base)),
-        ("Cortex-M: heap in use during %d x %d mixed requests (most, after a collection)"
-         % (RUNS, REQUESTS),
-         "%s" % ("%d B" % busy if busy else "-"),
-         "in the smallest heap, the app's \"stats heap=\" lines; minus the node's frozen "
-         "imports: %s" % ("%d B" % (busy - frozen) if busy else "-")),
-        ("Cortex-M: smallest heap for the demo session + %d sessions of %d mixed requests"
-         % (RUNS, REQUESTS),
-         "%s" % ("%d KB" % (small // 1024) if small else "over 96 KB"),
-         "4 KB steps from the last figure; measured at %s KB"
-         % ", ".join(str(h // 1024) for h in sorted(used))),
         ("Cortex-M: working data during a busy run (heap in use after it - code)",
          "%d B" % (g["HEAP"] - g["CODE"]), "most in use before a collection: %d B" % g["PEAK"]),
     ]
@@ -272,22 +162,5 @@ def rows():
 
 
 if __name__ == "__main__":
-    import sys
-    if sys.argv[1:2] == ["--heap"]:
-        import time
-        kb = int(sys.argv[2])
-        a = dict(zip(sys.argv[3::2], sys.argv[4::2]))
-        got = {}
-        t0 = time.time()
-
-        def progress(i, fw):
-            died = sum("task " in x and " died" in x for x in fw.lines)
-            print("  %d requests, %.0f s, %d task deaths" % (i, time.time() - t0, died),
-                  flush=True)
-        ok = heap_passes(kb * 1024, got, int(a.get("--requests", REQUESTS)),
-                         int(a.get("--runs", RUNS)), progress)
-        print("%d KB: %s, most heap in use %s, %.0f s" % (kb, "pass" if ok else "FAIL",
-                                                         got.get(kb * 1024), time.time() - t0))
-    else:
-        for r in rows():
-            print("| %s | %s | %s |" % r)
+    for r in rows():
+        print("| %s | %s | %s |" % r)
