@@ -102,7 +102,9 @@ class App:
         self.model.restore_observations(self.state.get("observed", []))
         self.downlinks = 0
         self.delivered = 0
-        self._counters0 = dict(self.state.get("counters") or {})
+        # totals of earlier runs: the state's own dict, not a copy (persist() gives the
+        # state one of _totals, never changes this one)
+        self._counters0 = self.state.get("counters") or {}
         # two dicts of counter totals, filled in place in turn by persist(): once they hold
         # every key a persist allocates no table (a ~256 B block every report, the size
         # that failed in a fragmented 44 KB heap, issue 21) and no tuple per counter, and

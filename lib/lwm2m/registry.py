@@ -80,6 +80,8 @@ class Obj:
         from now on; None keeps what is set."""
         if fn is not None:
             self.handlers[rid] = fn
+        if pmin_ms is None and pmax_ms is None and con is None:
+            return  # a handler alone: no options record (32 B each) for the defaults
         d = self.options(rid)
         self.notify_options[rid] = NotifyOptions(
             d.pmin_ms if pmin_ms is None else pmin_ms, d.pmax_ms if pmax_ms is None else pmax_ms,

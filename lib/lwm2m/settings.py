@@ -51,8 +51,9 @@ class Settings:
         self.model = model
         model.add(Obj(SETTINGS, (0,), tuple((rid, t, R | W) for rid, _, t in TABLE)))
         o = model.objs[SETTINGS]
+        write = self._write  # one bound method for the eight resources
         for rid, path, t in TABLE:
-            o.on(rid, self._write)
+            o.on(rid, write)
             v = ",".join(self.names) if rid == SENSORS else getattr(cfg, _attr(path))
             model.set(SETTINGS, 0, rid, float(v) if t == T_FLOAT else v, False)
         for path, v in (state.get("settings") or {}).items():  # a restart: apply again
