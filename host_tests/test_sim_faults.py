@@ -155,6 +155,8 @@ def test_random_ack_loss_reproduces(mk):
     def run(seed):
         sim, c = mk()
         assert c.cmd('AT+QLWCFG="retransmit",1,0') == ["OK"]
+        assert c.cmd("AT+QLWADDOBJ=19,0,1,0") == ["OK"]  # (NVRAM: kept through the reboot)
+        c.wait_line("+QLWADDOBJ: 0")
         sim.reboot()
         sim.wait_for(lambda: sim.attached)
         c.drain(0.02)

@@ -292,3 +292,41 @@ def test_response_compares_to_result_code(reg):
     c.cmd("AT+QLWRRSP=%d,2" % p.msgid)
     r = p.wait(1)
     assert r == 2 and int(r) == 2 and r != 13
+
+
+def test_notify_of_what_the_module_does_not_hold_is_not_sent(reg):
+    # 3.2.2, 4.2.12: only a custom object's instance and resource can be notified; the
+    # object 1 that AT+QLWNOTIFY=19 becomes when its "9" is lost on the UART (issue 21) is
+    # a built-in one: OK, no "report", +QLWNOTIFY: 3, and nothing reaches the server
+    sim, c = reg
+    n = len(sim.notifications)
+    for path in ("1,0,0", "19,2,0", "19,0,5", "3303,0,5604"):
+        assert c.cmd('AT+QLWNOTIFY=%s,2,2,"0A0B",0,1' % path) == ["OK"]
+        assert c.wait_line("+Q") == "+QLWNOTIFY: 3", path
+    assert len(sim.notifications) == n
+    assert c.cmd('AT+QLWNOTIFY=19,0,0,2,2,"0A0B",0,1') == ["OK"]  # what it holds: sent
+    mid = int(c.wait_line('+QLWURC: "report"').split(",")[1])
+    assert c.wait_line("+QLWNOTIFY") == "+QLWNOTIFY: 0"
+    assert c.wait_line('+QLWURC: "report_ack"') == '+QLWURC: "report_ack",0,%d' % mid
+
+
+def test_notify_the_server_does_not_observe_is_not_sent(reg):
+    # observe_all False: the server observes what it asked for only; a CON notify of
+    # anything else goes nowhere: "report_ack",2 (Packet not sent), as over CoAP
+    sim, c = reg
+    sim.server.observe_all = False
+    sim.server.observed.add("19/0")
+    assert c.cmd('AT+QLWNOTIFY=3303,0,5700,4,4,21.5,0,1') == ["OK"]
+    mid = int(c.wait_line('+QLWURC: "report"').split(",")[1])
+    assert c.wait_line('+QLWURC: "report_ack"') == '+QLWURC: "report_ack",2,%d' % mid
+    assert c.cmd('AT+QLWNOTIFY=19,0,0,2,2,"0A0B",0,1') == ["OK"]
+    mid = int(c.wait_line('+QLWURC: "report"').split(",")[1])
+    assert c.wait_line('+QLWURC: "report_ack"') == '+QLWURC: "report_ack",0,%d' % mid
+
+
+def test_drop_command_byte_garbles_what_the_module_reads(reg):
+    sim, c = reg
+    sim.faults.drop_command_byte(b"AT+QLWNOTIFY=19", 14)
+    assert c.cmd('AT+QLWNOTIFY=19,0,0,2,2,"0A0B",0,1') == ["OK"]
+    assert c.wait_line("+Q") == "+QLWNOTIFY: 3"  # the module read AT+QLWNOTIFY=1,...
+    assert sim.commands[-1].startswith("AT+QLWNOTIFY=1,0,0,")

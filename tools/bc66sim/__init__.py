@@ -91,6 +91,11 @@ AT+QLWADDOBJ is answered by the module itself with result 13 (no URC).
               .value (first value) .ok .auto (answered by the module: auto_ack, builtins)
               `r == 2` / `int(r)` compare / convert the result code
     sim.server.pending {msgid: Pending}; sim.server.log [Response]; sim.server.observed
+    sim.server.observe_all = True         every path counts as observed; False: only the
+                                          paths in observed (a CON notify of any other:
+                                          "report_ack",2 Packet not sent, as over CoAP)
+AT+QLWNOTIFY of an object, instance or resource the module does not hold as a custom
+object (AT+QLWADDOBJ; built-in ones included) is not sent: OK, +QLWNOTIFY: 3, no "report".
 A response command while not registered gets error 4, one whose msgid is unknown (or of
 another kind) error 3; requests the module forgot (reboot, wake, AT+CFUN=0, deregister,
 disable) are never answered (Pending.wait raises ServerTimeout "module forgot it");
@@ -105,6 +110,8 @@ case-insensitive ("AT+QLWREG", "AT+QLWNOTIFY=").
     overlong_line(length=2048, seed=None, terminate=True)   emit garbage now
     garbage(data)                                   emit raw bytes now
     drop_line_byte(prefix, pos, once=True)          drop byte pos of the next line (bytes prefix)
+    drop_command_byte(prefix, pos, once=True)       drop byte pos of the next command the
+                                                    MCU sends (bytes prefix), before the module reads it
     delay(cmd, ms, once=True, p=1.0, seed=None)     real-time delay of the whole output
     omit(cmd, once=True, ...)                       executed, info lines + OK never sent
     error(cmd, code=None, once=True, ...)           not executed; ERROR / +CME ERROR: code

@@ -23,6 +23,7 @@ ERR = {0: "Operation successful", 1: "Other error", 2: "Parameter number error",
        33: "Already registered error", 34: "Create lwm2m error"}
 E_OTHER, E_NPARAM, E_VALUE, E_NOTREG, E_DISABLE = 1, 2, 3, 4, 7
 E_ODD, E_NOTREADY, E_CONNECTING, E_ALREADY, E_CREATE = 13, 15, 32, 33, 34
+NOT_SENT = 2  # <status_code> "Packet not sent"
 # Chapter 6, table 3: <status_code>
 STATUS_CODE = {0: "Success", 1: "Timeout", 2: "Packet not sent", 3: "Recovered failed",
                4: "Update failed", 9: "Reset", 10: "Bad request", 13: "Forbidden",

@@ -104,6 +104,13 @@ class DataCommands:
         rai = to_int(a[8], 0, 2) if len(a) > 8 else 0
         if self.state != 2:
             raise CmeError(P.E_NOTREG)
+        if not self.has_resource(obj, inst, res):
+            # 3.2.2, 4.2.12: AT+QLWNOTIFY sends a custom object's data; one the module does
+            # not hold (never added with AT+QLWADDOBJ, a built-in object, another
+            # instance or resource) is not sent: OK, no "report", +QLWNOTIFY: 3
+            self._parts = []
+            self.defer(self.short_s, "+QLWNOTIFY: %d" % P.E_VALUE)
+            return
         self._check_index(index, [p.index for p in self._parts])
         n = Notification(obj, inst, res, vtype, value, index, bool(con), rai)
         self.sim.notifications.append(n)

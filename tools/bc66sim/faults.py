@@ -48,7 +48,8 @@ class Faults:
         self.byte_rules = []     # drop/corrupt/duplicate, direction "out"/"in"/"both"
         self.split = None        # (rng, p, gap_s)
         self.cmd_rules = []      # error/omit/delay/reboot
-        self.line_rules = []     # drop_line_byte
+        self.line_rules = []     # drop_line_byte (module -> MCU)
+        self.cmd_byte_rules = []  # drop_command_byte (MCU -> module)
         self.reg_failures = 0    # remaining registrations that end in +QLWREG: 1
         self.reg_passes = 0      # registrations that go through before those fail
         self.attempt_failures = []  # per registration attempt: "bootstrap"/"lwm2m"/None
@@ -88,8 +89,19 @@ class Faults:
             self.line_rules.append(r)
         return r
 
-    def _apply_lines(self, data):
-        for r in self.line_rules:
+    def drop_command_byte(self, prefix, pos, once=True):
+        """Drop byte ``pos`` of the next command line the MCU sends starting with ``prefix``
+        (bytes), before the module reads it: ``(b"AT+QLWNOTIFY=19", 14)`` makes the
+        module read ``AT+QLWNOTIFY=1,...`` (the byte must arrive in the same read as the
+        prefix: a command's first 100 bytes always do)."""
+        r = _Rule("cmdbyte", None, once=once)
+        r.prefix, r.pos = prefix, pos
+        with self._lock:
+            self.cmd_byte_rules.append(r)
+        return r
+
+    def _apply_lines(self, data, rules):
+        for r in rules:
             i = data.find(r.prefix) if r.active else -1
             if i >= 0:
                 r.fired += 1
@@ -100,7 +112,9 @@ class Faults:
     def apply_bytes(self, data, direction):
         with self._lock:
             if direction == "out" and self.line_rules:
-                data = self._apply_lines(data)
+                data = self._apply_lines(data, self.line_rules)
+            if direction == "in" and self.cmd_byte_rules:
+                data = self._apply_lines(data, self.cmd_byte_rules)
             rules = [r for r in self.byte_rules if r.active and r.direction in (direction, "both")]
             if not rules:
                 return data
@@ -264,6 +278,7 @@ class Faults:
             self.byte_rules.clear()
             self.cmd_rules.clear()
             self.line_rules.clear()
+            self.cmd_byte_rules.clear()
             self.split = None
             self.reg_failures = 0
             self.reg_passes = 0

@@ -612,6 +612,12 @@ class LwM2M(DataCommands):
     def has_object(self, obj, inst=-1):
         return any(o == obj and (inst < 0 or i == inst) for o, i, _ in self.nv["objects"])
 
+    def has_resource(self, obj, inst, res):
+        """The module holds custom object instance ``obj/inst`` with resource ``res``
+        (-1: any of its resources)."""
+        return any(o == obj and i == inst and (res < 0 or res in r)
+                   for o, i, r in self.nv["objects"])
+
     def c_qlwstatus(self, kind, a):
         if kind != "read":
             raise AtError()

@@ -37,7 +37,27 @@ class InProcessNetwork:
     def deregister(self, done):
         done(0)
 
+    def observes(self, obj, inst, res):
+        """True if the server observes ``obj/inst/res`` (itself, its instance or its
+        object): any path while ``observe_all`` (the default test server, as one that
+        observes the node's objects at registration), else only the paths of
+        ``observed`` (observe requests the MCU answered)."""
+        if self.observe_all:
+            return True
+        for path in self.observed:
+            o, i, r = P.parse_path(path)
+            if o == obj and i in (-1, inst) and r in (-1, res):
+                return True
+        return False
+
     def notify(self, parts, con, done):
+        p0 = parts[0]
+        if not self.observes(p0.obj, p0.inst, p0.res):
+            # no observation of it: nothing is sent (as coapclient: "report_ack",2)
+            self.sim.event("notify %s: no observation of it, nothing sent" % p0.path)
+            if con:
+                self.sim.later(0, lambda: done(P.NOT_SENT))
+            return
         if not con:
             return
         m = self.sim.modem

@@ -96,6 +96,8 @@ class Server(InProcessNetwork):
         self.pending = {}
         self.auto_acked = set()
         self.observed = set()
+        # True: every path counts as observed (see observes); False: only ``observed``
+        self.observe_all = True
         self.queued = []       # requests held while the module sleeps (queue mode)
         self.log = []          # every Response completed, in order
 
