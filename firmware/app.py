@@ -164,7 +164,7 @@ class App:
 
         Stops at the first one not acknowledged within ``ack_ms`` (it stays queued) ->
         True if the queue is empty afterwards."""
-        from bc66.errors import ATTimeout
+        from bc66.errors import ATTimeout, CommandError
         if self.node.registered.is_set() and not self._reg_noted:
             self._reg_noted = True
             await self.health.registered(self.modem)  # logs RSSI and IP
@@ -179,8 +179,8 @@ class App:
             payload = _payload(seq, rec, self.downlinks)
             try:
                 note = await self.data.send(payload)
-            except ATTimeout:  # +QLWNOTIFY lost (a garbled line): not acknowledged
-                note = None
+            except (ATTimeout, CommandError):  # +QLWNOTIFY lost, or refused or not sent
+                note = None  # (a garbled command, no "report"): not acknowledged, kept
             if note is None or not await note.wait(ack_ms):
                 log.log(log.WARN, _TAG, "uplink #%d not acknowledged; kept (%d queued)",
                         seq, len(self.queue))

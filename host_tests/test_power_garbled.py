@@ -33,6 +33,27 @@ def test_lost_notify_result_keeps_reading_queued(duty, pos):
     assert sorted(set(acked_seqs(sim))) == readings(sup)
 
 
+@pytest.mark.parametrize("pos,path", [(14, "1,0,0"), (13, "9,0,0")])
+def test_notify_garbled_into_another_path_keeps_reading_queued(duty, pos, path):
+    # A byte lost on the way to the module turns AT+QLWNOTIFY=19,0,0 into 1/0/0 (a built-in
+    # object: not sent, +QLWNOTIFY: 3) or 9/0/0 (the update object: held, but not observed
+    # by a server that observes 19/0/0: report, then report_ack 2): neither is the notify
+    # of the reading, so it stays queued (SOAK_CYCLES=1000, seeds 11 and 22: popped, lost)
+    sup = duty()
+    sim = sup.sim
+    sim.server.observe_all = False
+    sim.server.observed.add("19/0/0")
+    _cycle(sup)
+    sim.faults.drop_command_byte(b"AT+QLWNOTIFY=19", pos)
+    c = _cycle(sup)
+    assert [x for x in sim.commands if x.startswith("AT+QLWNOTIFY=%s," % path)]
+    assert any("not acknowledged; kept" in x for x in c[3]), c[3][-20:]
+    assert readings(sup)[1] in queued_seqs(sup)
+    _cycle(sup)
+    assert queued_seqs(sup) == []
+    assert sorted(set(acked_seqs(sim))) == readings(sup)
+
+
 def _at(lines, text):
     # seconds since start of the first log line containing text ("W 4.438 app: ...")
     return next(float(x.split()[1]) for x in lines if text in x)

@@ -38,3 +38,19 @@ async def test_notify_con_non_rai():  # the error path: mpt_bc66_args
     assert [u.kind for u in urcs] == ["report", "report_ack", "report"], urcs
     fm.check()
     await m.stop()
+
+
+async def test_con_notify_not_sent_is_an_error():
+    # A CON notify the module did not send (a path it does not hold: +QLWNOTIFY: 3; one it
+    # answered without a "report": sent NON, not observed, or the report line lost) is a
+    # CommandError: only the report_ack of its own message id confirms it (issue 21)
+    from fakemodem import modem, raises
+    from bc66.errors import CommandError
+    fm, m, urcs = await modem()
+    fm.play('> AT+QLWNOTIFY=19,0,0,2,1,"01",0,1\n< OK\n< +QLWNOTIFY: 3')
+    assert (await raises(CommandError, m.notify(19, 0, 0, 2, b"\x01"))).code == 3
+    fm.play('> AT+QLWNOTIFY=19,0,0,2,1,"01",0,1\n< OK\n< +QLWNOTIFY: 0')
+    e = await raises(CommandError, m.notify(19, 0, 0, 2, b"\x01"))
+    assert e.code == -1 and "report" in str(e), e
+    fm.check()
+    await m.stop()

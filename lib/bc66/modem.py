@@ -667,7 +667,10 @@ class BC66:
     # ---- notifications ----
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
         """AT+QLWNOTIFY: send a resource's value (in parts if long) -> the message id of the
-        ``report`` URC for CON (its ``report_ack`` arrives as a URC), None for NON."""
+        ``report`` URC for CON (its ``report_ack`` arrives as a URC), None for NON.
+        A CON notify the module answered without a ``report`` (not sent: a path it does
+        not hold or the server does not observe, or that line lost) is CommandError: only
+        the report_ack of its own message id confirms a CON notify."""
         check_int(obj, 0, 65535, "obj")
         check_int(inst, 0, 65535, "inst")
         check_int(res, -1, 65535, "res")
@@ -685,6 +688,8 @@ class BC66:
             for line in info:  # +QLWURC: "report",<msgid>
                 msgid = _ints(_fields(line)[1:], 1, 0, 65535, '+QLWURC: "report"')[0]
             n -= 1
+        if con and msgid is None:
+            raise CommandError(-1, 'AT+QLWNOTIFY: no +QLWURC: "report"')
         return msgid if con else None
 
 
