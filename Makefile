@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib firmware boards tools host_tests
 
 mpy: $(STAMP)
-	$(BIN)/python -m tools.build_mpy --check
+	$(BIN)/python -m tools.board.build_mpy --check
 
 test: $(STAMP) lint mpy
 	$(BIN)/python -m pytest host_tests -q --durations=40
@@ -32,16 +32,16 @@ test: $(STAMP) lint mpy
 demo: $(STAMP) $(if $(filter qemu,$(BOARD)),mcu)
 	$(BIN)/python -m tools.demo $(if $(BOARD),--board $(BOARD)) $(if $(SERVER),--server $(SERVER))
 
-# make bench ONLY=cycle: one section (tools/bench.py SECTIONS), the others kept as they are
+# make bench ONLY=cycle: one section (tools/bench/report.py SECTIONS), the others kept as they are
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(if $(ONLY),--only $(ONLY))
 
 # the Cortex-M3 board in QEMU: build (cached) from ../shared/vendor, or start it (REPL pty)
 mcu: $(STAMP)
-	$(BIN)/python -m tools.mcu
+	$(BIN)/python -m tools.board.mcu
 
 qemu: mcu
-	$(BIN)/python -m tools.qemu --repl
+	$(BIN)/python -m tools.board.qemu --repl
 
 sim: $(STAMP)
 	$(BIN)/python -m tools.bc66sim
@@ -50,16 +50,16 @@ sim: $(STAMP)
 # (only what changed), its board.py and config, then a reset. make run: the same tree
 # mounted from the PC (mpremote mount), run without touching the flash; ARGS for main.py.
 deploy: $(STAMP)
-	$(BIN)/python -m tools.deploy deploy --board $(BOARD) --port $(PORT) $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/python -m tools.board.deploy deploy --board $(BOARD) --port $(PORT) $(if $(CONFIG),--config $(CONFIG))
 
 run: $(STAMP)
-	$(BIN)/python -m tools.deploy run --board $(BOARD) --port $(PORT) $(if $(CONFIG),--config $(CONFIG)) -- $(ARGS)
+	$(BIN)/python -m tools.board.deploy run --board $(BOARD) --port $(PORT) $(if $(CONFIG),--config $(CONFIG)) -- $(ARGS)
 
 size: $(STAMP)
-	$(BIN)/python -m tools.deploy size
+	$(BIN)/python -m tools.board.deploy size
 
 pretend: $(STAMP)
-	$(BIN)/python -m tools.pretendboard build/pretendboard
+	$(BIN)/python -m tools.board.pretendboard build/pretendboard
 
 # make package VERSION=1.2.0 [MODULES="path/to/mod.py ..."] [CONFIG='{"report_interval_s": 600}']:
 # an application package for an update through LwM2M object 9 (README, "Operating a

@@ -3,13 +3,13 @@
 | BC66        | MPS2-AN385                                                       |
 |-------------|------------------------------------------------------------------|
 | MAIN_TXD/RXD | UART1 (CMSDK APB UART at 0x40005000): QEMU's second ``-serial`` |
-| PWRKEY, RESET, PSM_EINT | stand-ins: each pulse is a word on UART2 (0x40006000), QEMU's third ``-serial`` (``tools.qemu`` points it at the simulator's pins file) |
+| PWRKEY, RESET, PSM_EINT | stand-ins: each pulse is a word on UART2 (0x40006000), QEMU's third ``-serial`` (``tools.board.qemu`` points it at the simulator's pins file) |
 
-The firmware built by ``tools/mcu.py`` freezes this file; its ``_boot.py`` calls
+The firmware built by ``tools/board/mcu.py`` freezes this file; its ``_boot.py`` calls
 ``mount()``, so ``/`` is a littlefs on a RAM disk (like a board's flash; empty at power-on).
 The port has no ``machine.UART``: ``CmsdkUart`` is the UART driver, a stream over
 ``machine.mem32`` whose ``ioctl`` answers asyncio's poller. Clock: an RTC stand-in in the
-firmware (tools/qemu_port) reads the host's clock at first use, then runs on the ticks.
+firmware (tools/board/qemu_port) reads the host's clock at first use, then runs on the ticks.
 """
 import io
 

@@ -1,6 +1,6 @@
 """Fixtures for the CoAP tests: a scripted LwM2M server (``ScriptedServer``), a lossy UDP
 relay (``udp_proxy``), and for the tests against Eclipse Wakaama's ``lwm2mserver``
-(tools/wakaama.py) the firmware on the unix port behind the simulated BC66 in CoAP mode
+(tools/demo/wakaama.py) the firmware on the unix port behind the simulated BC66 in CoAP mode
 (``coap_node``, ``waka_factory``). All on 127.0.0.1. The Wakaama tests skip where the
 vendored sources are absent; required in CI."""
 import socket
@@ -9,9 +9,10 @@ import pytest
 from aiocoap import ACK, CON, Message
 from aiocoap.numbers.codes import Code
 
-from tools import vendor, wakaama
+from tools.board import vendor
+from tools.demo import wakaama
 from tools.bc66sim import Simulator
-from tools.nodeproc import Firmware, default_config
+from tools.board.nodeproc import Firmware, default_config
 
 REGISTERED = r"New client #(\d+) registered"
 

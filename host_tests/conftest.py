@@ -16,7 +16,7 @@ MP_DIR = os.path.join(ROOT, "host_tests", "mp")
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 # The largest need of a test module is mpt_memory.py's, which imports every layer at once
 # (about 125 KB on the 64-bit unix port, code loaded from .mpy); the others need at most
-# 49 KB (`python -m tools.mp_heap_need`: smallest -X heapsize in which all of a module's
+# 49 KB (`python -m tools.bench.mp_heap_need`: smallest -X heapsize in which all of a module's
 # tests pass, the same in any clone). What the code itself costs is asserted as figures in
 # mpt_memory.py, not by a tight heap.
 HEAP = "192K"
@@ -31,7 +31,7 @@ def build_mpy():
 
     Tests import the .mpy files, as a board does (mprunner.py too: see its header).
     """
-    from tools import build_mpy as b
+    from tools.board import build_mpy as b
     b.build(MPY_DIR, b.TEST_SOURCES)
     vendor_drivers()
 
@@ -47,7 +47,7 @@ def vendor_drivers():
     """Unpack micropython-lib's drivers once; copy DRIVERS to DRIVER_DIR -> their paths,
     or [] where the vendored tarball is absent."""
     import shutil
-    from tools import vendor
+    from tools.board import vendor
     if vendor.tarball("micropython-lib") is None:  # not even an earlier unpacked copy
         if os.path.isdir(DRIVER_DIR):
             shutil.rmtree(DRIVER_DIR)
@@ -163,7 +163,7 @@ class MPItem(pytest.Item):
             raise MPFailure("%s did not run on MicroPython\n--- stdout tail\n%s\n--- stderr\n%s"
                             % (self.name, out[-3000:], err[-3000:]))
         if r[0] == "SKIP":  # a vendored source absent: skip, or fail in CI
-            from tools import vendor
+            from tools.board import vendor
             vendor.missing(r[1])
         if r[0] != "PASS":
             raise MPFailure("%s\n%s" % (r[1], "\n".join(r[2])))

@@ -5,8 +5,8 @@ import os
 import pytest
 
 from tools.bc66sim import Simulator
-from tools.nodeproc import Firmware, default_config
-from tools.supervisor import Supervisor, duty_config
+from tools.board.nodeproc import Firmware, default_config
+from tools.board.supervisor import Supervisor, duty_config
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
-"""make bench section by section (tools/bench.py --only): a section measured alone
+"""make bench section by section (tools/bench/report.py --only): a section measured alone
 replaces its own rows in docs/benchmarks.md and keeps the others' as they were, with
 the date each was measured; a doc from before the sections were marked is sorted into
 sections by its rows' names."""
 import pytest
 
-from tools import bench
+from tools.bench import report as bench
 
 OLD = """# Benchmarks
 
-Written by `make bench` (tools/bench.py) on 2026-11-28, x86_64, Python 3.11.7.
+Written by `make bench` (tools/bench/report.py) on 2026-11-28, x86_64, Python 3.11.7.
 
 | measure | value | target |
 |---|---|---|

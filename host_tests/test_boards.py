@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from tools.build_mpy import mpy_cross
-from tools.deploy import description
+from tools.board.build_mpy import mpy_cross
+from tools.board.deploy import description
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VARIANTS = ("esp32_devkitc", "esp32_wrover", "esp32_c3", "pyboard_v11", "nucleo_l476rg")

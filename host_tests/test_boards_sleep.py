@@ -2,13 +2,13 @@
 sleeps in parts, and the wakes in between go back to sleep without a word to the module.
 
 The unix board takes its longest single sleep from BC66_MAX_SLEEP_MS (a port's limit, e.g.
-stm32's 131072 s, scaled down); tools/supervisor.py restarts the firmware after each
+stm32's 131072 s, scaled down); tools/board/supervisor.py restarts the firmware after each
 ``SLEEP <ms>`` with BC66_WOKE=1, the stand-in for a deep-sleep reset.
 """
 import os
 
 from tools.bc66sim import Simulator
-from tools.supervisor import EXIT_SLEEP, Supervisor, duty_config
+from tools.board.supervisor import EXIT_SLEEP, Supervisor, duty_config
 
 
 def test_long_sleep_in_parts_without_waking_the_module(tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
-"""tools/build_mpy: a change of mpy-cross flags or version compiles every module again."""
+"""tools/board/build_mpy.py: a change of mpy-cross flags or version compiles every module again."""
 import os
 
-from tools import build_mpy
+from tools.board import build_mpy
 
 
 def _outputs(out):

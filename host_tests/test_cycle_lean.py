@@ -1,13 +1,13 @@
 """The lean report cycle end to end: a wake from the node's own deep sleep takes the note's
 wake sequence (5.5) and nothing more, writes its state once, and falls back to the full
-setup when the module lost its context. Unix port (tools/supervisor.py) and the QEMU
-Cortex-M3 board (tools/bench_cycle.py's measured wake)."""
+setup when the module lost its context. Unix port (tools/board/supervisor.py) and the QEMU
+Cortex-M3 board (tools/bench/cycle.py's measured wake)."""
 import json
 import os
 
 import pytest
 
-from tools import mcu
+from tools.board import mcu
 
 # what a wake must not re-read when nothing changed
 REINIT = ("AT+CGSN", "AT+CEREG?", "AT+QLWCONFIG?", "AT+QLWADDOBJ?", "AT+QLWCFG?", "AT+QLWREG")
@@ -73,7 +73,7 @@ def test_wake_on_the_cortex_m3_board():
     """The real firmware in duty mode on the QEMU board, a wake from the module's deep
     sleep measured as make bench measures it: the note's sequence, 8 commands and probes,
     the reading delivered, the state and the reading the only files written."""
-    from tools import bench_cycle
+    from tools.bench import cycle as bench_cycle
     b = bench_cycle.Bench()
     try:
         (w,) = b.node_cycles(1)

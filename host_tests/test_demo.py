@@ -1,5 +1,5 @@
 """`make demo` keeps working: the whole scripted server session passes."""
-from tools import demo
+from tools.demo import local as demo
 
 
 def test_demo_session_passes(tmp_path, reading):

@@ -1,6 +1,6 @@
 """`make deploy` / `make run` / mip against a pretend board, `make size`.
 
-The pretend board is the unix port on a pty (tools/pretendboard.py): mpremote drives it as
+The pretend board is the unix port on a pty (tools/board/pretendboard.py): mpremote drives it as
 it drives a board (raw REPL, filesystem, mount, reset). Deployed or mounted, the firmware
 runs on it against the simulated BC66 and must register.
 """
@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-from tools import build_mpy, deploy
-from tools.nodeproc import default_config
-from tools.pretendboard import PretendBoard
+from tools.board import build_mpy, deploy
+from tools.board.nodeproc import default_config
+from tools.board.pretendboard import PretendBoard
 from procgroup import Proc
 
 ROOT = deploy.ROOT
@@ -74,7 +74,7 @@ def test_run_mounts_the_working_tree_and_registers(board, sim, tmp_path):
 
 def test_mip_installs_the_library_from_package_json(board):
     assert open(deploy.PACKAGE).read() == deploy.package_json(), \
-        "package.json is stale: python -m tools.deploy package"
+        "package.json is stale: python -m tools.board.deploy package"
     r = subprocess.run([deploy.mpremote(), "connect", board.link, "mip", "install",
                         "--target", "lib", deploy.PACKAGE], capture_output=True, text=True,
                        timeout=120, cwd=ROOT)
@@ -114,7 +114,7 @@ def test_size_limit():
 
 
 def test_make_run_takes_ctrl_c_without_a_traceback(board, sim, tmp_path):
-    # a terminal's Ctrl-C reaches make and tools.deploy: each one goes to the board as its
+    # a terminal's Ctrl-C reaches make and tools.board.deploy: each one goes to the board as its
     # Ctrl-C (a board's orderly shutdown; the pretend board, the unix port behind a pty,
     # cannot take a Ctrl-C while mpremote's mount runs), the third stops following
     import time
@@ -140,7 +140,7 @@ def test_run_on_the_qemu_board_stops_orderly_on_ctrl_c(sim_factory, tmp_path):
     # terminal's Ctrl-C is the firmware's orderly shutdown, followed to its exit code
     import sys
     from mcu_fixtures import need_mcu
-    from tools import mcu, qemu
+    from tools.board import mcu, qemu
     need_mcu()
     heap = 192 * 1024
     mcu.firmware(heap)
@@ -148,7 +148,7 @@ def test_run_on_the_qemu_board_stops_orderly_on_ctrl_c(sim_factory, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps(default_config("/state", report_interval_s=1)))
     with qemu.Board(uart=sim.device, heap=heap) as b:
-        fw = Proc([sys.executable, "-m", "tools.deploy", "run", "--board", "qemu",
+        fw = Proc([sys.executable, "-m", "tools.board.deploy", "run", "--board", "qemu",
                     "--port", b.repl, "--config", str(cfg)])
         try:
             fw.wait_line(r"node: registered", timeout=180)

@@ -1,5 +1,5 @@
 """Every way the node is stopped ends the one orderly way (firmware/app.py run_until_stopped):
-on the QEMU board 20 start/Ctrl-C cycles without a fault, through ``tools.qemu`` and
+on the QEMU board 20 start/Ctrl-C cycles without a fault, through ``tools.board.qemu`` and
 ``make demo SERVER=coap://...`` a terminal's Ctrl-C (SIGINT to the whole process group) or
 SIGTERM de-registers every time without a traceback; what the demo cannot run on gets one
 clear line and a non-zero exit."""
@@ -16,8 +16,10 @@ from aiocoap.numbers.codes import Code
 from coap_fixtures import ScriptedServer
 from mcu_fixtures import need_mcu
 from procgroup import Proc
-from tools import demo, nodeproc, vendor, wakaama
-from tools.nodeproc import default_config
+from tools.demo import local as demo
+from tools.board import nodeproc, vendor
+from tools.demo import wakaama
+from tools.board.nodeproc import default_config
 
 ROOT = nodeproc.ROOT
 MAKE = ["make", "--no-print-directory", "-C", ROOT]
@@ -28,7 +30,7 @@ def test_qemu_board_twenty_start_and_ctrl_c_shutdowns_without_a_fault(sim_factor
     # the RAM disk kept, as a board restarts its program) and stopped by Ctrl-C at a
     # different moment each time after it registered
     import json
-    from tools import qemu
+    from tools.board import qemu
     need_mcu()
     sim = sim_factory(time_scale=0.05, attach_s=0.2)
     cfg = default_config("/state", report_interval_s=1)
@@ -63,7 +65,7 @@ def test_qemu_board_twenty_start_and_ctrl_c_shutdowns_without_a_fault(sim_factor
 
 
 def _run_node(board, out):
-    from tools.qemu import BoardError
+    from tools.board.qemu import BoardError
     try:
         return board.run_node(out, timeout=120, soft_reset=True)
     except BoardError as e:
@@ -82,16 +84,16 @@ def _node_config(tmp_path, sim, state):
 
 @pytest.mark.parametrize("how", ["ctrl_c", "sigterm"])
 def test_tools_qemu_stops_the_node_orderly(sim_factory, tmp_path, how):
-    from tools import mcu
+    from tools.board import mcu
     need_mcu()
     mcu.firmware()  # built (or found) before the clock of the waits below starts
     sim = sim_factory(time_scale=0.05, attach_s=0.2)
-    p = Proc([sys.executable, "-m", "tools.qemu", "--uart", sim.device,
+    p = Proc([sys.executable, "-m", "tools.board.qemu", "--uart", sim.device,
               "--config", _node_config(tmp_path, sim, "/state")])
     try:
         p.wait_line(r"node: registered")
         if how == "ctrl_c":
-            p.ctrl_c()  # tools.qemu and, without its own group, QEMU too
+            p.ctrl_c()  # tools.board.qemu and, without its own group, QEMU too
         else:
             p.p.send_signal(signal.SIGTERM)
         assert p.wait() == 0, p.text

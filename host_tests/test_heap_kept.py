@@ -1,10 +1,10 @@
 """What docs/architecture.md "Heap measures kept" says each kept measure buys, as
-tools/heap_kept.py measures it on the 64-bit unix port (make bench adds the 32-bit and
+tools/bench/heap_kept.py measures it on the 64-bit unix port (make bench adds the 32-bit and
 Cortex-M figures)."""
 import os
 import sys
 
-from tools import heap_kept
+from tools.bench import heap_kept
 
 
 def test_kept_measures_pay():

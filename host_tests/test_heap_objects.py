@@ -1,10 +1,10 @@
-"""tools/heap_objects.py (a section of make bench) measures the objects for operating a
+"""tools/bench/heap_objects.py (a section of make bench) measures the objects for operating a
 deployed node on the 64-bit unix port; their declarations stay small (the Cortex-M3
 figures, frozen, are in docs/benchmarks.md: about 7 KB for the three with their imports)."""
 import os
 import sys
 
-from tools import heap_objects
+from tools.bench import heap_objects
 
 
 def test_the_three_objects_are_measured_and_lean():

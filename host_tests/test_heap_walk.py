@@ -1,7 +1,7 @@
-"""The smallest-heap walk of make bench (tools/bench_heap.py), on a stand-in for the board:
+"""The smallest-heap walk of make bench (tools/bench/heap.py), on a stand-in for the board:
 it finds the smallest passing heap in 4 KB steps, bisecting between a heap known to fail and
 one that passes, so few passing steps (the hours-long ones) are run."""
-from tools import bench_heap
+from tools.bench import heap as bench_heap
 
 KB = 1024
 

@@ -8,7 +8,7 @@ from mcu_fixtures import need_mcu
 @pytest.fixture(scope="module")
 def board():
     need_mcu()
-    from tools import qemu
+    from tools.board import qemu
     b = qemu.Board()
     yield b
     b.stop()
@@ -56,12 +56,12 @@ def test_uart_poll_and_empty_read_allocate_nothing(board):
 
 
 def test_qemu_ends_with_a_killed_tools_qemu():
-    # a power cut of the node (Firmware.kill: SIGKILL to tools.qemu) leaves no QEMU behind
+    # a power cut of the node (Firmware.kill: SIGKILL to tools.board.qemu) leaves no QEMU behind
     import subprocess
     import sys
     import time
     need_mcu()
-    p = subprocess.Popen([sys.executable, "-m", "tools.qemu", "--repl"], stdout=subprocess.PIPE,
+    p = subprocess.Popen([sys.executable, "-m", "tools.board.qemu", "--repl"], stdout=subprocess.PIPE,
                          text=True)
     try:
         assert p.stdout.readline().startswith("/dev/pts/")

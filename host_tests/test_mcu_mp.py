@@ -1,5 +1,5 @@
 """Every MicroPython test under host_tests/mp/ on the Cortex-M3 board in QEMU, with the
-project and the tests frozen into the firmware (tools/mcu.py, tests=True), at the smallest
+project and the tests frozen into the firmware (tools/board/mcu.py, tests=True), at the smallest
 heap they pass in (QEMU_HEAP); and on the 32-bit unix port built from the same tarball,
 loading the project as .mpy from build/mpy like the 64-bit run.
 
@@ -51,7 +51,7 @@ class _Runs:
             pytest.fail("%s did not run\n--- output tail\n%s" % (name, out[-3000:]),
                         pytrace=False)
         if r[0] == "SKIP":  # a vendored source absent: skip, or fail in CI
-            from tools import vendor
+            from tools.board import vendor
             vendor.missing(r[1])
         if r[0] != "PASS":
             pytest.fail("%s\n%s" % (r[1], "\n".join(r[2])), pytrace=False)
@@ -60,7 +60,7 @@ class _Runs:
 @pytest.fixture(scope="module")
 def qemu_runs():
     need_mcu()
-    from tools import qemu
+    from tools.board import qemu
     board = qemu.Board(heap=QEMU_HEAP, tests=True)
     for rel in DATA:
         with open(os.path.join(ROOT, rel), "rb") as f:
@@ -84,7 +84,7 @@ def qemu_runs():
 @pytest.fixture(scope="module")
 def unix32_runs():
     need_mcu()
-    from tools import mcu
+    from tools.board import mcu
     exe = mcu.unix32()
 
     def run(mod):

@@ -15,7 +15,7 @@ MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
 @pytest.fixture(scope="module")
 def mpremote():
     need_mcu()
-    from tools import qemu
+    from tools.board import qemu
     board = qemu.Board()
 
     def run(*args):

@@ -56,7 +56,7 @@ def test_qemu_board_powers_an_off_module_on(tmp_path):
     (no VDD_EXT): a silent module gets RESET first, then PWRKEY, and registers."""
     from mcu_fixtures import need_mcu
     from tools.bc66sim import Simulator
-    from tools.nodeproc import Firmware
+    from tools.board.nodeproc import Firmware
     need_mcu()
     sim = Simulator(off=True, time_scale=0.05, attach_s=0.5, seed=3,
                     transcript=str(tmp_path / "bc66.log")).start()

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tools.nodeproc import MPY, ROOT, build, default_config, micropython
+from tools.board.nodeproc import MPY, ROOT, build, default_config, micropython
 
 
 def run_fw(tmp_path, port, cfg_text):

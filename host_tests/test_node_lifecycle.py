@@ -3,7 +3,7 @@ import json
 import os
 import subprocess
 
-from tools.nodeproc import Firmware, default_config
+from tools.board.nodeproc import Firmware, default_config
 
 
 def regs_after(sim, i):
@@ -97,7 +97,7 @@ def test_factory_reset_and_bootstrap_trigger(node):
 
 
 def test_config_error_names_field_and_hides_psk(tmp_path):
-    from tools.nodeproc import micropython, build, MPY, ROOT
+    from tools.board.nodeproc import micropython, build, MPY, ROOT
     build()
     cfg = default_config(str(tmp_path / "state"))
     cfg.update(security="psk", psk_id="node-1", psk="0123456789ABCDEF0123456789ABCDEF",

@@ -2,7 +2,7 @@
 host_tests/conftest.py E2E): the firmware on the unix port against the simulated BC66."""
 import json
 
-from tools.nodeproc import Firmware
+from tools.board.nodeproc import Firmware
 
 
 def test_new_server_settings_after_deregistration(node_factory, reading):

@@ -30,7 +30,7 @@ CASES = list(itertools.product(range(8), ("equal", "other"), (0, 1), (0, 1)))
 
 
 def want_config(host="leshan.example.net"):
-    # what the node writes for the default test config (tools.nodeproc.default_config)
+    # what the node writes for the default test config (tools.board.nodeproc.default_config)
     return [0, host, 5683, "urn:imei:867997030052996", 300, 3, None, None]
 
 

@@ -4,7 +4,7 @@ so every queue write fails with OSError inside the sensor task."""
 import json
 import os
 
-from tools.nodeproc import SHUTDOWN_AT_S
+from tools.board.nodeproc import SHUTDOWN_AT_S
 
 
 def break_queue(fw):
@@ -52,7 +52,7 @@ def test_task_that_keeps_dying_stops_the_node(node_factory):
 def test_duration_beyond_the_tick_range_is_refused(tmp_path):
     # 10**20 s used to kill the sensor task at start (OverflowError) and leave the node up
     from test_node_errors import run_fw
-    from tools.nodeproc import default_config
+    from tools.board.nodeproc import default_config
     cfg = default_config(str(tmp_path / "state"), report_interval_s=10 ** 20)
     code, lines = run_fw(tmp_path, "/dev/null", json.dumps(cfg))
     assert code == 2 and len(lines) == 1, lines

@@ -4,7 +4,7 @@ import os
 import re
 
 
-from tools.supervisor import EXIT_SLEEP
+from tools.board.supervisor import EXIT_SLEEP
 
 
 def acked_seqs(sim):
@@ -121,7 +121,7 @@ def test_power_cut_mid_cycle_loses_nothing(duty):
     sup = duty()
     sim = sup.sim
     sup.run(1)
-    from tools.nodeproc import Firmware
+    from tools.board.nodeproc import Firmware
     fw = Firmware(sim.device, sup.workdir, config=sup.config, pins=sup.pins).start()
     fw.wait_log(r"reading #\d+ queued", timeout=10)
     fw.kill()  # power cut right after the reading was queued
@@ -184,7 +184,7 @@ def test_readings_numbered_without_gaps_and_timed_across_wakes(duty):
 def test_power_cut_after_a_reading_keeps_numbers_going(duty):
     """The MCU's power cut just after a reading went to flash (nothing persisted after
     it): the reading is delivered at the next start and the numbers run on, no gap."""
-    from tools.nodeproc import Firmware
+    from tools.board.nodeproc import Firmware
     sup = duty()
     sim = sup.sim
     sup.run(2)

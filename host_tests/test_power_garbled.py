@@ -3,7 +3,7 @@ ends (sleeps) well within the supervisor's 60 s limit and no reading is lost."""
 
 import pytest
 
-from tools.supervisor import EXIT_SLEEP
+from tools.board.supervisor import EXIT_SLEEP
 
 from host_tests.test_node_note_cases import _tmobile_nvram
 from host_tests.test_power_duty import acked_seqs, queued_seqs, readings

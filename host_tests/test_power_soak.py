@@ -19,7 +19,7 @@ import re
 import pytest
 
 from tools.bc66sim import Simulator
-from tools.supervisor import Supervisor, duty_config
+from tools.board.supervisor import Supervisor, duty_config
 
 KINDS = ("reboot mid-notify", "lost ack", "network lost", "reboot + failed registration",
          "dropped bytes", "reboot while asleep")

@@ -3,7 +3,7 @@ import os
 import re
 import subprocess
 
-from tools.nodeproc import MPY, ROOT, build, micropython
+from tools.board.nodeproc import MPY, ROOT, build, micropython
 
 
 def test_readme_driver_example_runs(sim, tmp_path):
@@ -37,7 +37,7 @@ RUNS = {
     "make qemu": "test_readme.py::test_make_mcu_and_make_qemu_as_written",
     'mpremote connect /dev/pts/N exec "import os; print(os.listdir())"':
         "test_readme.py::test_make_mcu_and_make_qemu_as_written",
-    ".venv/bin/python -m tools.qemu --uart /dev/pts/M --config my-config.json":
+    ".venv/bin/python -m tools.board.qemu --uart /dev/pts/M --config my-config.json":
         "test_exits.py::test_tools_qemu_stops_the_node_orderly",
     "make demo SERVER=wakaama": "test_wakaama_demo.py::test_demo_against_wakaama_passes",
     "make demo SERVER=coap://192.168.1.20:5683":

@@ -7,7 +7,7 @@ import os
 import re
 
 from conftest import DRIVER_DIR, ROOT, run_mp, vendor_drivers
-from tools import vendor
+from tools.board import vendor
 
 SCRIPT = """
 import fakemachine, fakesensors, asyncio

@@ -1,7 +1,7 @@
 """`make demo SERVER=wakaama` and `make demo SERVER=coap://host:port` work."""
 import threading
 
-from tools import demo_server
+from tools.demo import server as demo_server
 from coap_fixtures import ask, client_id, need_wakaama
 
 

@@ -81,7 +81,7 @@ GPP_TARGET_Y = 10.0
 
 def segments(cycle, board, spin=True):
     """One cycle as [(label, seconds, module mA, MCU mA)] on ``board``. ``cycle`` is a
-    summary of tools.bench_cycle (instructions in millions, seconds); ``spin``: the MCU
+    summary of tools.bench.cycle (instructions in millions, seconds); ``spin``: the MCU
     runs while it waits (else light sleep)."""
     mcu = MCUS[BOARDS[board]["mcu"]]
     hz = mcu["mhz"] * 1e6
@@ -144,7 +144,7 @@ def life_years(avg_ma, wh=GPP_WH, volts=BATTERY_V):
 
 def _mp(script):
     # run ``script`` on the MicroPython unix port with lib/ importable -> its stdout
-    from tools.nodeproc import micropython
+    from tools.board.nodeproc import micropython
     env = dict(os.environ, MICROPYPATH=".frozen:" + os.path.join(ROOT, "lib"))
     r = subprocess.run([micropython(), "-c", script], capture_output=True, text=True,
                        env=env, timeout=60)
@@ -166,7 +166,7 @@ def period_s(cfg_path, active_s=0.0):
 
 
 def load_cycle(path=CYCLE_JSON):
-    """The cycle figures ``make bench`` wrote (tools.bench_cycle.write_figures)."""
+    """The cycle figures ``make bench`` wrote (tools.bench.cycle.write_figures)."""
     with open(path) as f:
         return json.load(f)
 

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-from tools.build_mpy import mpy_cross
+from tools.board.build_mpy import mpy_cross
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAGIC = b"MPYPKG1\n"

@@ -8,7 +8,7 @@ from . import sched
 # After a chunk that ends inside a line, the pump of a port with a baud rate waits this
 # many character times (16: 2 ms at 115200) for more of the line before it reads again: a
 # request line (~40 characters) that trickles in then costs 2-3 wakes of the reader instead
-# of one per few bytes (tools/bench_request_path.py, "115200 baud" case).
+# of one per few bytes (tools/bench/request_path.py, "115200 baud" case).
 REST_CHARS = 16
 
 
