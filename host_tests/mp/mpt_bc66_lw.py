@@ -50,3 +50,26 @@ async def test_objects_and_buffer():
     assert await m.rd_next() == (0, None)
     fm.check()
     await m.stop()
+
+
+async def test_update_wait_ends_when_the_registration_or_network_is_lost():
+    # The registration lost while AT+QLWUPDATE's result is awaited (+QLWREG: n: the module
+    # registered again by itself; "lwstatus",0: the network gone): that result is not
+    # coming, so the wait ends with Aborted at once, not at its deadline (issue 21)
+    import time
+    from fakemodem import modem, raises
+    from bc66.errors import Aborted
+    fm, m, urcs = await modem()
+    for lost in ("+QLWREG: 1", '+QLWURC: "lwstatus",0', "+QLWREG: 0"):
+        fm.play("> AT+QLWUPDATE=1,0\n< +QLWUPDATE: 61459\n< OK\n~ 20\n< " + lost)
+        t0 = time.ticks_ms()
+        e = await raises(Aborted, m.update(1, 0, timeout_ms=60000))
+        assert time.ticks_diff(time.ticks_ms(), t0) < 30000, e  # (60 s before the fix)
+        assert lost in str(e), e
+        assert urcs[-1].kind in ("reg", "lwstatus"), urcs  # the node hears it too
+    # the network back ("lwstatus",1) is no abort: the result comes
+    fm.play('> AT+QLWUPDATE=1,1\n< +QLWUPDATE: 61460\n< OK\n~ 10\n< +QLWURC: "lwstatus",1'
+            "\n~ 10\n< +QLWUPDATE: 0,61460")
+    assert await m.update(1, 1) == 61460
+    fm.check()
+    await m.stop()

@@ -137,6 +137,37 @@ def test_lifetime_and_binding_reported_by_the_module():
     asyncio.run(main())
 
 
+def test_registration_lost_during_the_binding_update_is_not_registered():
+    # ensure_registered ended with an unconditional "registered": a registration the module
+    # reported lost while the binding was applied ("ping",4: an update failed, it registers
+    # again) was taken for registered. Now: not registered (the supervisor registers
+    # again), unless the module said it is back (+QLWREG: 0) meanwhile (issue 21)
+    async def main():
+        m, n = mk(binding="U")
+        n._need_setup = False
+
+        async def lost(mode, value, timeout_ms=0):
+            m.w.append("QLWUPDATE=%d,%d" % (mode, value))
+            m.on_urc(parse('+QLWURC: "ping",4'))
+            m.st = 1
+            return 1
+        m.update = lost
+        assert not await n.ensure_registered()
+        assert not n.registered.is_set() and not n.can_send()
+
+        async def back(mode, value, timeout_ms=0):
+            m.on_urc(parse('+QLWURC: "ping",4'))
+            m.on_urc(parse("+QLWREG: 0"))
+            return 1
+        m.st = 0
+        m.update = back
+        assert await n.ensure_registered() and n.registered.is_set()
+        m.st = 0
+        del m.update  # (the stub's own again) nothing lost: registered as before
+        assert await n.ensure_registered() and n.registered.is_set()
+    asyncio.run(main())
+
+
 def test_uplinks_wait_while_the_network_is_lost():
     async def main():
         m, n = mk()

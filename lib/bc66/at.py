@@ -230,6 +230,16 @@ class ATEngine(Lines):
                 earlier.finished = asyncio.Event()
             await earlier.finished.wait()
 
+    def abort(self, deferred, exc):
+        """End the wait for the armed deferred result ``deferred`` (its prefix) with
+        ``exc``: an abort match (a line showing that result will not come) -> True if a
+        wait was ended."""
+        w = self._armed.pop(deferred, None)
+        if w is None:
+            return False
+        w.finish(exc)
+        return True
+
     def idle(self, deferred=None):
         """True if ``post`` would send a command now: no command in flight, the lock free,
         no posted command or result with the ``deferred`` prefix pending, no pause after

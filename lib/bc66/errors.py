@@ -30,6 +30,11 @@ class NoAnswer(ATTimeout):
     been received, so sending it again is safe."""
 
 
+class Aborted(BC66Error):
+    """A deferred result that will not come: another line said so (the registration
+    lost while an update waited: ``+QLWREG: n``, ``+QLWURC: "lwstatus",0``)."""
+
+
 class Rebooted(BC66Error):
     """The module restarted (boot banner) while a command or result was pending."""
 

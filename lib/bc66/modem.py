@@ -11,7 +11,7 @@ from collections import namedtuple
 from time import ticks_add, ticks_diff, ticks_ms
 from micropython import const
 from .at import ATEngine, log
-from .errors import ATTimeout, CommandError, NoAnswer, StatusError, check_int
+from .errors import Aborted, ATTimeout, CommandError, NoAnswer, StatusError, check_int
 from .urc import fields, from_fields, parse
 from .values import (CHANGE_RESULTS, CONTENT_RESULTS, T_STRING, check_str, cmdv, parts,
                      str_bytes, text)
@@ -220,6 +220,12 @@ class BC66:
             return
         if u.kind == "reboot":
             self._reinit = True
+        elif u.kind == "reg" or u.kind == "lwstatus" and u.value == 0:
+            # the registration is gone (the module registered again by itself: +QLWREG: n)
+            # or the network is: an update's result is not coming (dropped with the
+            # registration, or retransmitted into no network), so its wait ends now, not
+            # at its deadline (register_timeout_s)
+            self.at.abort("+QLWUPDATE:", Aborted("AT+QLWUPDATE: " + line))
         if self.on_urc is not None:
             self.on_urc(u)
 
@@ -461,7 +467,8 @@ class BC66:
 
     async def update(self, mode, value, timeout_ms=None):
         """AT+QLWUPDATE=<mode>,<value>: lifetime (mode 0, 20..31536000 s) or binding (mode
-        1: 0 U, 1 UQ) -> the update's message id."""
+        1: 0 U, 1 UQ) -> the update's message id. ``Aborted`` when the registration or
+        the network is lost while its result is awaited (+QLWREG: n, "lwstatus",0)."""
         check_int(mode, 0, 1, "mode")
         if mode:
             check_int(value, 0, 1, "binding")

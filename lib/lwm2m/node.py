@@ -75,6 +75,7 @@ class Node:
         self._buffered = False
         self._reg_failed = False
         self._mod_reg = False
+        self._losses = 0  # registrations reported lost (_set_registered(False))
         self._tasks = []
         self._started = False
         self._fatal = None  # TaskDied once a task has used up its restarts
@@ -168,6 +169,7 @@ class Node:
             if self.backoff:
                 self.backoff.reset()
         else:
+            self._losses += 1
             self.registered.clear()
             self._need_register = True
         self._wake.set()
@@ -487,6 +489,7 @@ class Node:
         # otherwise (lifetime_changed); the binding is not known until the module says
         self.lifetime = self.cfg.lifetime
         self.binding = None
+        losses = self._losses
         try:
             await m.register(timeout_ms=int(self.cfg.register_timeout_s * 1000))
         except CommandError as e:
@@ -497,6 +500,12 @@ class Node:
         if want != self.binding:  # a module may register in U or UQ (note 5.3): apply it
             await self.set_binding(want)
             log.log(log.INFO, _TAG, "binding %s", want)
+        if self._losses != losses and not self.registered.is_set():
+            # the module reported the registration lost since it succeeded (a failed
+            # update, "disable", a reboot...) and not back: not registered; the
+            # supervisor registers again
+            log.log(log.WARN, _TAG, "registration lost while it was set up")
+            return False
         self._set_registered(True)
         return True
 

@@ -125,6 +125,8 @@ case-insensitive ("AT+QLWREG", "AT+QLWNOTIFY=").
     fail_update(n=1)                                next n updates: "ping",4, then the module
                                                     registers again by itself (3.3 case 3)
     network_lost() / network_resumed()              +QLWURC: "lwstatus",0 / 1
+    lose_registration()                             now: "ping",4, the module registers again
+                                                    (an AT+QLWUPDATE in flight gets no result)
     lose_report_ack(n=1, p=None, seed=None)         report_ack,1 after the retransmit time
     write_rsp_error(on=True)                        AT+QLWWRRSP -> ERROR (QLWRRSP works)
     clear()

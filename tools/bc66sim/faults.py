@@ -246,6 +246,11 @@ class Faults:
                 return True
         return False
 
+    def lose_registration(self):
+        """Lose the registration now: "ping",4 and the module registers again by itself
+        (+QLWREG: 0, or 1 after fail_registration); an update in flight never ends."""
+        self._sim.modem_call("registration_lost")
+
     def network_lost(self):
         self._sim.modem_call("network_lost")
 

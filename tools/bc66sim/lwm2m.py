@@ -341,6 +341,13 @@ class LwM2M(DataCommands):
             self._update_h = self.sim.later(
                 max(0.0, P.update_interval(self.lifetime) - elapsed), self._auto_update)
 
+    def registration_lost(self):
+        """Fault: the registration is lost now, as when an automatic update fails (note
+        3.3 case 3: "ping",4, then the module registers again by itself); an
+        AT+QLWUPDATE in flight gets no result (the module drops it with the registration)."""
+        if self.state == 2:
+            self._ping_done(4)
+
     def network_lost(self):
         self.network_ok = False
         self.emit('+QLWURC: "lwstatus",0')
