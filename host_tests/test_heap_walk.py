@@ -56,3 +56,23 @@ def test_a_session_that_logs_a_memory_error_fails():
                              "MemoryError('memory allocation failed')"])
     assert bench_heap._died(["Traceback", "MemoryError: memory allocation failed"])
     assert bench_heap._died(["I 1.0 app: stats heap=1"]) is None
+
+
+def test_the_boards_heap_is_the_documented_smallest_heap():
+    # make demo BOARD=qemu and the node's QEMU tests (test_mcu_demo, test_exits, ...) run
+    # the node in tools.board.mcu.DEFAULT_HEAP: the figure `make bench ONLY=heap` measured
+    import os
+    import re
+    from tools.board import mcu
+    with open(os.path.join(mcu.ROOT, "docs", "benchmarks.md")) as f:
+        doc = f.read()
+    m = re.search(r"\| Cortex-M: smallest heap for the demo session \+ 1,000 mixed requests, "
+                  r"5 runs of 5 \| (\d+) KB \|", doc)
+    assert m, "no smallest-heap row in docs/benchmarks.md (make bench ONLY=heap)"
+    assert int(m.group(1)) * KB == mcu.DEFAULT_HEAP
+
+
+def test_without_a_figure_in_use_it_walks_down_to_a_failing_heap(monkeypatch):
+    w, tried = _walk(56, 0, monkeypatch)  # no "stats heap=" line: nothing is assumed
+    assert w.smallest("short", 64 * KB) == 56 * KB
+    assert tried == [64, 60, 56, 52]

@@ -35,8 +35,9 @@ STEP = 4 * 1024
 TOP = 128 * 1024
 SHORT, SHORT_RUNS = 1000, 5
 LONG, LONG_RUNS = 20000, 3
-# the last figures ``make bench`` measured (docs/benchmarks.md): each walk starts there
-LAST = {"short": 60 * 1024, "long": 64 * 1024}
+# each walk starts at the last figure measured: the node's heap on the QEMU board
+# (tools/board/mcu.py DEFAULT_HEAP, the short walk's figure in docs/benchmarks.md, test_heap_walk)
+LAST = {"short": mcu.DEFAULT_HEAP, "long": mcu.DEFAULT_HEAP}
 _DIED = re.compile(r"MemoryError|task \w+ died")
 
 
@@ -79,6 +80,9 @@ class Walk:
                     return False, "request %d unanswered" % i
                 if i % 100 == 99 and _died(fw.lines):
                     return False, "after %d requests: %s" % (i + 1, _died(fw.lines))
+                if i % 5000 == 4999:  # a long session says how far it is
+                    self.log("    %d KB: %d requests, %.0f s" % (heap // 1024, i + 1,
+                                                               time.time() - t0))
             if self.per_request_s is None:
                 self.per_request_s = (time.time() - t0) / n
             if fw.interrupt(timeout=60) != 0:
@@ -143,11 +147,19 @@ class Walk:
                     return None
                 heap = min(TOP, heap + grow)
                 grow *= 2
+        if lo is None and self.found.get("short") and measure == "long":
+            lo = self.found["short"] - STEP  # it failed the short walk: taken to fail
         if lo is None:  # below what the node holds after a collection nothing can work
-            floor = self.used.get(hi, 0) // STEP * STEP
-            lo = floor if floor < hi and floor < self.used.get(hi, 0) else hi - STEP
-            if self.found.get("short") and measure == "long":
-                lo = max(lo, self.found["short"] - STEP)  # taken to fail (module doc)
+            used = self.used.get(hi, 0)
+            if used % STEP:
+                lo = used // STEP * STEP
+        heap = hi - STEP
+        while lo is None and heap >= STEP:  # no figure in use: down to a failing heap
+            if self.passes(measure, heap):
+                hi, heap = heap, heap - STEP
+            else:
+                lo = heap
+        lo = 0 if lo is None else lo
         while hi - lo > STEP:
             mid = (lo + hi) // 2 // STEP * STEP
             if self.passes(measure, mid):
