@@ -9,6 +9,7 @@ from bc66 import log
 
 _TAG = "app"
 CLOCK_RESYNC_S = 3600  # a duty cycle's wake reads AT+CCLK? again after this long
+_QUIET_MS = 40  # a duty cycle's last packet waits until no request came for this long
 
 
 def _mcu_epoch():
@@ -75,7 +76,10 @@ class App:
         # network time minus the MCU clock, learnt from AT+CCLK?; kept while the MCU clock
         # runs on (unix, QEMU: the host's; a board: a wake from deep sleep, not a power-on)
         woke = getattr(board, "woke_from_sleep", None)
-        keep = not board.HAS_DEEPSLEEP or (woke is not None and woke())
+        woke = woke is not None and woke()
+        keep = not board.HAS_DEEPSLEEP or woke
+        # a duty cycle's wake from its own deep sleep: the lean path (issue 18)
+        self._lean = cfg.duty_cycle_enabled and woke
         self.clock_offset = self.state.get("clock_offset") if keep else None
         self.backoff = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
                                cfg.backoff_jitter, state=self.state)
@@ -91,7 +95,8 @@ class App:
         self.state.set("boots", boots)  # written with the cycle's one state save, not
         # now: a wake from deep sleep is a boot, and a write of its own is a second flash
         # write per wake (issue 18: at most one; test_cycle_lean)
-        self.health = Health(self.model, appversion.VERSION, boots, self.totals)
+        self.health = Health(self.model, appversion.VERSION, boots, self.totals,
+                             measure=not self._lean)  # a wake: heap figures when read
         self._reg_noted = False  # RSSI and IP logged for this registration
         from lwm2m.swupdate import SwUpdate
         # object 9: a new application must register within bring-up + registration time
@@ -252,7 +257,8 @@ class App:
     def log_stats(self):
         """One line of health figures: heap in use after a collection, counters."""
         import gc
-        self.health.refresh()  # heap figures for 32770, observers notified
+        if not self._lean:  # (a wake's figures are measured when read)
+            self.health.refresh()  # heap figures for 32770, observers notified
         # an application on trial that has not registered by its deadline (in a duty
         # cycle: by the end of the cycle) is rolled back at the next boot
         self.sw.check(self.node.registered.is_set(), final=self.cfg.duty_cycle_enabled)
@@ -284,6 +290,10 @@ class App:
         woke = getattr(self.board, "woke_from_sleep", None)
         self.woke = woke is not None and woke()
         self.age = sleep.UpdateAge(self.state, self.woke)
+        # the wake's reboot (PSM_EINT) needs no ATE0 / AT+CMEE=1: the note's 5.5 goes
+        # straight to AT+QLWSTATUS? (issue 18: 8 commands a wake, probes included); a full
+        # setup (start_module) still sends both
+        self.modem.reinit_after_reboot = not self.woke
         self.modem.listen()
         # a +QLWNOTIFY result that never comes (a lost or garbled line) costs at most the
         # cycle's notify budget, not the 60 s network wait: that reading stays queued.
@@ -333,8 +343,13 @@ class App:
             self.age.mark()
             if node.buffered or cfg.qlwcfg_access_mode:
                 await node.drain_buffer()
-            await node.serve_pending(200)
-            return _Done(await self.deliver(int(cfg.register_timeout_s * 1000)))
+            # what the server queued comes right after the recovery: answered by the
+            # node's serving task while the readings go up and their acks come back;
+            # then a short quiet window so the last packet does not cut an answer short
+            # (a 200 ms wait before the readings was a quarter of the MCU's waits)
+            done = await self.deliver(int(cfg.register_timeout_s * 1000))
+            await node.serve_pending(_QUIET_MS)
+            return _Done(done)
         except (BC66Error, OSError) as e:
             self.backoff.next_delay_s(e)
             raise

@@ -10,7 +10,8 @@ import pytest
 from tools.board import mcu
 
 # what a wake must not re-read when nothing changed
-REINIT = ("AT+CGSN", "AT+CEREG?", "AT+QLWCONFIG?", "AT+QLWADDOBJ?", "AT+QLWCFG?", "AT+QLWREG")
+REINIT = ("AT+CGSN", "AT+CEREG?", "AT+QLWCONFIG?", "AT+QLWADDOBJ?", "AT+QLWCFG?", "AT+QLWREG",
+          "ATE0", "AT+CMEE")  # the wake's reboot leaves echo/CMEE alone (note 5.5)
 
 
 def _wakes(sup, n):
@@ -49,8 +50,9 @@ def test_wake_sends_only_the_notes_wake_sequence(duty):
     assert "AT+CGSN=1" in first and "AT+QLWREG" in first  # power-on: the full setup
     for cmds in wakes:
         _note_sequence(cmds)
-        # probes (plain AT until the module answers) depend on how fast it wakes
-        assert len([c for c in cmds if c != "AT"]) <= 8, cmds
+        # every command of the wake, the probes (plain AT until the module answers: the
+        # simulator loses the first one, as the facts say the module may) included
+        assert len(cmds) <= 8, cmds
     st = json.load(open(os.path.join(sup.workdir, "state", "state.json")))
     assert st["counters"]["delivered"] == 3 and st["duty"]["n"] == 3
 
@@ -78,7 +80,7 @@ def test_wake_on_the_cortex_m3_board():
     try:
         (w,) = b.node_cycles(1)
         _note_sequence(w["cmds"])
-        assert len([c for c in w["cmds"] if c != "AT"]) <= 8, w["cmds"]
+        assert len(w["cmds"]) <= 8, w["cmds"]
         acked = [n for n in b.sim.notifications if n.path == "19/0/0" and n.acked]
         assert len(acked) == 2  # the power-on cycle's reading and this wake's
         # files written: the reading (the queue's put), then the state, once; the pop

@@ -40,6 +40,22 @@ async def test_reads_every_figure():
     assert (await rq(md, "w 2 32770 0 0 1=9.9"))[0][2] == 14  # read-only: 4.05
 
 
+def test_a_wake_measures_the_heap_only_when_read():
+    # a duty cycle's wake (measure=False): no search for the largest block at start
+    # (issue 18); a server that reads the heap figures still gets them, measured then
+    calls = []
+    real = he.largest_free_block
+    he.largest_free_block = lambda: calls.append(1) or real()
+    try:
+        md = Model(Modem())
+        he.Health(md, "1.2.3", 9, lambda: {}, cause="deep sleep wake", measure=False)
+        assert calls == []
+        free, block = md.value(he.HEALTH, 0, 4), md.value(he.HEALTH, 0, 5)
+        assert calls == [1] and 0 < block <= free + 64
+    finally:
+        he.largest_free_block = real
+
+
 def test_largest_free_block_is_allocatable():
     n = he.largest_free_block()
     free = gc.mem_free()

@@ -170,6 +170,10 @@ class BC66:
         self.taken_before = 0  # resends after a lost result line the module refused
         self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
+        # False: a reboot leaves echo and CMEE as the module has them (a duty cycle's wake
+        # from deep sleep is a reboot, and the note's 5.5 sequence re-sends neither: echoed
+        # lines and bare ERROR are understood anyway)
+        self.reinit_after_reboot = True
         self._request_parser = None  # requrc.take, loaded on the first request
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
@@ -218,7 +222,7 @@ class BC66:
         if u is None:
             self.unknown += 1
             return
-        if u.kind == "reboot":
+        if u.kind == "reboot" and self.reinit_after_reboot:
             self._reinit = True
         elif u.kind == "reg" or u.kind == "lwstatus" and u.value == 0:
             # the registration is gone (the module registered again by itself: +QLWREG: n)
