@@ -56,7 +56,9 @@ class F:
     async def pulse(self, a, b):
         self.pulses += a == "PSM_EINT"
         self.boot = self.banner
+        self.vdd = 0  # (0: the line is low now; powered() is False only for False)
         await asyncio.sleep_ms(b)
+        self.vdd = None
 
 
 def mk(a, b=0, *c):
@@ -139,6 +141,15 @@ async def test_wake():
     n = len(m.w)
     assert 250 <= t < 400 and 3 < n < 7 and m.pulses == (n + 2) // 3, (t, n)
     assert set(m.w) == {"AT"}
+
+
+async def test_wake_sleeps_through_the_hold():
+    # the board's light sleep (``idle``) runs while PSM_EINT is low, once per pulse, and
+    # the line is back up before the first AT
+    m = F("AT|AT>OK")
+    r = []
+    await P.wake(m, m, 3000, 30, idle=lambda a: r.append((a, m.vdd)) or time.sleep_ms(a))
+    assert r == [(30, 0)] and m.vdd is None and m.pulses == 1 and not m.s, r
 
 
 async def test_off_module():

@@ -30,12 +30,26 @@ class WakeTimeout(ATTimeout):
     """The module did not answer ``AT`` after PSM_EINT within the deadline."""
 
 
-async def wake(modem, pins, deadline_ms=8000, pulse_ms=120, probe_ms=100):
+async def _pulse(pins, pulse_ms, idle):
+    # PSM_EINT low for the board's width; with ``idle`` the MCU sleeps through the hold:
+    # the module is asleep or booting, nothing from it is due (its banner may be lost:
+    # the probes that follow find it awake, and a reboot is expected here anyway)
+    if idle is None:
+        return await pins.pulse("PSM_EINT", pulse_ms)
+    t = asyncio.create_task(pins.pulse("PSM_EINT", pulse_ms))
+    await asyncio.sleep_ms(0)  # the line is low, its task waits out the width
+    idle(pulse_ms)  # the whole event loop stops with the CPU
+    await t
+
+
+async def wake(modem, pins, deadline_ms=8000, pulse_ms=120, probe_ms=100, idle=None):
     """Wake the module: PSM_EINT low ``pulse_ms`` (``pins.pulse``; ``pins`` None: UART
     only), then plain ``AT`` (one short try of ``probe_ms`` each) until ``OK``; the first
     command after a wake may be lost, so it retries and re-pulses every few tries. A lost
     probe gets no late answer, so the engine's wait for late lines after a timeout is off
-    while probing: every millisecond here is battery. -> number of ATs sent.
+    while probing: every millisecond here is battery. ``idle``: a function(ms) that stops
+    the MCU's CPU (the board's ``lightsleep``), used through the PSM_EINT hold, the one
+    wait in which nothing is due from the module. -> number of ATs sent.
     Raises WakeTimeout (an ATTimeout) once ``deadline_ms`` has passed, or at once when the
     board's VDD_EXT says the module is off (PSM_EINT cannot wake it)."""
     if pins is not None and pins.powered() is False:
@@ -44,7 +58,7 @@ async def wake(modem, pins, deadline_ms=8000, pulse_ms=120, probe_ms=100):
     n = 0
     while True:
         if pins is not None and n % _REPULSE == 0:
-            await pins.pulse("PSM_EINT", pulse_ms)
+            await _pulse(pins, pulse_ms, idle)
         n += 1
         try:
             if await modem.sync(1, probe_ms):
@@ -65,14 +79,16 @@ class Awake:
     unchanged; if AT+QSCLK=1 fails, ``n`` is 0 and the error is raised unless the body
     already raised (then it is logged). ``enabled=False``: a no-op (nodes that never sleep).
     ``revive``: a coroutine function run once when the wake gets no answer (the module may
-    be off: ``Node.revive`` powers it on), then AT+QSCLK=0 as usual.
+    be off: ``Node.revive`` powers it on), then AT+QSCLK=0 as usual. ``idle``: the
+    board's light sleep, for the PSM_EINT hold (``wake``).
     """
 
     def __init__(self, modem, pins=None, enabled=True, deadline_ms=8000, hold_ms=_HOLD_MS,
-                 revive=None):
+                 revive=None, idle=None):
         self.modem = modem
         self.pins = pins
         self.revive = revive
+        self.idle = idle
         self.enabled = enabled
         self.deadline_ms = deadline_ms
         self.hold_ms = hold_ms
@@ -100,7 +116,8 @@ class Awake:
                     if self.may_sleep():
                         self.wakes += 1
                         try:
-                            await wake(self.modem, self.pins, self.deadline_ms)
+                            await wake(self.modem, self.pins, self.deadline_ms,
+                                       idle=self.idle)
                         except WakeTimeout:
                             if self.revive is None:
                                 raise
