@@ -44,6 +44,21 @@ def test_energy_is_current_times_time():
     assert energy.cycle_uah(CYCLE, "nucleo_l476rg", spin=False) == pytest.approx(want - saved)
 
 
+def test_the_hold_in_light_sleep_on_a_board_that_has_it():
+    # the measured PSM_EINT hold (light_s) is light sleep on a board with it, run current
+    # on one without (the QEMU board spins: the measured cycle's waits are all spinning)
+    mcu = energy.MCUS["STM32L476"]
+    held = dict(CYCLE, light_s=0.12)
+    saved = 0.12 * (mcu["run"] - mcu["light"]) / 3.6
+    base = energy.cycle_uah(CYCLE, "nucleo_l476rg")
+    assert energy.cycle_uah(held, "nucleo_l476rg") == pytest.approx(base - saved)
+    energy.BOARDS["nucleo_l476rg"]["lightsleep"] = False
+    try:
+        assert energy.cycle_uah(held, "nucleo_l476rg") == pytest.approx(base)
+    finally:
+        energy.BOARDS["nucleo_l476rg"]["lightsleep"] = True
+
+
 def test_average_current_and_battery_life():
     b = "esp32_c3"
     active = sum(d for _, d, _, _ in energy.segments(CYCLE, b))

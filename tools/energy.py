@@ -16,9 +16,9 @@ duration with a module current and an MCU current:
   for the Xtensa/RISC-V/Cortex-M4 code the port really runs), MCU running, module in deep
   sleep;
 - the exchange (PSM_EINT .. AT+QSCLK=1 and the flash writes after it): the MCU runs for its
-  AT-traffic and flash instructions and waits the rest (the measured waits: spinning on
-  a port that spins, light sleep where the port sleeps); the module is awake, connected
-  for its measured connected seconds;
+  AT-traffic and flash instructions and waits the rest (the measured waits: at the run
+  current, but the PSM_EINT hold, in light sleep on a board that has it); the module is
+  awake, connected for its measured connected seconds;
 - the module after the MCU sleeps: idle before release, awake until T3324 runs out (the
   measured rest of its awake time); the MCU in deep sleep;
 - the rest of the period: both in deep sleep, plus the board's quiescent draw where its
@@ -33,44 +33,47 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CYCLE_JSON = os.path.join(ROOT, "docs", "cycle.json")
 
-# The BC66's current per state (mA) and where each figure comes from (docs/power.md).
+# The BC66's current per state (mA) and where each figure comes from (docs/power.md
+# "Currents": searched 2026-12-07; the BC66 Hardware Design copy reached says "TBD").
 MODULE = {
-    "deep_sleep": (0.004, "BC65 Hardware Design, 3.5.2 Deep Sleep Mode: 'typically 4 µA' "
-                          "(stand-in: no BC66 figure found)"),
-    "light_sleep": (0.5, "assumed (no BC66/BC65 figure found)"),
-    "awake": (6.0, "assumed (no BC66/BC65 figure found): firmware running, radio idle"),
-    "connected": (60.0, "assumed (no BC66/BC65 figure found): RRC connected, Tx/Rx mix"),
-    "idle_release": (8.0, "assumed (no BC66/BC65 figure found): RRC connected, no data"),
+    "deep_sleep": (0.004, "stand-in: Quectel BC65 Hardware Design, 3.5.2 Deep Sleep Mode, "
+                          "'typically 4 uA' (the BC66 Hardware Design copy reached: 'TBD')"),
+    "light_sleep": (0.5, "assumed (BC950N-N1 Hardware Design 3.4.2: 'uA level', no figure)"),
+    "awake": (6.0, "assumed: firmware running, radio idle"),
+    "connected": (60.0, "assumed: RRC connected, Tx/Rx mix"),
+    "idle_release": (8.0, "assumed: RRC connected, no data"),
 }
 
 # Each MCU: run current (mA at the clock MicroPython runs it at), light sleep, deep sleep
-# with the RTC (mA); docs/power.md cites the datasheet table of each figure.
+# with the RTC (mA); docs/power.md cites the datasheet table of each figure and says which
+# were not re-checked against a copy.
 MCUS = {
     "ESP32": {"mhz": 160, "run": 44.0, "light": 0.8, "deep": 0.010,
-              "source": "ESP32 Series Datasheet, Power Consumption by Power Modes: "
-                        "Modem-sleep 160 MHz 27-44 mA (upper figure), Light-sleep 0.8 mA, "
-                        "Deep-sleep RTC timer + RTC memory 10 µA"},
+              "source": "ESP32 Series Datasheet v3.5 Table 6: Modem-sleep 160 MHz dual-core "
+                        "27-44 mA (upper figure); Light-sleep 0.8 mA, Deep-sleep RTC timer + "
+                        "RTC memory 10 uA (same table, earlier version)"},
     "ESP32-C3": {"mhz": 160, "run": 28.0, "light": 0.130, "deep": 0.005,
-                 "source": "ESP32-C3 Series Datasheet, Current Consumption: Modem-sleep "
-                           "160 MHz CPU running, peripherals on 28 mA, Light-sleep 130 µA, "
-                           "Deep-sleep RTC timer + RTC memory 5 µA"},
+                 "source": "ESP32-C3 Series Datasheet (not re-checked): Modem-sleep 160 MHz "
+                           "28 mA, Light-sleep 130 uA, Deep-sleep RTC timer + RTC memory 5 uA"},
     "STM32L476": {"mhz": 80, "run": 8.0, "light": 0.0014, "deep": 0.00042,
-                  "source": "STM32L476xx datasheet (DS10198), features: Run 100 µA/MHz "
-                            "(LDO), Stop 2 with RTC 1.4 µA, Standby with RTC 420 nA"},
+                  "source": "DS10198 features (not re-checked): Run 100 uA/MHz (LDO), "
+                            "Stop 2 with RTC 1.4 uA, Standby with RTC 420 nA"},
     "STM32F405": {"mhz": 168, "run": 46.0, "light": 0.31, "deep": 0.0031,
-                  "source": "STM32F405xx datasheet (DS8626), typical: Run from flash "
-                            "168 MHz peripherals off 46 mA, Stop (low-power regulator) "
-                            "0.31 mA, Standby with RTC 3.1 µA"},
+                  "source": "DS8626 typical (not re-checked): Run from flash 168 MHz "
+                            "peripherals off 46 mA, Stop (low-power regulator) 0.31 mA, "
+                            "Standby with RTC 3.1 uA"},
 }
 
 # Each board: its MCU, whether the port can light-sleep while it waits for the module,
 # and its own quiescent draw (mA) if its description states one (None: not known).
+# (lightsleep: the board's HAS_LIGHTSLEEP, machine.lightsleep on esp32 and stm32: the node
+# sleeps through the PSM_EINT hold, lwm2m.power.wake)
 BOARDS = {
-    "esp32_devkitc": {"mcu": "ESP32", "quiescent": None},
-    "esp32_wrover": {"mcu": "ESP32", "quiescent": None},
-    "esp32_c3": {"mcu": "ESP32-C3", "quiescent": None},
-    "nucleo_l476rg": {"mcu": "STM32L476", "quiescent": None},
-    "pyboard_v11": {"mcu": "STM32F405", "quiescent": None},
+    "esp32_devkitc": {"mcu": "ESP32", "lightsleep": True, "quiescent": None},
+    "esp32_wrover": {"mcu": "ESP32", "lightsleep": True, "quiescent": None},
+    "esp32_c3": {"mcu": "ESP32-C3", "lightsleep": True, "quiescent": None},
+    "nucleo_l476rg": {"mcu": "STM32L476", "lightsleep": True, "quiescent": None},
+    "pyboard_v11": {"mcu": "STM32F405", "lightsleep": True, "quiescent": None},
 }
 
 BATTERY_V = 3.6           # nominal cell voltage: Wh -> mAh
@@ -81,17 +84,22 @@ GPP_TARGET_Y = 10.0
 
 def segments(cycle, board, spin=True):
     """One cycle as [(label, seconds, module mA, MCU mA)] on ``board``. ``cycle`` is a
-    summary of tools.bench.cycle (instructions in millions, seconds); ``spin``: the MCU
-    runs while it waits (else light sleep)."""
-    mcu = MCUS[BOARDS[board]["mcu"]]
+    summary of tools.bench.cycle (instructions in millions, seconds); ``spin`` True: the
+    MCU runs while it waits, except the cycle's ``light_s`` (the PSM_EINT hold) on a board
+    with light sleep; False: it light-sleeps through every wait."""
+    b = BOARDS[board]
+    mcu = MCUS[b["mcu"]]
     hz = mcu["mhz"] * 1e6
     deep_m = MODULE["deep_sleep"][0]
     pre = (cycle.get("imports", 0) + cycle.get("restore", 0)) * 1e6 / hz
     work = (cycle["work"] - cycle.get("imports", 0) - cycle.get("restore", 0)) * 1e6 / hz
     wait = cycle["wait_s"]
-    wait_ma = mcu["run"] if spin else mcu["light"]
+    light = min(wait, cycle.get("light_s", 0.0)) if b["lightsleep"] else 0.0
+    if not spin:
+        light = wait
     ex = work + wait
-    ex_ma = (work * mcu["run"] + wait * wait_ma) / ex if ex else 0.0
+    ex_ma = (work * mcu["run"] + (wait - light) * mcu["run"] + light * mcu["light"]) / ex \
+        if ex else 0.0
     # the module's states in their order: awake before the radio, connected, the idle
     # tail until the release; its awake time after the MCU's part goes last (T3324)
     awake_before = max(0.0, min(cycle["module_awake"], ex - cycle["module_connected"]))

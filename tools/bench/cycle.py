@@ -226,11 +226,15 @@ def summary(cycles, node=True):
         s["writes"] = sum(c["fig"][6] for c in cycles) / k
         s["removes"] = sum(c["fig"][7] for c in cycles) / k
         s["bytes"] = sum(c["fig"][8] for c in cycles) / k
-    else:  # MIN <work us> <wait us> <total us>
+        hold = sum(c["fig"][9] for c in cycles) / k
+    else:  # MIN <work us> <wait us> <total us> <hold us>
         s["work"] = sum(c["fig"][0] for c in cycles) / k / 1000
         s["wait"] = sum(c["fig"][1] for c in cycles) / k / 1000
         s["total"] = sum(c["fig"][2] for c in cycles) / k / 1000
         s["writes"] = s["removes"] = s["bytes"] = 0
+        hold = sum(c["fig"][3] for c in cycles) / k
+    # the waits a board with light sleep sleeps through (the PSM_EINT hold), seconds
+    s["light_s"] = min(hold / 1e6, s["wait"] / 1000)
     if node:
         s["work"] = s["total"] - s["wait"]
     s["wait_s"] = s["wait"] / 1000  # M instructions of the 1 GHz virtual clock -> s
@@ -278,6 +282,9 @@ def rows(r):
         ("report cycle: node CPU work / minimal cycle's", "%.1f x" % (n["work"] / m["work"]),
          "%.1f ms vs %.1f ms at 80 MHz" % (n["work"] * 1e6 / MCU_HZ * 1000,
                                            m["work"] * 1e6 / MCU_HZ * 1000)),
+        ("report cycle: MCU waits / of which the PSM_EINT hold", "%.3f / %.3f s"
+         % (n["wait_s"], n["light_s"]), "the hold in light sleep on esp32/stm32 boards "
+         "(the QEMU board spins); minimal cycle %.3f / %.3f s" % (m["wait_s"], m["light_s"])),
         ("report cycle: AT commands per wake", "%.1f" % n["cmds"],
          "aim <= 8; minimal cycle %.1f" % m["cmds"]),
         ("report cycle: files written / removed or renamed / bytes written per wake",
@@ -305,6 +312,11 @@ def rows(r):
 BEFORE = {'work': 28.799, 'wait': 922.336, 'imports': 4.331, 'restore': 6.488, 'at': 11.087, 'flash': 6.892, 'cmds': 19.0, 'writes': 6.0, 'removes': 1.0, 'bytes': 1556.0, 'module_connected': 0.505, 'module_idle_release': 0.02, 'module_awake': 2.519, 'module_light': 0.0, 'wait_s': 0.922, 'total': 951.135}
 
 
+# The start of the second session on issue 18 (main at 011980c, the health object and the
+# settings added since): tools.bench.cycle --cycles 3 on 2026-12-07.
+SESSION = {'work': 34.385, 'wait': 781.963, 'imports': 4.311, 'restore': 10.946, 'at': 17.779, 'flash': 1.349, 'cmds': 10.0, 'writes': 2.0, 'removes': 2.0, 'bytes': 605.0, 'module_connected': 0.4, 'module_idle_release': 0.02, 'module_awake': 2.41, 'module_light': 0.0, 'wait_s': 0.782, 'total': 816.349}
+
+
 def _aims(r):
     # (measure, figure of a summary, aim) for the before/after table
     return [
@@ -322,11 +334,12 @@ def _aims(r):
 
 
 def before_after(r):
-    """Markdown: the figures before the lean cycle (BEFORE) beside this run's."""
-    rows = ["| measure | before | now | aim |", "|---|---|---|---|"]
+    """Markdown: the figures before the lean cycle (BEFORE, 63be8c1) and at the start of
+    its second session (SESSION, 011980c) beside this run's."""
+    rows = ["| measure | before (63be8c1) | 011980c | now | aim |", "|---|---|---|---|---|"]
     for name, fig, aim in _aims(r):
-        rows.append("| %s | %s | %s | %s |" % (name, fig(BEFORE) if BEFORE else "-",
-                                              fig(r["node"]), aim))
+        rows.append("| %s | %s | %s | %s | %s |" % (name, fig(BEFORE), fig(SESSION),
+                                                   fig(r["node"]), aim))
     return "\n".join(rows) + "\n"
 
 
@@ -364,24 +377,62 @@ def energy_rows(r):
     default = _config(tmp)
     gpp = _config(tmp, lifetime=93600, duty_cycle={"sleep_s": energy.GPP_PERIOD_S})
     out = []
-    for board in sorted(energy.BOARDS):
-        n, m = r["node"], r["min"]
-        act = sum(d for _, d, _, _ in energy.segments(n, board))
-        e_n, e_m = energy.cycle_uah(n, board), energy.cycle_uah(m, board)
-        d = energy.report(n, board, energy.period_s(default, act))
-        g = energy.report(n, board, energy.period_s(gpp, act))
-        gm = energy.report(m, board, energy.period_s(gpp, act))
+    for board, f in sorted(battery(r, default, gpp).items()):
         out.append(("energy: %s (%s)" % (board, energy.BOARDS[board]["mcu"]),
-                    "%.1f µAh per cycle (minimal %.1f: %.2f x)" % (e_n, e_m, e_n / e_m),
-                    "aim <= 1.2 x the minimal cycle's"))
+                    "%.1f µAh per cycle (minimal %.1f: %.2f x)" % (f["uah"], f["min_uah"],
+                                                                   f["uah"] / f["min_uah"]),
+                    "aim <= 1.2 x the minimal cycle's; module %.1f µAh, MCU %.1f µAh"
+                    % (f["module_uah"], f["uah"] - f["module_uah"])))
+        d, g = f["default"], f["gpp"]
         out.append(("battery life: %s, default config" % board,
                     "%.1f years" % d["years"],
-                    "a wake every %.0f s, average %.3f mA, 5 Wh" % (d["period_s"], d["avg_ma"])))
+                    "a wake every %.0f s, average %.3f mA (the wakes %.0f %% of it), 5 Wh"
+                    % (d["period_s"], d["avg_ma"], 100 * d["wake_share"])))
         out.append(("battery life: %s, 3GPP TR 45.820 case" % board,
                     "%.1f years" % g["years"],
-                    "one report a day, average %.4f mA, 5 Wh, target 10 years; minimal cycle "
-                    "%.1f years" % (g["avg_ma"], gm["years"])))
+                    "one report a day, average %.4f mA (the sleep floor %.0f %% of it), 5 Wh, "
+                    "target 10 years; minimal cycle %.1f years"
+                    % (g["avg_ma"], 100 - 100 * g["wake_share"], f["gpp_min"]["years"])))
     return out
+
+
+def battery(r, default, gpp):
+    """Per board: µAh per cycle (node, its module part, minimal cycle) and the battery
+    life (tools.energy.report, plus the wakes' share of the average current) for the
+    configs at ``default`` and ``gpp``."""
+    from tools import energy
+    out = {}
+    n, m = r["node"], r["min"]
+    for board in energy.BOARDS:
+        segs = energy.segments(n, board)
+        act = sum(d for _, d, _, _ in segs)
+        f = {"uah": energy.cycle_uah(n, board), "min_uah": energy.cycle_uah(m, board),
+             "module_uah": sum(d * mod for _, d, mod, _ in segs) / 3.6}
+        for key, cfg in (("default", default), ("gpp", gpp)):
+            rep = energy.report(n, board, energy.period_s(cfg, act))
+            rep["wake_share"] = f["uah"] * 3.6 / rep["period_s"] / rep["avg_ma"]
+            f[key] = rep
+        f["gpp_min"] = energy.report(m, board, f["gpp"]["period_s"])
+        out[board] = f
+    return out
+
+
+def battery_table(r):
+    """The README's "Battery life" table (markdown) from a run's figures."""
+    from tools import energy
+    tmp = tempfile.mkdtemp(prefix="bench-energy-")
+    default = _config(tmp)
+    gpp = _config(tmp, lifetime=93600, duty_cycle={"sleep_s": energy.GPP_PERIOD_S})
+    rows = ["| board (MCU) | energy per wake | default config | 3GPP TR 45.820: one report a "
+            "day |", "|---|---|---|---|"]
+    for board, f in sorted(battery(r, default, gpp).items()):
+        d, g = f["default"], f["gpp"]
+        rows.append("| %s (%s) | %.1f µAh (module %.1f; minimal cycle %.1f) | %.1f years "
+                    "(%.3f mA; a wake every %.0f s) | %.1f years (%.4f mA) |"
+                    % (board, energy.BOARDS[board]["mcu"], f["uah"], f["module_uah"],
+                       f["min_uah"], d["years"], d["avg_ma"], d["period_s"], g["years"],
+                       g["avg_ma"]))
+    return "\n".join(rows) + "\n"
 
 
 def main(argv=None):
@@ -404,6 +455,7 @@ def main(argv=None):
     for row in energy_rows(r):
         print("| %s | %s | %s |" % row)
     print(before_after(r))
+    print(battery_table(r))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(r, f, indent=1)

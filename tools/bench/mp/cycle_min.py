@@ -5,8 +5,9 @@
 # may be lost); AT+QSCLK=0 (3.3 NOTE); AT+QLWSTATUS? and, at 7, AT+QLWRECOVER and its
 # "recovered" URC (5.5); one reading as a CON notification on 19/0/0 (4.2.12) and its
 # report_ack; AT+QSCLK=1. No config, no state, no queue, no error handling beyond retries.
-# Prints "MIN <work us> <wait us> <total us>" (ticks under -icount: 1 us = 1,000
-# instructions; wait = ticks spent polling an empty UART or holding the pin).
+# Prints "MIN <work us> <wait us> <total us> <hold us>" (ticks under -icount: 1 us =
+# 1,000 instructions; wait = ticks spent polling an empty UART or holding the pin; hold:
+# the PSM_EINT hold, where a board with light sleep sleeps).
 import time
 
 _t0 = time.ticks_us()
@@ -66,8 +67,9 @@ _p = _bq.CmsdkUart(_bq.UART2)
 for _c in b"PSM_EINT\n":
     _p.write(bytes((_c,)))
 _t = _ticks()
-time.sleep_ms(120)
-_wait[0] += _diff(_ticks(), _t)
+time.sleep_ms(120)  # (a board with light sleep sleeps here: nothing due from the module)
+_hold = _diff(_ticks(), _t)
+_wait[0] += _hold
 while _cmd(b"AT", ms=100) is None:
     pass
 _cmd(b"AT+QSCLK=0")
@@ -83,4 +85,4 @@ _cmd(b'AT+QLWNOTIFY=19,0,0,2,%d,"%s"%s' % (len(_v), _hex, _tail))
 _until(b'+QLWURC: "report_ack"', 20000)
 _cmd(b"AT+QSCLK=1")
 _t9 = _ticks()
-print("MIN", _diff(_t9, _t0) - _wait[0], _wait[0], _diff(_t9, _t0))
+print("MIN", _diff(_t9, _t0) - _wait[0], _wait[0], _diff(_t9, _t0), _hold)

@@ -7,7 +7,7 @@
 # first import to its "SLEEP <ms>" exit, and prints one line of figures (ticks_us under
 # -icount: 1 us = 1,000 executed instructions):
 #   CYCLE <imports> <restore> <at> <flash> <wait> <total> <files written> <removed or
-#         renamed> <bytes written>
+#         renamed> <bytes written> <PSM_EINT hold: where a board light-sleeps>
 # imports: the frozen modules of _MODS; restore: from there to power.duty_step (config,
 # App(), the first reading queued) minus its flash writes; at: duty_step to the sleep,
 # minus flash writes and waits; flash: inside lwm2m.store's file writes (write + rename),
@@ -84,6 +84,20 @@ async def _duty_step(*a, **k):
 
 
 power.duty_step = _duty_step
+_pulse = power._pulse
+
+
+async def _hold(*a):
+    # the PSM_EINT hold: where the board light-sleeps (power.wake's idle), nothing due
+    t = _ticks()
+    try:
+        return await _pulse(*a)
+    finally:
+        _acc["hold"] += _diff(_ticks(), t)
+
+
+_acc["hold"] = 0
+power._pulse = _hold
 _wait = core._io_queue.wait_io_event
 
 
@@ -109,4 +123,4 @@ _f0 = _acc.get("flash0", _acc["flash"])
 print("PATHS", " ".join(_acc["paths"]))
 print("CYCLE", _diff(_t1, _t0), _diff(_d, _t1) - _f0, _diff(_t9, _d) - (_acc["flash"] - _f0)
       - _acc["wait"], _acc["flash"], _acc["wait"], _diff(_t9, _t0), _acc["writes"],
-      _acc["removes"], _acc["bytes"])
+      _acc["removes"], _acc["bytes"], _acc["hold"])
