@@ -309,15 +309,20 @@ class Simulator:
                 return
             self.reboots += 1
             m = self.modem
-            if m.asleep:
-                d = m.current_sleep_s()
-                m.slept_total += d
-                m.sleeps.append(d)
-                m.asleep = False
-            for t in self._timers:
-                t.cancel()
-            self._timers = []
+            self._lose_ram(m)
             m.boot(cold=True, reason=reason)
+
+    def _lose_ram(self, m):
+        # what a reset and a power-off share (lock held): a deep sleep ends where it is
+        # (its time counted), every timer is dropped
+        if m.asleep:
+            d = m.current_sleep_s()
+            m.slept_total += d
+            m.sleeps.append(d)
+            m.asleep = False
+        for t in self._timers:
+            t.cancel()
+        self._timers = []
 
     def power_cycle(self):
         """Power off and on: like reboot (RAM lost, NVRAM kept)."""
@@ -352,14 +357,7 @@ class Simulator:
             if not m.powered:
                 return
             self.power_offs += 1
-            if m.asleep:
-                d = m.current_sleep_s()
-                m.slept_total += d
-                m.sleeps.append(d)
-                m.asleep = False
-            for t in self._timers:
-                t.cancel()
-            self._timers = []
+            self._lose_ram(m)
             m.shut_down(reason)
 
     def set_next_msgid(self, msgid):
