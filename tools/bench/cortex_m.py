@@ -77,28 +77,24 @@ def busy_run(heap=mcu.DEFAULT_HEAP):
     sim.start()
     got = {"BUSY": [], "log": []}
     cond = threading.Condition()
-    buf = [b""]
 
-    def feed(data):
-        buf[0] += data
-        while b"\n" in buf[0]:
-            line, buf[0] = buf[0].split(b"\n", 1)
-            p = line.decode(errors="replace").split()
-            with cond:
-                if p and p[0] == "BUSY":
-                    got["BUSY"].append([int(x) for x in p[2:]])
-                elif p and p[0] in ("CODE", "READY", "HEAP", "PEAK"):
-                    got[p[0]] = int(p[1]) if len(p) > 1 else True
-                else:
-                    got["log"].append(" ".join(p))
-                cond.notify_all()
+    def line(text):
+        p = text.split()
+        with cond:
+            if p and p[0] == "BUSY":
+                got["BUSY"].append([int(x) for x in p[2:]])
+            elif p and p[0] in ("CODE", "READY", "HEAP", "PEAK"):
+                got[p[0]] = int(p[1]) if len(p) > 1 else True
+            else:
+                got["log"].append(" ".join(p))
+            cond.notify_all()
     board = qemu.Board(uart=sim.device, icount=True, heap=heap)
     script = "import sys\nsys.argv[:] = ['bench', %d, %d]\n" % (N, KINDS) + mp_script("cortex_m_node.py")
     err = []
 
     def run():
         try:
-            board.run(script, timeout=600, out=feed)
+            board.run(script, timeout=600, out=qemu.each_line(line))
         except Exception as e:  # reported below
             err.append(e)
         with cond:

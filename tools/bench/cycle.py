@@ -158,20 +158,16 @@ class Bench:
 
     def _run(self, script, key):
         got = {}
-        buf = [b""]
 
-        def out(data):
-            buf[0] += data
-            while b"\n" in buf[0]:
-                line, buf[0] = buf[0].split(b"\n", 1)
-                text = line.decode(errors="replace").strip()
-                if text.startswith(key + " "):
-                    got[key] = [int(x) for x in text.split()[1:]]
-                elif text.startswith("PATHS "):  # the files the node wrote, in order
-                    self.paths = text.split()[1:]
-                else:
-                    self.log.append(text)
-        self.board.run(script, timeout=120 * self.scale, out=out)
+        def line(text):
+            text = text.strip()
+            if text.startswith(key + " "):
+                got[key] = [int(x) for x in text.split()[1:]]
+            elif text.startswith("PATHS "):  # the files the node wrote, in order
+                self.paths = text.split()[1:]
+            else:
+                self.log.append(text)
+        self.board.run(script, timeout=120 * self.scale, out=qemu.each_line(line))
         if key not in got:
             raise RuntimeError("bench cycle: no %s line; the board's last lines:\n%s"
                                % (key, "\n".join(self.log[-25:])))
@@ -436,17 +432,13 @@ def battery_table(r):
 
 
 def main(argv=None):
-    import argparse
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = mcu.bench_parser(__doc__)
     ap.add_argument("--cycles", type=int, default=CYCLES)
-    ap.add_argument("--elf", help="a firmware built by tools/board/mcu.py (default: this tree's)")
     ap.add_argument("--json", help="write the figures here too")
     ap.add_argument("--write", action="store_true",
                     help="also write docs/cycle.json (what make bench writes for tools.energy)")
     a = ap.parse_args(argv)
-    why = mcu.tools_missing()
-    if why:
-        raise SystemExit("bench cycle: " + why)
+    mcu.require_tools("bench cycle")
     r = run(a.cycles, a.elf)
     for row in rows(r):
         print("| %s | %s | %s |" % row)

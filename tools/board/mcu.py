@@ -44,17 +44,27 @@ def tools_missing():
     return None
 
 
-def board_bench_elf(argv, doc, name):
-    """The command line of a bench run on the board (``--elf FIRMWARE``) -> that firmware,
-    or None for this tree's; exits naming ``name`` if the tools to build and run it are
-    missing."""
-    import argparse
-    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    ap.add_argument("--elf", help="a firmware built by tools/board/mcu.py (default: this tree's)")
-    a = ap.parse_args(argv)
+def require_tools(name):
+    """Exits naming ``name`` (the command) if a tool to build or run the board is missing."""
     why = tools_missing()
     if why:
         raise SystemExit("%s: %s" % (name, why))
+
+
+def bench_parser(doc):
+    """The command line of a bench run on the board, described by the first paragraph of
+    ``doc``: ``--elf FIRMWARE`` (default: this tree's); add a bench's own options to it."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--elf", help="a firmware built by tools/board/mcu.py (default: this tree's)")
+    return ap
+
+
+def board_bench_elf(argv, doc, name):
+    """The command line of a bench with no options of its own -> its ``--elf`` firmware, or
+    None for this tree's; exits naming ``name`` if the tools to build and run it are missing."""
+    a = bench_parser(doc).parse_args(argv)
+    require_tools(name)
     return a.elf
 
 

@@ -144,6 +144,19 @@ class Board:
         self.stop()
 
 
+def each_line(on_line):
+    """-> an ``out`` for ``Board.run`` that calls ``on_line(text)`` with each whole line the
+    board prints (decoded, bad bytes replaced, without its line end)."""
+    buf = [b""]
+
+    def out(data):
+        buf[0] += data
+        while b"\n" in buf[0]:
+            line, buf[0] = buf[0].split(b"\n", 1)
+            on_line(line.decode(errors="replace").rstrip("\r"))
+    return out
+
+
 def run_script(script, heap=mcu.DEFAULT_HEAP, icount=True, timeout=120, tests=False,
                uart=None):
     """Boot the frozen firmware (``-icount``: ticks count instructions), run ``script``
@@ -174,9 +187,7 @@ def main(argv=None):
     ap.add_argument("--repl", action="store_true",
                     help="only start the board: print its REPL pty, run until stopped")
     a = ap.parse_args(argv)
-    why = mcu.tools_missing()
-    if why:
-        raise SystemExit("qemu: " + why)
+    mcu.require_tools("qemu")
     if not a.repl and not (a.uart and a.config):
         ap.error("--uart and --config are required (or --repl)")
     board = None
