@@ -143,3 +143,34 @@ async def raises(exc, aw):
     except exc as e:
         return e
     raise AssertionError("no " + exc.__name__)
+
+
+async def node(rows, instances, values, serve=False, again=None):
+    # the fake node of the request tests: a BC66 on a FakeModem (modem()), a Model with
+    # object 9 (resource table `rows`, instance ids `instances`, then `values`: (instance,
+    # resource, value) set), the BC66's URCs going to the Model, and its serving task when
+    # `serve` -> (fake, BC66, Model, the Obj, task or None). `again`: a (fake, BC66) from
+    # before, emptied and used again instead of a new one (a 40 KB heap may have no second
+    # free block for the engine's 2 KB line buffer)
+    from lwm2m.objects import Model, Obj
+    if again:
+        fm, m = again
+        fm.errors, fm.written, fm.out, fm.pos, fm.rx = [], [], bytearray(), 0, bytearray()
+        m.listen()
+    else:
+        fm, m, _ = await modem()
+    md = Model(m)
+    o = md.add(Obj(9, instances, rows))
+    for inst, rid, v in values:
+        md.set(9, inst, rid, v)
+    m.on_urc = md.request
+    return fm, m, md, o, asyncio.create_task(md.serve()) if serve else None
+
+
+async def until(cond, ms=3000):
+    # the event, with a deadline: cond() polled every 5 ms, AssertionError after `ms`
+    for _ in range(ms // 5):
+        if cond():
+            return
+        await asyncio.sleep_ms(5)
+    raise AssertionError("not reached")

@@ -2,7 +2,6 @@
 # SUB, NUL, ESC, DEL) is refused when the server writes it (4.00, nothing changed), a read
 # of any resource always gets an answer (4.00 if its value cannot be sent), and <len>
 # counts bytes (the note: "The max size is 1024 bytes"), UTF-8 included.
-import asyncio
 import fakemodem
 from binascii import hexlify
 
@@ -15,30 +14,17 @@ _MODEM = []  # one fake and one BC66 for the module: the 2 KB line buffer alloca
 
 async def _node():
     # (on the 40 KB QEMU heap a second engine's buffer may find no 2 KB block free)
-    from lwm2m.objects import Model, Obj
-    if _MODEM:
-        fm, m = _MODEM[0]
-        fm.errors, fm.written, fm.out, fm.pos, fm.rx = [], [], bytearray(), 0, bytearray()
-        m.listen()
-    else:
-        fm, m, urcs = await fakemodem.modem()
+    fm, m, md, o, task = await fakemodem.node(_OBJ, (0, 1), ((0, 0, "abc"), (0, 2, "old")),
+                                              True, _MODEM[0] if _MODEM else None)
+    if not _MODEM:
         _MODEM.append((fm, m))
-    md = Model(m)
-    o = md.add(Obj(9, (0, 1), _OBJ))
-    md.set(9, 0, 0, "abc")
-    md.set(9, 0, 2, "old")
     calls = []
     o.on(2, lambda inst, rid, v: calls.append(v))
-    m.on_urc = md.request
-    return fm, m, md, calls, asyncio.create_task(md.serve())
+    return fm, m, md, calls, task
 
 
-async def _until(cond, ms=3000):
-    for _ in range(ms // 5):
-        if cond():
-            return
-        await asyncio.sleep_ms(5)
-    raise AssertionError("not reached")
+async def _until(cond):
+    await fakemodem.until(cond)
 
 
 def _write(msgid, value, res=2):

@@ -2,7 +2,6 @@
 # whose result line was lost is sent again (bounded, counted); a lost result line costs
 # the note's response time, not 5 s; a lost OK is implied by the result line after it; a
 # URC after stray bytes (printable too) is found, the stray bytes counted as glitches.
-import asyncio
 import fakemodem
 from time import ticks_ms, ticks_diff
 
@@ -11,24 +10,13 @@ _RD = 'AT+QLWRDRSP=%d,1,9,0,0,1,3,"abc",0'
 
 
 async def _node(serve=False):
-    from lwm2m.objects import Model, Obj
-    fm, m, urcs = await fakemodem.modem()
+    fm, m, md, _, task = await fakemodem.node(_OBJ, (0,), ((0, 0, "abc"), (0, 1, 7)), serve)
     m.local_ms = 5000  # the local deferred deadline as on the node: not what answers wait
-    md = Model(m)
-    md.add(Obj(9, (0,), _OBJ))
-    md.set(9, 0, 0, "abc")
-    md.set(9, 0, 1, 7)
-    m.on_urc = md.request
-    task = asyncio.create_task(md.serve()) if serve else None
     return fm, m, md, task
 
 
-async def _until(cond, ms=4000):
-    for _ in range(ms // 5):
-        if cond():
-            return
-        await asyncio.sleep_ms(5)
-    raise AssertionError("not reached")
+async def _until(cond):
+    await fakemodem.until(cond, 4000)
 
 
 async def _done(fm, md, n):

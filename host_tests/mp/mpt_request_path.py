@@ -10,25 +10,11 @@ _RD = 'AT+QLWRDRSP=%d,1,9,0,0,1,3,"abc",0'
 
 
 async def _node(serve=False):
-    from lwm2m.objects import Model, Obj
-    fm, m, urcs = await fakemodem.modem()
-    md = Model(m)
-    o = md.add(Obj(9, (0, 1), _OBJ))
-    md.set(9, 0, 0, "abc")
-    md.set(9, 0, 1, 7)
-    md.set(9, 1, 0, "def")
-    m.on_urc = md.request
-    task = asyncio.create_task(md.serve()) if serve else None
-    return fm, m, md, o, task
+    return await fakemodem.node(_OBJ, (0, 1), ((0, 0, "abc"), (0, 1, 7), (1, 0, "def")), serve)
 
 
-async def _until(cond, ms=3000):
-    # the event, with a deadline
-    for _ in range(ms // 5):
-        if cond():
-            return
-        await asyncio.sleep_ms(5)
-    raise AssertionError("not reached")
+async def _until(cond):
+    await fakemodem.until(cond)
 
 
 async def _end(m, task):
