@@ -24,7 +24,7 @@ OUT = os.path.join(vendor.BUILD, "mcu")
 BOARD = "MPS2_AN385"
 # the node's heap on this board: the smallest in which it passes the demo session and 5 runs
 # of 1,000 requests (docs/benchmarks.md, `make bench ONLY=heap`; test_heap_walk checks that
-# the two agree): make demo BOARD=qemu, tools.qemu and the node's QEMU tests run in it
+# the two agree): make demo BOARD=qemu, tools.board.qemu and the node's QEMU tests run in it
 DEFAULT_HEAP = 64 * 1024
 FROZEN_DIRS = ("lib/bc66", "lib/lwm2m", "boards", "firmware", "tools/board/qemu_port")
 TEST_DIR = "host_tests/mp"
