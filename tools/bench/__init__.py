@@ -24,3 +24,14 @@ def mp_script(*names):
         with open(mp_path(name)) as f:
             parts.append(f.read())
     return "\n".join(parts)
+
+
+def mixed_requests(sim, timeout=10):
+    """The server requests the benches mix, one call each, in this order (the node's 3303):
+    read 3303/0/5700, read the instance 3303/0/-1, write 3303/0/5750, execute 3303/0/5605;
+    each returns the simulator server's answer."""
+    s = sim.server
+    return [lambda: s.read("3303/0/5700", timeout=timeout),
+            lambda: s.read("3303/0/-1", timeout=timeout),
+            lambda: s.write("3303/0/5750", 1, "bench", timeout=timeout),
+            lambda: s.execute("3303/0/5605", timeout=timeout)]

@@ -21,7 +21,7 @@ the project frozen, and the 32-bit unix port, both built from ../shared/vendor.
 import os
 import subprocess
 
-from tools.bench import mp_script
+from tools.bench import mixed_requests, mp_script
 from tools.board import mcu, qemu
 from tools.bc66sim import Simulator
 from tools.board.nodeproc import MPY, ROOT, micropython
@@ -37,13 +37,6 @@ IMPORT = ("asyncio", "bc66.modem", "lwm2m.objects", "lwm2m.ipso", "lwm2m.config"
 IMPORT_SCRIPT = ("import gc\ngc.collect()\na = gc.mem_alloc()\n"
                  "for m in %r:\n    __import__(m)\n"
                  "gc.collect()\nprint('CODE', gc.mem_alloc() - a)\n" % (IMPORT,))
-
-
-def _ops(sim):
-    s = sim.server
-    return [lambda: s.read("3303/0/5700", timeout=10), lambda: s.read("3303/0/-1", timeout=10),
-            lambda: s.write("3303/0/5750", 1, "bench", timeout=10),
-            lambda: s.execute("3303/0/5605", timeout=10)]
 
 
 def code_heap_unix(exe):
@@ -105,7 +98,7 @@ def busy_run(heap=mcu.DEFAULT_HEAP):
         with cond:
             if not cond.wait_for(lambda: "READY" in got or "END" in got, 300) or "END" in got:
                 raise RuntimeError("the node did not register")
-        ops = _ops(sim)
+        ops = mixed_requests(sim)
         for i in range(WARMUP):
             ops[i % KINDS]()
         for k in range(KINDS):  # one window of N requests per kind

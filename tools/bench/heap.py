@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 
+from tools.bench import mixed_requests
 from tools.board import mcu
 
 STEP = 4 * 1024
@@ -39,13 +40,6 @@ LONG, LONG_RUNS = 20000, 3
 # (tools/board/mcu.py DEFAULT_HEAP, the short walk's figure in docs/benchmarks.md, test_heap_walk)
 LAST = {"short": mcu.DEFAULT_HEAP, "long": mcu.DEFAULT_HEAP}
 _DIED = re.compile(r"MemoryError|task \w+ died")
-
-
-def _ops(sim):
-    s = sim.server
-    return [lambda: s.read("3303/0/5700", timeout=10), lambda: s.read("3303/0/-1", timeout=10),
-            lambda: s.write("3303/0/5750", 1, "bench", timeout=10),
-            lambda: s.execute("3303/0/5605", timeout=10)]
 
 
 def _died(lines):
@@ -73,7 +67,7 @@ class Walk:
                       qemu_heap="%dK" % (heap // 1024)).start()
         try:
             sim.wait_status(2, timeout=60)
-            ops = _ops(sim)
+            ops = mixed_requests(sim)
             t0 = time.time()
             for i in range(n):
                 if ops[i % len(ops)]().result not in (1, 2):

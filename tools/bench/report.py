@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from tools.bench import mp_path
+from tools.bench import mixed_requests, mp_path
 from tools.board import build_mpy
 from tools.bc66sim import Simulator
 from tools.board.nodeproc import MPY, ROOT, micropython
@@ -80,10 +80,7 @@ def run_node_bench():
             if not cond.wait_for(lambda: key in got, t):
                 raise SystemExit("bench: no %s from the node; log:\n%s" % (key, "\n".join(got.get("log", [])[-20:])))
 
-    ops = [lambda: sim.server.read("3303/0/5700", timeout=5),
-           lambda: sim.server.read("3303/0/-1", timeout=5),
-           lambda: sim.server.write("3303/0/5750", 1, "bench", timeout=5),
-           lambda: sim.server.execute("3303/0/5605", timeout=5)]
+    ops = mixed_requests(sim, timeout=5)
     assert len(ops) == len(KINDS)
     try:
         wait("READY")
