@@ -168,6 +168,34 @@ def test_registration_lost_during_the_binding_update_is_not_registered():
     asyncio.run(main())
 
 
+def test_binding_update_cut_short_is_applied_at_the_next_check():
+    # AT+QLWUPDATE aborted (+QLWREG: 0: the module registered again by itself) or timed out:
+    # the next ensure_registered finds the module registered and applies the binding then
+    from bc66.errors import Aborted
+
+    async def main():
+        m, n = mk(binding="U")
+        n._need_setup = False
+
+        async def cut(mode, value, timeout_ms=0):
+            m.w.append("QLWUPDATE=%d,%d" % (mode, value))
+            raise Aborted("AT+QLWUPDATE: +QLWREG: 0")
+        m.update = cut
+        try:
+            await n.ensure_registered()
+            raise AssertionError("no Aborted")
+        except Aborted:
+            pass
+        del m.update
+        m.w.clear()
+        assert await n.ensure_registered() and n.registered.is_set()
+        assert m.w == ["QLWUPDATE=1,0"] and n.binding == "U", m.w
+        m.w.clear()
+        assert await n.ensure_registered()  # applied: no update on later checks
+        assert m.w == [], m.w
+    asyncio.run(main())
+
+
 def test_uplinks_wait_while_the_network_is_lost():
     async def main():
         m, n = mk()

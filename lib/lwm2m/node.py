@@ -76,6 +76,7 @@ class Node:
         self._reg_failed = False
         self._mod_reg = False
         self._losses = 0  # registrations reported lost (_set_registered(False))
+        self._binding_due = False  # our registration's binding not applied yet (cut short)
         self._tasks = []
         self._started = False
         self._fatal = None  # TaskDied once a task has used up its restarts
@@ -464,6 +465,8 @@ class Node:
             await asyncio.sleep_ms(500)  # a deregistration under way refuses AT+QLWREG
             st = await m.status()
         if st == REGISTERED:
+            if self._binding_due:  # the update of our last registration was cut short
+                await self._apply_binding()  # (Aborted, a timeout): applied now
             self._set_registered(True)
             return True
         if st in (REGISTERING, RECOVERING):
@@ -490,16 +493,14 @@ class Node:
         self.lifetime = self.cfg.lifetime
         self.binding = None
         losses = self._losses
+        self._binding_due = True
         try:
             await m.register(timeout_ms=int(self.cfg.register_timeout_s * 1000))
         except CommandError as e:
             if e.code != ERR_ALREADY_REGISTERED:
                 raise
             log.log(log.INFO, _TAG, "module already registered (auto-registration)")
-        want = self.cfg.binding
-        if want != self.binding:  # a module may register in U or UQ (note 5.3): apply it
-            await self.set_binding(want)
-            log.log(log.INFO, _TAG, "binding %s", want)
+        await self._apply_binding()
         if self._losses != losses and not self.registered.is_set():
             # the module reported the registration lost since it succeeded (a failed
             # update, "disable", a reboot...) and not back: not registered; the
@@ -508,6 +509,15 @@ class Node:
             return False
         self._set_registered(True)
         return True
+
+    async def _apply_binding(self):
+        # a module may register in U or UQ (note 5.3): the configured binding is applied
+        # unless the module reported it
+        want = self.cfg.binding
+        if want != self.binding:
+            await self.set_binding(want)
+            log.log(log.INFO, _TAG, "binding %s", want)
+        self._binding_due = False
 
     async def set_lifetime(self, secs):
         """Change the registration lifetime (AT+QLWUPDATE=0,<s>) -> the update's msgid."""
@@ -586,7 +596,7 @@ class Node:
                 if self._need_register and self._reg_failed:
                     self._reg_failed = False
                     raise StatusError(1, "+QLWREG: 1")
-                if self._need_register:
+                if self._need_register or self._binding_due:  # (binding: cut short)
                     if self._disabled_until is not None and time.time() < self._disabled_until:
                         pass
                     else:
