@@ -1,6 +1,6 @@
 """Fixtures for the CoAP tests: a scripted LwM2M server (``ScriptedServer``), a lossy UDP
 relay (``udp_proxy``), and for the tests against Eclipse Wakaama's ``lwm2mserver``
-(tools/demo/wakaama.py) the firmware on the unix port behind the simulated BC66 in CoAP mode
+(tools/wakaama.py) the firmware on the unix port behind the simulated BC66 in CoAP mode
 (``coap_node``, ``waka_factory``). All on 127.0.0.1. The Wakaama tests skip where the
 vendored sources are absent; required in CI."""
 import socket
@@ -10,7 +10,7 @@ from aiocoap import ACK, CON, Message
 from aiocoap.numbers.codes import Code
 
 from tools.board import vendor
-from tools.demo import wakaama
+from tools import wakaama
 from tools.bc66sim import Simulator
 from tools.board.nodeproc import Firmware, default_config
 

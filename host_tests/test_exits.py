@@ -18,7 +18,7 @@ from mcu_fixtures import need_mcu
 from procgroup import Proc
 from tools.demo import local as demo
 from tools.board import nodeproc, vendor
-from tools.demo import wakaama
+from tools import wakaama
 from tools.board.nodeproc import default_config
 
 ROOT = nodeproc.ROOT

@@ -31,7 +31,7 @@ def test_make_package_as_written(tmp_path):
 
 def test_swpush_pushes_a_package_through_lwm2mserver(coap_node, tmp_path):
     from coap_fixtures import need_wakaama
-    from tools.demo.wakaama import free_udp_port
+    from tools.wakaama import free_udp_port
     need_wakaama()
     path, data = package.build("1.3.0", str(tmp_path))
     port = free_udp_port()

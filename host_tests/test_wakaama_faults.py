@@ -3,7 +3,7 @@ port behind the simulated BC66: the server down at registration, lost datagrams,
 restart. Waits are on printed lines and logged events, never on guessed times."""
 from aiocoap import Message
 
-from tools.demo import wakaama
+from tools import wakaama
 from coap_fixtures import ask, client_id
 
 

@@ -9,13 +9,15 @@ boards/ and the scripts of tools/bench/mp/). One package per purpose:
   board for mpremote (nodeproc, supervisor, pretendboard), and a real board (deploy,
   rawrepl: ``make deploy`` / ``make run``).
 - ``tools/demo/``: ``make demo`` (``python -m tools.demo``) against the simulator's server
-  (local) or a real one (server, wakaama), sharing one session (session).
+  (local) or a real one (server), sharing one session (session).
 - ``tools/bench/``: ``make bench`` (``python -m tools.bench``), CPython drivers; their
   MicroPython-side scripts in ``tools/bench/mp/``.
-- The commands for operating a deployed node, kept short: ``python -m tools.energy``
-  (battery life), ``python -m tools.package`` and ``python -m tools.swpush`` (an update
-  through LwM2M object 9).
+- The commands a user runs beside a node, kept short: ``python -m tools.energy`` (battery
+  life), ``python -m tools.package`` and ``python -m tools.swpush`` (an update through LwM2M
+  object 9), ``python -m tools.wakaama`` (Eclipse Wakaama's lwm2mserver, built from
+  ../shared/vendor; the demo's ``SERVER=wakaama`` and swpush drive it).
 
-Imports go one way: demo and bench use board and bc66sim; board uses neither demo nor bench
-(only supervisor's command line starts the simulator); bc66sim imports no other tools.
+Imports go one way, down: demo and bench use these commands, board and bc66sim; the commands
+use board; board uses no other package (only supervisor's command line starts the
+simulator); bc66sim imports no other tools.
 """

@@ -76,7 +76,7 @@ def push(w, client, data, version, name="bc66-lwm2m-app", activate=True, corrupt
 
 
 def main(argv=None):
-    from tools.demo import wakaama
+    from tools import wakaama
     p = argparse.ArgumentParser(prog="python -m tools.swpush", description=__doc__.split("\n")[0])
     p.add_argument("package")
     p.add_argument("--port", type=int, default=5683)

@@ -119,7 +119,7 @@ def check(board, server):
         if why:
             return "BOARD=qemu: " + why
     if server == "wakaama":
-        from tools.demo import wakaama
+        from tools import wakaama
         why = None if os.path.exists(wakaama.BINARY) else wakaama.available()
         if why:
             return "SERVER=wakaama: " + why

@@ -1,6 +1,6 @@
 """``make demo SERVER=...``: the simulated node against a real LwM2M server over CoAP/UDP.
 
-``SERVER=wakaama`` builds the vendored Eclipse Wakaama ``lwm2mserver`` (tools/demo/wakaama.py),
+``SERVER=wakaama`` builds the vendored Eclipse Wakaama ``lwm2mserver`` (tools/wakaama.py),
 runs it on 127.0.0.1 and plays the demo's server session through its command line; each
 step's verdict comes from what Wakaama printed. ``SERVER=coap://HOST:PORT`` registers the
 simulated node with any LwM2M 1.0 server (a Leshan on your PC, your platform) and prints
@@ -34,7 +34,7 @@ def start_node(workdir, host, port, quiet, lifetime=60, board="unix"):
 
 def run_wakaama(workdir, quiet=False, board="unix"):
     """The server session against Wakaama -> True when every step passed."""
-    from tools.demo import wakaama
+    from tools import wakaama
     w = wakaama.Wakaama(wakaama.free_udp_port()).start()
     sim, fw = start_node(workdir, "127.0.0.1", w.port, quiet, board=board)
     s = Session(sim, fw)

@@ -7,8 +7,8 @@ reuse the binary. ``Wakaama(port)`` runs it on UDP/IPv4 and sends one stdin comm
 ``lines`` and waited for with ``wait_line``. Traffic goes to 127.0.0.1 only: the server binds
 the wildcard address, the clients we run send to 127.0.0.1.
 
-    python -m tools.demo.wakaama build          # prints the binary's path
-    python -m tools.demo.wakaama run [PORT]     # the server on this terminal (5683 by default)
+    python -m tools.wakaama build          # prints the binary's path
+    python -m tools.wakaama run [PORT]     # the server on this terminal (5683 by default)
 """
 import os
 import re
