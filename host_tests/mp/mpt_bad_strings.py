@@ -97,12 +97,12 @@ def test_len_counts_bytes():
     from bc66.values import parts, text, T_STRING
     gc.collect()  # (the QEMU board runs this module in 40 KB, after the tests above)
     assert parts(T_STRING, "\u00b0C") == [(3, "\u00b0C", '"')]
-    s = "\u00e9" * 600  # 1,200 bytes: more than one command, none over 1,024 bytes
+    s = "\u00e9" * 520  # 1,040 bytes: more than one command, none over 1,024 bytes
     ps = parts(T_STRING, s)
     assert len(ps) > 1
-    assert sum(len(p[1]) for p in ps) == 600 and all(p[0] <= 1024 for p in ps)
+    assert sum(len(p[1]) for p in ps) == 520 and all(p[0] <= 1024 for p in ps)
     assert all(p[0] == len(p[1].encode()) for p in ps)
-    assert text(T_STRING, "\u00e9" * 600) is None  # 1,200 bytes: more than one command
+    assert text(T_STRING, s) is None  # 1,040 bytes: more than one command
 
 
 async def test_string_write_of_1024_bytes_and_read_back():

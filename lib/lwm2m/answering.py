@@ -11,13 +11,21 @@ from micropython import const
 from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN
 from bc66.values import sendable, str_bytes
 from bc66.values import CONTENT, CHANGED, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS
-from lwm2m.registry import R, W, X, warn
 from lwm2m.requests import Requests
 
-_RID = const(0)  # a resource table entry's positions (lwm2m.registry)
+_R = const(1)  # lwm2m.objects.R, W, X
+_W = const(2)
+_X = const(4)
+_RID = const(0)  # a resource table entry's positions (lwm2m.objects)
 _VTYPE = const(1)
 _OPS = const(2)
 _FAILED = object()  # _current: a getter that raised
+
+
+def _warn(msg, *a):
+    from bc66 import log  # loaded on the first log line (docs/architecture.md)
+
+    log.log(log.WARN, "obj", msg, *a)
 
 
 class Change:
@@ -77,7 +85,7 @@ class Answering:
                     await self._answer_part(m, urc, n, j)
         except Exception as e:
             self.stats["answer_errors"] += 1
-            warn("%s %d unanswered: %r", kind, urc.msgid, e)
+            _warn("%s %d unanswered: %r", kind, urc.msgid, e)
         finally:
             self._answer_lock.release()
         return True
@@ -187,7 +195,7 @@ class Answering:
             return
         if outcome != 0:
             self.stats["answer_errors"] += 1
-            warn("%s %d unanswered: %r", r.kind, r.msgid, outcome)
+            _warn("%s %d unanswered: %r", r.kind, r.msgid, outcome)
         self._release(self._parts)
         q.end()
 
@@ -201,7 +209,7 @@ class Answering:
         e = None if o is None or u.inst not in o.insts else o.find(u.res)
         if e is None:
             return NOT_FOUND
-        if not e[_OPS] & R:
+        if not e[_OPS] & _R:
             return NOT_ALLOWED
         if obs and not self.observe(u.obj, u.inst, u.res, u.msgid, u.flag):
             return BAD_REQUEST  # observation table full
@@ -242,7 +250,7 @@ class Answering:
                 await (m.write_rsp if r.kind == "write" else m.exec_rsp)(r.msgid, BAD_REQUEST)
         except Exception as e:
             self.stats["answer_errors"] += 1
-            warn("%s %d unanswered: %r", r.kind, r.msgid, e)
+            _warn("%s %d unanswered: %r", r.kind, r.msgid, e)
 
     async def _finish_async(self, r):
         try:
@@ -275,7 +283,7 @@ class Answering:
         oid, inst, rid = u.obj, u.inst, u.res
         res = self._path(oid, inst, rid)
         o, e = self._found_obj, self._found_entry
-        if not res and not (e[_OPS] & R if e else any(x[_OPS] & R for x in o.table)):
+        if not res and not (e[_OPS] & _R if e else any(x[_OPS] & _R for x in o.table)):
             res = NOT_ALLOWED
         if obs and not res and not self.observe(oid, inst, rid, u.msgid, u.flag):
             res = BAD_REQUEST  # observation table full
@@ -291,7 +299,7 @@ class Answering:
             if inst >= 0 and i != inst:
                 continue
             for e in o.table:
-                if (rid >= 0 and e[_RID] != rid) or not e[_OPS] & R:
+                if (rid >= 0 and e[_RID] != rid) or not e[_OPS] & _R:
                     continue
                 v = self._current(o, i, e[_RID])
                 if v is not None and v is not _FAILED and not sendable(e[_VTYPE], v):
@@ -331,7 +339,7 @@ class Answering:
         o, e = self._found_obj, self._found_entry
         if res:
             return res
-        if e is None or not e[_OPS] & (W if w else X) or inst < 0:
+        if e is None or not e[_OPS] & (_W if w else _X) or inst < 0:
             return NOT_ALLOWED
         if w:
             t = e[_VTYPE]
@@ -374,7 +382,7 @@ class Answering:
 
     def _handler_error(self, ex):
         self.stats["handler_errors"] += 1
-        warn("handler: %r", ex)
+        _warn("handler: %r", ex)
         return False
 
     def _write_result(self, r):

@@ -10,16 +10,22 @@ takes one). A CON notification is a ``Note`` in ``Model.pending`` until its repo
 import asyncio
 import time
 from micropython import const
-from lwm2m.registry import R, warn
 
 PENDING = const(-1)
 DROPPED = const(-2)
 EXPIRED = const(-3)
 RESET = const(-4)
 _IDLE = const(60000)
-_RID = const(0)  # a resource table entry's positions (lwm2m.registry)
+_R = const(1)  # lwm2m.objects.R
+_RID = const(0)  # a resource table entry's positions (lwm2m.objects)
 _VTYPE = const(1)
 _OPS = const(2)
+
+
+def _warn(msg, *a):
+    from bc66 import log  # loaded on the first log line (docs/architecture.md)
+
+    log.log(log.WARN, "obj", msg, *a)
 
 
 class Observation:
@@ -127,7 +133,7 @@ class Observing:
         for i in o.insts:
             for e in o.table:
                 table_rid = e[_RID]
-                if inst in (-1, i) and rid in (-1, table_rid) and e[_OPS] & R:
+                if inst in (-1, i) and rid in (-1, table_rid) and e[_OPS] & _R:
                     if self._watched(oid, i, table_rid) is None:
                         if len(self.watched) >= self.max_watched:
                             self.stats["obs_dropped"] += 1
@@ -263,7 +269,7 @@ class Observing:
                     await self.notify(w.oid, w.inst, w.rid, w.options.con)
                 except Exception as e:
                     self.stats["notify_errors"] += 1
-                    warn("notify %d/%d/%d: %r", w.oid, w.inst, w.rid, e)
+                    _warn("notify %d/%d/%d: %r", w.oid, w.inst, w.rid, e)
                     # retried after retry_ms (last_ms is set back so pmin is passed then)
                     w.last_ms = time.ticks_add(now, self.retry_ms - pmin)
                     w.dirty = True
