@@ -11,8 +11,7 @@ def prefer_mpy(mods=None):
     import sys
     b = "build/mpy/lib"
     try:
-        for m in mods or ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem",
-                          "requrc"):
+        for m in mods or ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem"):
             if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:
                 raise OSError
     except OSError:

@@ -135,9 +135,8 @@ def test_module_answers_with_wrong_types_or_counts_are_command_error():
                                              '+QLWCFG: "auto_reg",4,2', "+QLWCFG: 4,2",
                                              '+QLWCFG: "retransmit",4,2,1')),
         (lambda m: m.rd_count(), ("+QLWRD: x", "+QLWRD: -1", "+QLWRD: 1,2")),
-        (lambda m: m.rd_next(), ('+QLWRD: 0,"read",1,3303,0',
-                                 '+QLWRD: 0,"write",1,19,0,0,1,2,"4G",0',
-                                 '+QLWRD: 0,"nope",1', "+QLWRD: x")),
+        (lambda m: m.rd_next(), ('+QLWRD: 0,"nope",1', '+QLWRD: 0,"read",x,3303,0,1',
+                                 "+QLWRD: x", "+QLWRD: -1,\"read\",1,3303,0,1")),
         (lambda m: m.ip(), ("+CGPADDR: x,1.2.3.4", "+CGPADDR: 1,1.2.3.4,5")),
     )
     for call, bads in cases:
@@ -158,6 +157,10 @@ def test_good_answers_still_read():
     n, u = _run(Port('+QLWRD: 1,"read",7,3303,0,5700|OK'), lambda m: m.rd_next())[1]
     assert n == 1 and u.kind == "read" and u.msgid == 7 and u.res == 5700
     assert _run(Port("+QLWRD: 0|OK"), lambda m: m.rd_next())[1] == (0, None)
+    # a buffered request whose message id can be read: a "malformed" record (answered 4.00)
+    for bad in ('+QLWRD: 0,"read",1,3303,0', '+QLWRD: 0,"write",1,19,0,0,1,2,"4G",0'):
+        n, u = _run(Port(bad + "|OK"), lambda m: m.rd_next())[1]
+        assert n == 0 and u.kind == "malformed" and u.msgid == 1, (bad, u)
     assert _run(Port("+CGPADDR: 1|OK"), lambda m: m.ip())[1] is None
     assert _run(Port("OK|+QLWUPDATE: 0,61459"), lambda m: m.update(0, 100))[1] == 61459
 

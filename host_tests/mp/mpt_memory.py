@@ -3,7 +3,7 @@
 # and module objects; .mpy from build/mpy, module names relative to the repository).
 # Measured on the 64-bit unix port, MicroPython 1.29 (this test's printed line; a 32-bit
 # MCU needs about 60% of it, frozen code only its module objects: docs/benchmarks.md):
-#   driver (bc66 modem, requrc, urc)                           49120 B
+#   driver (bc66 modem, urc)                                 49120 B
 #   node library (lwm2m node, objects, ipso, config, store,
 #                 backoff, power), on top of the driver         71872 B
 #   application (firmware app, sensors), on top of both         19200 B
@@ -20,13 +20,11 @@
 #     power-on/obey, the lean wake's resume and compact config), app 22688 B (one shutdown
 #     path, health counters' totals); budgets now 80 KB and 24 KB. Frozen on the Cortex-M3
 #     only module objects take heap: make bench's smallest-heap row is the figure to watch)
-#   (issue 20, the object model in three parts, registry/answering/observing: node 80960 B,
-#     +2.9 KB of module and class objects over 78048 B)
 # Each budget below is the measured figure plus 2-74% headroom:
 # growth past it is a regression to look at (or a new figure to state here), not noise.
 import gc
 
-DRIVER = ("bc66.modem", "bc66.requrc", "bc66.urc")
+DRIVER = ("bc66.modem", "bc66.urc")
 NODE = ("lwm2m.node", "lwm2m.objects", "lwm2m.ipso", "lwm2m.config", "lwm2m.store",
         "lwm2m.backoff", "lwm2m.power")
 APP = ("app", "sensors")

@@ -1,10 +1,10 @@
-# lib/bc66/requrc.py: the request parser (find, int() of a memoryview slice) against the
+# lib/bc66/urc.py's request parser (urc.live_request) (find, int() of a memoryview slice) against the
 # parser it replaced (a Python loop per byte, kept below verbatim as the reference): the same
 # record, "malformed" record, UNREADABLE or None for every line of a random set of
 # well-formed requests and their mutations (a byte inserted, replaced or removed, the line
 # cut short), with stale bytes of a longer line after the end in the buffer.
 import fakemodem
-fakemodem.prefer_mpy(("__init__", "log", "errors", "lines", "at", "urc", "requrc"))
+fakemodem.prefer_mpy(("__init__", "log", "errors", "lines", "at", "urc"))
 from binascii import unhexlify  # noqa: E402
 from bc66.urc import URC  # noqa: E402
 from seeded import Rand  # noqa: E402
@@ -171,12 +171,12 @@ def _mutate(rnd, line):
 
 
 def _same(line, buf):
-    from bc66 import requrc
+    from bc66 import urc
     k = len(line)
     buf[:k] = line
-    got = requrc.parse(buf, k)
+    got = urc.live_request(buf, k)
     want = _ref_parse(buf, k)
-    if got is requrc.UNREADABLE:
+    if got is urc.UNREADABLE:
         got = UNREADABLE
     assert got == want, (line, got, want)
     return want

@@ -13,6 +13,18 @@ from .lines import Lines
 from .sched import Sleeper
 
 _RX_CHUNK = const(128)
+# The line table: what a line from the module is, by its first bytes, matched on the line
+# buffer (no str made). Each entry: (prefix, role, whole: the line is the prefix alone).
+# After it, a line is matched against the command in flight's info prefix, the armed
+# deferred results (``cmd(deferred=)``), the URC prefixes the driver added (``add_urc``,
+# parsed from bytes), else it is a URC handed to ``urc_cb`` as a str.
+_ROLE_OK = const(0)  # final result: success
+_ROLE_ERROR = const(1)  # final result: ERROR
+_ROLE_CME = const(2)  # final result: +CME ERROR: <err> (+CMEE ERROR: on some firmware)
+_ROLE_ECHO = const(3)  # the echo of a command (ATE1, or after a reboot)
+LINES = ((b"OK", _ROLE_OK, True), (b"ERROR", _ROLE_ERROR, True),
+         (b"+CME ERROR:", _ROLE_CME, False), (b"+CMEE ERROR:", _ROLE_CME, False),
+         (b"AT", _ROLE_ECHO, False), (b"at", _ROLE_ECHO, False))
 _DEBUG = const(10)  # bc66.log levels
 _WARN = const(30)
 _ERROR = const(40)
@@ -95,7 +107,6 @@ class ATEngine(Lines):
     # network: notify, register...) before it counts as lost and is resent
     resend_ms = 2000
     sync_ms = 300  # deadline of each plain AT of a sync
-    fast = None  # fast(buf, k) -> True if it took the line (before any str is made)
     # deferred prefixes of results the module sends only after its OK, never on its own:
     # such a line while the command still waits for OK means that OK was lost
     ok_implied_by = ()
@@ -106,6 +117,7 @@ class ATEngine(Lines):
         self.urc_cb = urc_cb
         self.tag = log_tag
         self._mv = memoryview(self.buf)
+        self._urcs = ()  # (prefix, fn) per add_urc
         self._rx = bytearray(_RX_CHUNK)
         self._lock = asyncio.Lock()  # one command at a time
         self._command = Command()
@@ -132,6 +144,12 @@ class ATEngine(Lines):
         self.stats = {"lines": 0, "overlong": 0, "dropped_urcs": 0, "reboots": 0,
                       "timeouts": 0, "stray": 0, "noise": 0, "echo": 0, "garbage": 0,
                       "glitches": 0, "posted": 0, "lost_ok": 0}
+
+    def add_urc(self, prefix, fn):
+        """Lines starting with the bytes ``prefix`` go to ``fn(buf, k)`` (the line is
+        ``buf[:k]``, valid during the call) before any str is made; ``fn`` returns False
+        to have the line handled as any other (a deferred result, a str URC)."""
+        self._urcs += ((prefix, fn),)
 
     def start(self):
         """Create the reader task."""
@@ -549,34 +567,37 @@ class ATEngine(Lines):
             k = self._drop_stray(buf, k)
             if not k:
                 return
-        if k == 2 and buf[0] == 79 and buf[1] == 75:  # "OK" without allocating
-            return self._end_command(None)
         c = self._command
+        b0 = buf[0]
+        for p, role, whole in LINES:  # the line table
+            n = len(p)
+            if p[0] == b0 and (k == n if whole else k >= n) and buf.startswith(p):
+                if role == _ROLE_OK:
+                    return self._end_command(None)
+                if role == _ROLE_ERROR:
+                    return self._end_command(-1)
+                if role == _ROLE_CME:
+                    try:
+                        code = int(self._mv[n:k])
+                    except ValueError:
+                        code = -1
+                    return self._end_command(code)
+                st["echo"] += 1  # _ROLE_ECHO
+                c.heard = c.in_flight
+                return
+        for p, fn in self._urcs:  # the driver's URCs, parsed from the line buffer
+            if k >= len(p) and buf.startswith(p) and fn(buf, k):
+                return
         if c.in_flight and c.deferred_prefix in self.ok_implied_by:
             self._lost_ok(buf, k)
         p = self._posted_match
         if p is not None and k >= len(p) and buf.find(p, 0, len(p)) == 0:  # the result
             return self._posted_result_line(buf, k, len(p))  # of a posted command
-        f = self.fast
-        if f is not None and buf[0] == 43 and f(buf, k):
-            return
         try:
             line = str(self._mv[:k], "utf-8")
         except UnicodeError:
             st["garbage"] += 1
             return
-        if line.startswith("AT") or line.startswith("at"):  # echo (ATE1, or after a reboot)
-            st["echo"] += 1
-            c.heard = c.in_flight
-            return
-        if line == "ERROR":
-            return self._end_command(-1)
-        if line.startswith("+CME ERROR:") or line.startswith("+CMEE ERROR:"):
-            try:
-                code = int(line[line.find(":") + 1:])
-            except ValueError:
-                code = -1
-            return self._end_command(code)
         if line == "RDY" or line.endswith("Leaving the BROM"):
             if line == "RDY" and self._booting:  # the boot whose banner came first
                 self._booting = False

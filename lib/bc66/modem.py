@@ -10,9 +10,9 @@ import asyncio
 from collections import namedtuple
 from time import ticks_add, ticks_diff, ticks_ms
 from micropython import const
-from .at import ATEngine, log
+from .at import ATEngine, debug, log
 from .errors import Aborted, ATTimeout, CommandError, NoAnswer, StatusError, check_int
-from .urc import fields, from_fields, parse
+from .urc import UNREADABLE, fields, live_request, parse, rd_request
 from .values import (CHANGE_RESULTS, CONTENT_RESULTS, T_STRING, check_str, cmdv, parts,
                      str_bytes, text)
 
@@ -155,7 +155,7 @@ class BC66:
         self._listeners = [on_urc] if on_urc is not None else []
         self.on_urc = on_urc  # what the reader calls per URC (add_urc_listener sets it)
         self.at = ATEngine(port, self._on_line, "bc66")
-        self.at.fast = self._on_request_line
+        self.at.add_urc(b'+QLWURC: "', self._on_request)  # a request, parsed from bytes
         self.command_ms = 300
         self.local_ms = 5000
         self.network_ms = 60000
@@ -174,7 +174,6 @@ class BC66:
         # from deep sleep is a reboot, and the note's 5.5 sequence re-sends neither: echoed
         # lines and bare ERROR are understood anyway)
         self.reinit_after_reboot = True
-        self._request_parser = None  # requrc.take, loaded on the first request
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
         self._posted_done = None  # the done() of the answer post_content sent, the
@@ -204,18 +203,29 @@ class BC66:
             raise err
 
     # ---- lines from the reader task ----
-    def _on_request_line(self, buf, k):
-        # A read/write/execute/observe URC straight from the line buffer (no str, no field
-        # list): True if it was one and was delivered.
-        # '+QLWURC: "' then r(ead), w(rite), e(xecute), o(bserve)
-        c = buf[10] if k > 12 and buf[4] == 85 and buf[9] == 34 else 0
-        if not (c in (101, 111, 119) or (c == 114 and buf[12] == 97)):
+    def _on_request(self, buf, k):
+        # A read/write/execute/observe URC straight from the line buffer (urc.live_request:
+        # no str, no field list) to the listeners -> True, or False if the line is no
+        # request (it goes the str way: urc.parse)
+        u = live_request(buf, k)
+        if u is None:
             return False
-        take = self._request_parser
-        if take is None:
-            from .requrc import take
-            self._request_parser = take
-        return take(self, buf, k)
+        if u is UNREADABLE:  # nothing to answer it with: logged and counted
+            self.unanswerable += 1
+            log(30, "bc66", "unanswerable request: %r", bytes(memoryview(buf)[:min(k, 60)]))
+            return True
+        if debug():
+            try:
+                log(10, "bc66", "urc %s", str(memoryview(buf)[:k], "utf-8"))
+            except UnicodeError:
+                log(10, "bc66", "urc %r", bytes(memoryview(buf)[:k]))
+        try:
+            self.on_urc(u)
+        except Exception as e:  # no listener (None) or a listener's bug: count, go on
+            self.at.stats["dropped_urcs"] += 1
+            if self.on_urc is not None:
+                log(40, "bc66", "urc handler: %r", e)
+        return True
 
     def _on_line(self, line):
         u = parse(line)
@@ -517,18 +527,26 @@ class BC66:
                            "+QLWRD")[0]
 
     async def rd_next(self):
-        """AT+QLWRD -> (remaining, URC or None): the next request the module held."""
-        f = _first_fields(await self._command("AT+QLWRD", "+QLWRD"), "AT+QLWRD")
-        _ints(f[:1], 1, 0, 65535, "+QLWRD")
-        if len(f) == 1:
-            return f[0], None
+        """AT+QLWRD -> (remaining, URC or None): the next request the module held, parsed
+        as a live one (``urc.request``): a ``"malformed"`` record if only its message id
+        can be read (answer it 4.00: the module holds it no more)."""
+        info = await self._command("AT+QLWRD", "+QLWRD")
+        if not info:
+            raise CommandError(-1, "AT+QLWRD: no answer line")
+        line = info[0]
+        c = line.find(",")
         try:
-            u = from_fields(f[1:])
-        except ValueError:  # a write's value that is not hex
-            u = None
-        if u is None:
+            n = int(line[line.find(":") + 1:c if c > 0 else len(line)])
+        except ValueError:
             raise _malformed("+QLWRD")
-        return f[0], u
+        if not 0 <= n <= 65535:
+            raise _malformed("+QLWRD")
+        if c < 0:
+            return n, None
+        u = rd_request(line[c + 1:])
+        if u is None or u is UNREADABLE:
+            raise _malformed("+QLWRD")
+        return n, u
 
     # ---- answers to server requests ----
     async def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):

@@ -32,7 +32,7 @@ KINDS = 4
 WIRE_MS = 14.08           # a read round trip on the wire at 115200 baud (64-bit bench)
 MCU_HZ = 80_000_000
 IMPORT = ("asyncio", "bc66.modem", "lwm2m.objects", "lwm2m.ipso", "lwm2m.config",
-          "lwm2m.node", "bc66.requrc", "bc66.urc",
+          "lwm2m.node", "bc66.urc",
           "bc66.values")
 IMPORT_SCRIPT = ("import gc\ngc.collect()\na = gc.mem_alloc()\n"
                  "for m in %r:\n    __import__(m)\n"

@@ -187,7 +187,7 @@ def kept(fn):
     return r, gc.mem_alloc() - a
 GROUPS = (("asyncio", ("asyncio",)),
           ("the driver (bc66)", ("bc66.log", "bc66.errors", "bc66.lines", "bc66.sched",
-                                 "bc66.at", "bc66.values", "bc66.urc", "bc66.requrc",
+                                 "bc66.at", "bc66.values", "bc66.urc",
                                  "bc66.transport", "bc66.onoff", "bc66.modem")),
           ("the node (lwm2m: objects, requests, node, ipso, store, backoff, config)",
            ("lwm2m.config", "lwm2m.store", "lwm2m.backoff", "lwm2m.objects", "lwm2m.requests",

@@ -52,8 +52,6 @@ def imported(name):
     return gc.mem_alloc() - a
 
 print("@ lazy import bc66.log", imported("bc66.log"))
-print("@ lazy import bc66.requrc", imported("bc66.requrc"))
-from bc66 import requrc
 line = b'+QLWURC: "read",21593,3303,0,5700\\r\\n'
 framer = Lines(lambda buf, k: None)
 print("@ line buffer, once", retained(lambda i: Lines(lambda buf, k: None)))
@@ -62,8 +60,8 @@ long_line = b"+QLWURC: " + b"7" * 1000 + b"\\r\\n"
 print("@ line buffer, per 1,000-byte line framed",
       allocated(lambda: framer.feed(long_line, len(long_line))))
 buf = bytearray(line[:-2])
-print("@ request URC from the line buffer (requrc.parse)",
-      allocated(lambda: requrc.parse(buf, len(buf))))
+print("@ request URC from the line buffer (urc.live_request)",
+      allocated(lambda: urc.live_request(buf, len(buf))))
 print("@ request URC from a str of the line (urc.parse)",
       allocated(lambda: urc.parse(bytes(buf).decode())))
 opts = ob.NotifyOptions(0, 0, True)

@@ -2,7 +2,7 @@
 
 Runs on the QEMU MPS2-AN385 with the project frozen, under ``-icount`` (1 us of ticks =
 1,000 instructions): ``Lines.feed`` of a request and of the answer lines of a read, and
-``requrc.parse`` of each request kind, each averaged over 40 calls with the GC on; the
+``urc.live_request`` of each request kind, each averaged over 40 calls with the GC on; the
 bytes each call allocates with the GC off. At d890f2f (a Python loop per byte) the same
 calls cost: feed of the request line 46,700, of the answers 28,950, parse of a read 58,050.
 
@@ -15,7 +15,7 @@ from tools.board import mcu, qemu
 SCRIPT = r'''
 import gc, time
 from bc66.lines import Lines
-from bc66 import requrc
+from bc66 import urc
 
 def t(label, f, n=40):
     gc.collect()
@@ -45,7 +45,7 @@ t("Lines.feed: OK and +QLWRDRSP: 0, one chunk (22 B)", lambda: fr.feed(an, n_an)
 for line in (b'+QLWURC: "read",1000,3303,0,5700', b'+QLWURC: "observe",17,1,3303,0,-1',
              b'+QLWURC: "write",10,9,0,1,3,2,"3432",0', b'+QLWURC: "read",14,70000,0,0'):
     b = bytearray(line)
-    t("requrc.parse: " + line.decode(), lambda: requrc.parse(b, len(b)))
+    t("urc.live_request: " + line.decode(), lambda: urc.live_request(b, len(b)))
 '''
 
 

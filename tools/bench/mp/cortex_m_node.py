@@ -23,7 +23,6 @@ from bc66.modem import BC66  # noqa: E402
 from lwm2m.objects import Model  # noqa: E402
 from lwm2m import ipso, config  # noqa: E402
 from lwm2m.node import Node  # noqa: E402
-import bc66.requrc  # noqa: E402,F401
 import bc66.urc  # noqa: E402,F401
 import bc66.values  # noqa: E402,F401
 gc.collect()
