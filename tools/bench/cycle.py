@@ -36,7 +36,11 @@
   only what the note requires of a wake (PSM_EINT, ``AT`` until ``OK``, AT+QSCLK=0,
   AT+QLWSTATUS? -> 7 -> AT+QLWRECOVER -> "recovered", one CON notify of a reading on
   19/0/0, its report_ack, AT+QSCLK=1), synchronous code on the raw UART; once with RAI 2 on
-  the notify (released after the ack) and once without RAI.
+  the notify (released after the ack) and once without RAI;
+- the waits follow the simulator's time scale, calibrated once at the start: when the
+  machine's load changes during a run the cycles measured later wait longer or shorter
+  (the minimal cycle's waits were 0.47 s and 1.08 s in two runs on 2026-12-07, at load
+  averages of 1-5 and 15): the energy ratio node/minimal moves with them, compare runs.
 
     .venv/bin/python -m tools.bench.cycle [--cycles 3] [--elf FIRMWARE.elf] [--json OUT]
 """
