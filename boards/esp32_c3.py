@@ -30,5 +30,6 @@ BOARD = {
     "keep": "rtc", "max_sleep_ms": 2147483647,
     # the DevKitM-1 has no battery divider: wire one to GPIO0..4 (ADC1) and set it
     "vbat_adc": None, "vbat_ratio": None,
+    "mcu_temperature": True,  # esp32.mcu_temperature()
     "config": "/config.json", "state_dir": "/state",
 }

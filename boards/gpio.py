@@ -1,7 +1,8 @@
 """The module's control lines on an MCU's GPIOs, and backup memory as RTC-style memory."""
+from boards.base import Pins
 
 
-class GpioPins:
+class GpioPins(Pins):
     """PWRKEY, RESET, PSM_EINT outputs idle released; ``pulse(name)`` pulls one low at the
     module for the board's ``pulse_ms`` (falling edge first). Lines listed in ``inverted``
     go through an NPN stage: the MCU drives them high to pull the module's line low.

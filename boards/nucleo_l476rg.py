@@ -35,5 +35,6 @@ BOARD = {
     "keep": "file", "max_sleep_ms": 131072000,
     # the Nucleo has no battery divider: wire one to A0..A5 and set it
     "vbat_adc": None, "vbat_ratio": None,
+    "mcu_temperature": True,  # pyb.ADCAll(12, 0x70000).read_core_temp()
     "config": "/flash/config.json", "state_dir": "/flash/state",
 }

@@ -37,5 +37,6 @@ BOARD = {
     # no divider on the board (its VBAT pin is the RTC backup supply, read
     # through the chip's internal channel, not the node's battery): wire one to X1..X8
     "vbat_adc": None, "vbat_ratio": None,
+    "mcu_temperature": True,  # pyb.ADCAll(12, 0x70000).read_core_temp()
     "config": "/flash/config.json", "state_dir": "/flash/state",
 }

@@ -5,7 +5,9 @@
 | MAIN_TXD/RXD | UART1 (CMSDK APB UART at 0x40005000): QEMU's second ``-serial`` |
 | PWRKEY, RESET, PSM_EINT | stand-ins: each pulse is a word on UART2 (0x40006000), QEMU's third ``-serial`` (``tools.board.qemu`` points it at the simulator's pins file) |
 
-The firmware built by ``tools/board/mcu.py`` freezes this file; its ``_boot.py`` calls
+The board is ``BOARD`` on the port adapter ``boards/ports/qemu.py``; this file keeps the
+hardware: the UART driver and the RAM disk. The firmware built by ``tools/board/mcu.py``
+freezes this file; its ``_boot.py`` calls
 ``mount()``, so ``/`` is a littlefs on a RAM disk (like a board's flash; empty at power-on).
 The port has no ``machine.UART``: ``CmsdkUart`` is the UART driver, a stream over
 ``machine.mem32`` whose ``ioctl`` answers asyncio's poller. Clock: an RTC stand-in in the
@@ -13,12 +15,8 @@ firmware (tools/board/qemu_port) reads the host's clock at first use, then runs 
 """
 import io
 
-NAME = "qemu"
+BOARD = {"name": "qemu", "port": "qemu", "config": "/config.json", "state_dir": "/state"}
 BAUD = 115200
-CONFIG = "/config.json"
-STATE_DIR = "/state"
-HAS_DEEPSLEEP = False        # a duty cycle ends as on unix: "SLEEP <ms>" and exit
-MAX_SLEEP_MS = None
 
 CPU_HZ = 25_000_000          # the MPS2-AN385 core clock (SysTick and the UARTs)
 UART1 = 0x40005000           # BC66
@@ -96,40 +94,6 @@ class CmsdkUart(io.IOBase):
 
     def close(self):
         self.ioctl(_CLOSE, 0)
-
-
-def woke_from_sleep():
-    """False: every start of the QEMU board is a power-on (it has no deep sleep)."""
-    return False
-
-
-def open_port(dev=None, baud=BAUD):
-    """Open UART1 towards the BC66 as a bc66 Port (``dev`` is ignored: one UART)."""
-    from bc66 import transport
-    return transport.open_uart(CmsdkUart(UART1, baud))
-
-
-class Pins:
-    """Stand-ins for PWRKEY, RESET and PSM_EINT: ``pulse`` writes the line's name as a word
-    on UART2, holds it for ``ms``; the host turns the words into the simulator's pin events
-    (the unix board's pins file, through QEMU's third serial port)."""
-
-    def __init__(self, path=None):
-        self._uart = CmsdkUart(UART2)
-
-    async def pulse(self, name, ms):
-        """Pull ``name`` (PWRKEY, RESET, PSM_EINT) low for ``ms`` milliseconds."""
-        import asyncio
-        word = name + "\n"
-        n = 0
-        while n < len(word):
-            n += self._uart.write(word[n:])
-        await asyncio.sleep_ms(ms)
-
-    def powered(self):
-        """None: VDD_EXT is not sensed (the pins channel is one-way, a file QEMU appends
-        to); a silent module gets RESET, then PWRKEY (``bc66.onoff``)."""
-        return None
 
 
 def ram_disk():

@@ -60,8 +60,7 @@ class App:
         state_dir = args["state"] or cfg.state_dir
         makedirs(state_dir)
         # RTC memory where the board has it (survives deep sleep, spares flash), else a file
-        self.state = State(state_dir + "/state.json",
-                           rtc=board.rtc() if hasattr(board, "rtc") else None)
+        self.state = State(state_dir + "/state.json", rtc=board.rtc())
         self.queue = Queue(state_dir + "/q", capacity=64)
         self.pins = board.Pins(args["pins"])
         self.modem = BC66(port if port is not None else board.open_port(args["port"]))
@@ -75,8 +74,7 @@ class App:
                      if "bindata" in cfg.objects else None)
         # network time minus the MCU clock, learnt from AT+CCLK?; kept while the MCU clock
         # runs on (unix, QEMU: the host's; a board: a wake from deep sleep, not a power-on)
-        woke = getattr(board, "woke_from_sleep", None)
-        woke = woke is not None and woke()
+        woke = board.woke_from_sleep()
         keep = not board.HAS_DEEPSLEEP or woke
         # a duty cycle's wake from its own deep sleep: the lean path (issue 18)
         self._lean = cfg.duty_cycle_enabled and woke
@@ -287,8 +285,7 @@ class App:
         from lwm2m import power, sleep
 
         sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
-        woke = getattr(self.board, "woke_from_sleep", None)
-        self.woke = woke is not None and woke()
+        self.woke = self.board.woke_from_sleep()
         self.age = sleep.UpdateAge(self.state, self.woke)
         # the wake's reboot (PSM_EINT) needs no ATE0 / AT+CMEE=1: the note's 5.5 goes
         # straight to AT+QLWSTATUS? (issue 18: 8 commands a wake, probes included); a full
@@ -538,7 +535,7 @@ def main(argv=None):
     except config.ConfigError as e:
         log.log(log.ERROR, _TAG, "config: %s", e)
         raise SystemExit(EXIT_CONFIG)
-    if board.NAME == "unix" and not args["port"]:
+    if board.PORT == "unix" and not args["port"]:
         raise SystemExit("--port is required on the unix port")
     port = open_port(board, args["port"])
     from sensors import SensorError
@@ -557,10 +554,9 @@ def main(argv=None):
 
 
 def end(board, code):
-    """The node has to stop (state saved): exit with ``code``; on a board with ``reset``
-    restart the MCU instead (``machine.reset()``): a node in a field never just ends."""
-    reset = getattr(board, "reset", None)
-    if reset is None:
-        raise SystemExit(code)
-    log.log(log.ERROR, _TAG, "restarting the MCU (stop code %d)", code)
-    reset()
+    """The node has to stop (state saved): exit with ``code``; on a board that can
+    (``HAS_RESET``) restart the MCU instead: a node in a field never just ends."""
+    if board.HAS_RESET:
+        log.log(log.ERROR, _TAG, "restarting the MCU (stop code %d)", code)
+        board.reset()
+    raise SystemExit(code)

@@ -101,15 +101,15 @@ class Adc:
 
 
 class McuTemperature:
-    """The MCU die temperature (degC): ``esp32.mcu_temperature()`` (ESP32-C3/S2/S3)."""
+    """The MCU die temperature (degC): the board's ``mcu_temperature()`` (ESP32-C3/S2/S3:
+    ``esp32.mcu_temperature()``; stm32: the ADC's internal channel)."""
 
-    def __init__(self):
-        try:
-            import esp32
-            self.read = esp32.mcu_temperature
-        except (ImportError, AttributeError):
-            raise SensorAbsent("source", "this port has no MCU temperature "
-                               "(esp32.mcu_temperature: ESP32-C3/S2/S3 only)")
+    def __init__(self, board):
+        if not board.HAS_MCU_TEMPERATURE:
+            raise SensorAbsent("source", "board %s has no MCU temperature sensor (the "
+                               "ESP32 has none calibrated; the unix port none at all)"
+                               % board.NAME)
+        self.read = board.mcu_temperature
 
 
 class DigitalPin:
@@ -162,7 +162,7 @@ def _open_builtin(src, entry, board):
         return Sim(_number(entry, "start", 3.6 if t == "voltage" else 21.0, -1e6, 1e6),
                    t == "voltage")
     if src == "battery":
-        if getattr(board, "VBAT_ADC", None) is None:
+        if board.VBAT_ADC is None:
             raise SensorAbsent("source", "board %s has no vbat_adc (no battery divider): "
                                "set vbat_adc and vbat_ratio in its description"
                                % board.NAME)
@@ -171,7 +171,7 @@ def _open_builtin(src, entry, board):
         return Adc(_pin(entry), _number(entry, "ratio", 1, 1, 100),
                    _number(entry, "vref", 3.3, 0.5, 5))
     if src == "mcu_temperature":
-        return McuTemperature()
+        return McuTemperature(board)
     if src == "pin":
         pull = {"up": "PULL_UP", "down": "PULL_DOWN", None: None}.get(entry.get("pull"), 0)
         if pull == 0:
@@ -221,7 +221,7 @@ def open_source(entry, board):
 def defaults(board, objects):
     """The entries ``objects``' "temperature"/"voltage" stand for on ``board``: the
     simulated walk on the unix port and QEMU, else the MCU die and the battery divider."""
-    sim = board.NAME in ("unix", "qemu")
+    sim = board.SIMULATED
     e = []
     if "temperature" in objects:
         e.append({"type": "temperature", "source": "sim" if sim else "mcu_temperature"})

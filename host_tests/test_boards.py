@@ -80,3 +80,21 @@ def test_board_files_compile_with_mpy_cross(tmp_path):
             r = subprocess.run([mpy_cross(), "-o", str(tmp_path / (f[:-3] + ".mpy")),
                                 os.path.join(ROOT, "boards", f)], capture_output=True, text=True)
             assert r.returncode == 0, (f, r.stderr)
+
+
+def test_every_board_file_is_checked_against_the_protocol():
+    # mpt_boards::test_every_board_satisfies_the_protocol loads each name of its ALL on
+    # MicroPython: a board file added to boards/ must be in that list
+    import ast
+    src = open(os.path.join(ROOT, "host_tests", "mp", "mpt_boards.py")).read()
+    names = set(VARIANTS)
+    for node in ast.parse(src).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "ALL":
+            names |= {e.value for e in node.value.right.elts}
+    files = {f[:-3] for f in os.listdir(os.path.join(ROOT, "boards"))
+             if f.endswith(".py") and "BOARD = " in open(os.path.join(ROOT, "boards", f)).read()}
+    assert files == names, (files, names)
+    for name in files:
+        b = _board(name)
+        assert b["port"] in ("esp32", "stm32", "unix", "qemu"), name
+        assert os.path.exists(os.path.join(ROOT, "boards", "ports", b["port"] + ".py"))

@@ -22,7 +22,7 @@ DATA = ("host_tests/mp/mpt_config.py", "firmware/config.example.json")
 # tests that only hold on the unix port: the unix runner's own set-up, and other MCUs'
 # board descriptions (fakemachine.py) that this board refuses, by design, as not its own
 _OTHER_MCU = "starts another MCU's board description: on a board os.uname() is real and " \
-             "boards.Board refuses it (board ...: machine: this description is for ...)"
+             "boards.make refuses it (board ...: machine: this description is for ...)"
 UNIX_ONLY = {
     ("mpt_selfcheck", "test_paths_are_relative"): "checks the unix runner's build/mpy path",
     ("mpt_selfcheck", "test_errors_name_the_source"): "checks .mpy names from build/mpy "

@@ -18,10 +18,9 @@ from lwm2m import objects, config
 import sensors
 md = objects.Model()
 c = config.from_dict({"server": {"host": "h"}, "sensors": %(sensors)s})
-class Board:
-    NAME = "esp32_devkitc"
-    VBAT_ADC = None
-s = sensors.open(Board(), c, md)
+import boards
+from boards.esp32_devkitc import BOARD
+s = sensors.open(boards.make(BOARD, BOARD["machine"]), c, md)
 print("values", asyncio.run(s.sample(1)), md.value(3303, 0, 5750), dev.conversions)
 """
 

@@ -261,6 +261,10 @@ class _Machine:
         self.cause = DEEPSLEEP_RESET
         raise DeepSleep(ms)
 
+    def lightsleep(self, ms=None):
+        # both ports: returns after the sleep (esp32 light sleep, stm32 stop mode)
+        self.log.append(("lightsleep", ms))
+
     def reset(self):
         self.resets = getattr(self, "resets", 0) + 1
         raise Reset()

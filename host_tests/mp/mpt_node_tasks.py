@@ -75,8 +75,8 @@ def test_board_restarts_the_mcu_instead_of_ending():
     import boards
     import app
     m = FM.install("esp32")
-    b = boards.Board(dict(__import__("boards.esp32_devkitc", None, None, ("BOARD",)).BOARD),
-                     m.hw["machine"])
+    b = boards.make(dict(__import__("boards.esp32_devkitc", None, None, ("BOARD",)).BOARD),
+                    m.hw["machine"])
     try:
         app.end(b, 3)
         raise AssertionError("returned")
@@ -84,7 +84,7 @@ def test_board_restarts_the_mcu_instead_of_ending():
         pass
     assert m.resets == 1
     try:
-        app.end(_S, 3)  # a board without reset() (boards/unix.py, boards/qemu.py): exit
+        app.end(boards.load("unix"), 3)  # no MCU reset (unix, QEMU): exit
         raise AssertionError("returned")
     except SystemExit as e:
         assert e.args[0] == 3

@@ -71,9 +71,10 @@ def test_dht22_pulse_train():
         assert e.args[0] == 110                       # ETIMEDOUT, as the C code raises
 
 
-class Board:
-    NAME = "esp32_devkitc"
-    VBAT_ADC = None
+def Board():
+    import boards
+    from boards.esp32_devkitc import BOARD
+    return boards.make(BOARD, BOARD["machine"])
 
 
 def _open(entries):

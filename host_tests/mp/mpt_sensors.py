@@ -20,13 +20,14 @@ def test_0_heap_cost():
     global sensors
     c = cfg()
     md = model()
+    board = Board()
     gc.collect()
     a = gc.mem_alloc()
     import sensors as mod
     sensors = mod
     gc.collect()
     b = gc.mem_alloc()
-    s = sensors.open(Board(), c, md)
+    s = sensors.open(board, c, md)
     gc.collect()
     d = gc.mem_alloc()
     print("sensors heap: import %d B, open two sim sensors %d B" % (b - a, d - b))
@@ -35,11 +36,13 @@ def test_0_heap_cost():
     assert len(s.sensors) == 2 and d - b < 4096 and b - a < 20480, (b - a, d - b)
 
 
-class Board:  # what sensors.open reads of a board
-    def __init__(self, name="unix", vbat=None, ratio=None):
-        self.NAME = name
-        self.VBAT_ADC = vbat
-        self.VBAT_RATIO = ratio
+def Board(name="unix", vbat=None, ratio=None):
+    # the variant's real board (its port adapter), with a battery divider if given
+    import boards
+    d = dict(__import__("boards." + name, None, None, ("BOARD",)).BOARD)
+    if vbat is not None:
+        d.update(vbat_adc=vbat, vbat_ratio=ratio)
+    return boards.make(d, d.get("machine"))
 
 
 def cfg(entries=None, objects=("temperature", "voltage", "bindata")):
@@ -164,13 +167,13 @@ async def test_battery_adc_pin_and_mcu_temperature():
         sys.modules["esp32"] = type("esp32", (), {"mcu_temperature": staticmethod(lambda: 38.5)})
         try:
             md = model()
-            s = sensors.open(Board("esp32_c3", vbat=3, ratio=2), cfg([
+            s = sensors.open(Board("esp32_c3", vbat=1, ratio=2), cfg([
                 {"type": "voltage", "source": "battery"},
                 {"type": "voltage", "source": "adc", "pin": 4, "ratio": 11},
                 {"type": "temperature", "source": "mcu_temperature"},
                 {"type": "digital_input", "source": "pin", "pin": 10, "pull": "up",
                  "invert": True}]), md)
-            m.devices[3] = 1.8          # volts at the pin: 3.6 V behind a 1:2 divider
+            m.devices[1] = 1.8          # volts at the pin: 3.6 V behind a 1:2 divider
             m.devices[4] = 0.3
             m.devices[10] = 1           # released: not active (inverted)
             v = await s.sample()

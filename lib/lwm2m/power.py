@@ -238,4 +238,4 @@ def deepsleep_fn(board):
     range check) on boards with ``HAS_DEEPSLEEP``; else a function printing ``SLEEP <ms>``
     and exiting with EXIT_SLEEP (75) so a supervisor restarts the process after ``ms``
     (state saved first: ``duty_step`` does). Longer sleeps: ``lwm2m.sleep``."""
-    return board.deepsleep if getattr(board, "HAS_DEEPSLEEP", False) else _exit_sleep
+    return board.deepsleep if board.HAS_DEEPSLEEP else _exit_sleep

@@ -23,7 +23,7 @@ def deepsleep_fn(board, state=None, age=None):
     (saved here) keeps the rest of the sleep and, with ``age`` (an UpdateAge), the time
     since the last update."""
     hw = power.deepsleep_fn(board)
-    limit = getattr(board, "MAX_SLEEP_MS", None)
+    limit = board.MAX_SLEEP_MS
 
     def sleep(ms):
         ms = max(0, int(ms))
@@ -47,8 +47,7 @@ def resume_sleep(board, state, sleep_fn=None):
     in tests: -> ms). -> 0 if there is nothing left to sleep (a power-on or reset ends a
     long sleep too: the node then runs a cycle)."""
     nap, left = state.get("nap") or (0, 0)
-    woke = getattr(board, "woke_from_sleep", None)
-    if not left or woke is None or not woke():
+    if not left or not board.woke_from_sleep():
         if nap or left:
             state.set("nap", [0, 0])
         return 0

@@ -1,6 +1,6 @@
 """The module's control lines on the unix port: a file the firmware appends words to.
 
-The firmware's ``boards/unix.py`` ``Pins.pulse(name, ms)`` appends ``PSM_EINT``, ``RESET``
+The firmware's ``boards/ports/unix.py`` ``Pins.pulse(name, ms)`` appends ``PSM_EINT``, ``RESET``
 or ``PWRKEY`` as a line; the watcher turns each new line into the matching simulator event:
 a falling edge on PSM_EINT wakes the module, RESET reboots it, PWRKEY powers an off module
 on (or wakes a deep-sleeping one). The other way, VDD_EXT: the watcher keeps

@@ -40,8 +40,8 @@ def mpy_sizes():
     out = {}
     for top in ("lib/bc66", "lib/lwm2m", "firmware", "boards"):
         d = os.path.join(MPY, top)
-        out[top] = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
-                       if f.endswith(".mpy"))
+        out[top] = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d)
+                       for f in fs if f.endswith(".mpy"))  # boards/ports too
     return out
 
 

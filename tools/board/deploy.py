@@ -47,11 +47,11 @@ def mpremote():
 
 def description(name):
     """The board's description as data, read with CPython (not imported): the ``BOARD``
-    dict, or for a board written as code (``unix``) its module-level constants."""
+    dict (with the board file's other module-level constants)."""
     path = os.path.join(ROOT, "boards", name + ".py")
     if not os.path.exists(path):
         known = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "boards"))
-                       if f.endswith(".py") and f[0] != "_" and f != "gpio.py")
+                       if f.endswith(".py") and f[0] != "_" and f not in ("gpio.py", "base.py"))
         raise SystemExit("no board %r: one of %s" % (name, ", ".join(known)))
     env = {}
     for node in ast.parse(open(path).read()).body:
@@ -70,7 +70,7 @@ def description(name):
 def config_path(name):
     """Where the board reads its config (the description's ``config``)."""
     d = description(name)
-    return d["BOARD"]["config"] if "BOARD" in d else d["CONFIG"]
+    return d["BOARD"]["config"]
 
 
 def _put(src, dst):

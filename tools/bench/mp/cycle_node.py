@@ -26,7 +26,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from asyncio import core  # noqa: E402
 from lwm2m import store, power  # noqa: E402
-import boards.qemu  # noqa: E402
+import boards.ports.qemu  # noqa: E402
 
 _ticks = time.ticks_us
 _diff = time.ticks_diff
@@ -111,7 +111,7 @@ def _wait_io_event(dt):
 
 core._io_queue.wait_io_event = _wait_io_event
 if _WOKE:  # noqa: F821 (set by the host): this start is a wake from the node's deep sleep
-    boards.qemu.woke_from_sleep = lambda: True
+    boards.ports.qemu.Board.woke_from_sleep = lambda self: True
 sys.argv[:] = ["main.py", "--log", "info"]
 try:
     exec(open("/main.py").read(), {"__name__": "__main__"})
