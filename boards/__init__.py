@@ -54,7 +54,11 @@ def load(name=None, machine_name=None):
 
 
 def make(desc, machine_name=None):
-    """The port adapter's board for description ``desc``, checked first."""
+    """The port adapter's board for description ``desc``, checked first (against this
+    board's ``os.uname().machine`` unless ``machine_name`` is given)."""
+    if machine_name is None and sys.platform not in ("linux", "darwin"):
+        import os
+        machine_name = os.uname().machine
     return check(desc, machine_name).Board(desc)
 
 
@@ -65,8 +69,8 @@ def _need(b, field, ok, msg):
 
 def check(b, machine_name=None):
     """Check description ``b`` as data (no hardware touched) -> its port adapter module;
-    raises BoardError. ``machine_name`` (``os.uname().machine`` on a board; looked up
-    there when None) must contain an MCU description's ``machine``."""
+    raises BoardError. ``machine_name`` (``os.uname().machine`` on a board), if given,
+    must contain an MCU description's ``machine``."""
     name = b.get("name")
     _need(b, "name", isinstance(name, str) and name, "must be a non-empty string")
     port = b.get("port")

@@ -1,8 +1,6 @@
 """What the MCU ports (esp32, stm32) share: the description's hardware fields checked as
 data, the module's UART and GPIO control lines, memory kept through deep sleep, and
 ``machine``'s sleeps and resets (the same calls on both ports)."""
-import sys
-
 from boards.base import Board as _Base, BoardError
 
 LINES = ("tx", "rx", "pwrkey", "reset", "psm_eint", "vdd_ext", "led")
@@ -14,9 +12,6 @@ KEEP = ("rtc", "backup", "file")
 
 def check(b, machine_name, need):
     """Check an MCU description's hardware fields; ``need(b, field, ok, msg)`` raises."""
-    if machine_name is None and sys.platform not in ("linux", "darwin"):
-        import os
-        machine_name = os.uname().machine
     if machine_name is not None:
         need(b, "machine", b.get("machine", "") in machine_name,
              "this description is for %r, but this board is %r" % (b.get("machine"), machine_name))
