@@ -130,7 +130,7 @@ def _soak(tmp_path, seed):
     # the figures of a long run (pytest -s prints them)
     # (a notify garbled into a path the module does not hold is refused, not recorded)
     garbled = [n.path for n in sim.notifications if n.path not in ("19/0/0", "3316/0/5700")]
-    print("SOAK_SEED=%d cycles=%d readings=%d acked=%d lost=0 faults=%s notifies on a "
+    print("SOAK_SEED=%d cycles=%d readings=%d acked=%d lost=0 faults=%s notifies sent on "
           "another path=%s heap %d -> %d" % (
               seed, len(sup.cycles), len(taken), len(acked), {k: armed.count(k) for k in KINDS},
               garbled, first, last))
