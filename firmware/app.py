@@ -299,7 +299,9 @@ class App:
         self.node.keep_awake = False  # the Awake guard owns AT+QSCLK in a duty cycle
         self.node.start_tasks()
         await self.take_reading()
-        awake = power.Awake(self.modem, self.pins, revive=self.node.revive)
+        b = self.board  # light sleep through the PSM_EINT hold where the board has it
+        awake = power.Awake(self.modem, self.pins, revive=self.node.revive,
+                            idle=b.lightsleep if b.HAS_LIGHTSLEEP else None)
         await power.duty_step(awake, self._cycle, self._last_packet,
                               sleep.deepsleep_fn(self.board, self.state, self.age), state=self.state,
                               ack_ms=int(self.cfg.register_timeout_s * 1000),
