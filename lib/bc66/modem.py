@@ -615,10 +615,6 @@ class BC66:
                 self.resent += 1
                 log(10, "bc66", "%s sent again: %r", _name(cmd), e)  # (counted)
 
-    def can_post(self, kind):
-        """True if ``post_content(kind, ...)`` would be sent now (the engine is idle)."""
-        return not self._reinit and self.at.idle(_POSTED[kind][1])
-
     def post_content(self, kind, msgid, result, obj, inst, res, vtype, value, done,
                      index=0):
         """The answer to a read (``kind`` "read": AT+QLWRDRSP) or an observe ("observe":

@@ -107,10 +107,10 @@ class Answering:
         # The answer of request() sent from the reader task -> True (sent), False (dropped
         # as a duplicate) or None (not now: it goes into the queue). One resource: its
         # value (_read_one); more: the values in the scratch lists (_collect_reads), one
-        # part after the other as each is taken (_answered).
-        m = self.modem
+        # part after the other as each is taken (_answered). The modem says whether it can
+        # send now (post_content: False when busy): no question asked before.
         q = self.requests
-        if m is None or q.busy() or self._answer_lock.locked() or not m.can_post(u.kind):
+        if self.modem is None or q.busy() or self._answer_lock.locked():
             return None
         if q.begin(u.kind, u.msgid, u.obj, u.inst, u.res, u.flag or 0) is None:
             return False
