@@ -25,6 +25,9 @@ _ROLE_ECHO = const(3)  # the echo of a command (ATE1, or after a reboot)
 LINES = ((b"OK", _ROLE_OK, True), (b"ERROR", _ROLE_ERROR, True),
          (b"+CME ERROR:", _ROLE_CME, False), (b"+CMEE ERROR:", _ROLE_CME, False),
          (b"AT", _ROLE_ECHO, False), (b"at", _ROLE_ECHO, False))
+_BY_FIRST = {}  # LINES by their first byte: a line is compared with those entries only
+for _e in LINES:
+    _BY_FIRST[_e[0][0]] = _BY_FIRST.get(_e[0][0], ()) + (_e,)
 _DEBUG = const(10)  # bc66.log levels
 _WARN = const(30)
 _ERROR = const(40)
@@ -568,10 +571,9 @@ class ATEngine(Lines):
             if not k:
                 return
         c = self._command
-        b0 = buf[0]
-        for p, role, whole in LINES:  # the line table
+        for p, role, whole in _BY_FIRST.get(buf[0], ()):  # the line table
             n = len(p)
-            if p[0] == b0 and (k == n if whole else k >= n) and buf.startswith(p):
+            if (k == n if whole else k >= n) and buf.startswith(p):
                 if role == _ROLE_OK:
                     return self._end_command(None)
                 if role == _ROLE_ERROR:

@@ -12,7 +12,7 @@ from time import ticks_add, ticks_diff, ticks_ms
 from micropython import const
 from .at import ATEngine, debug, log
 from .errors import Aborted, ATTimeout, CommandError, NoAnswer, StatusError, check_int
-from .urc import UNREADABLE, fields, live_request, parse, rd_request
+from .urc import UNREADABLE, fields, parse, rd_request, request
 from .values import (CHANGE_RESULTS, CONTENT_RESULTS, T_STRING, check_str, cmdv, parts,
                      str_bytes, text)
 
@@ -35,6 +35,8 @@ LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
                                    "psk_id", "psk"))
 
 _QLWRRSP = "AT+QLWRRSP"
+_REQUEST_HEAD = b'+QLWURC: "'  # a request URC's line starts with it, then the kind's name
+_KIND_AT = const(10)  # len(_REQUEST_HEAD)
 # result lines the module sends only after the OK of their command (never unsolicited,
 # unlike +QLWREG: or +QLWDEREG:): one arriving before that OK shows the OK was lost
 _AFTER_OK_ONLY = ("+QLWRDRSP:", "+QLWOBSRSP:", "+QLWWRRSP:", "+QLWRRSP:", "+QLWEXERSP:",
@@ -155,7 +157,7 @@ class BC66:
         self._listeners = [on_urc] if on_urc is not None else []
         self.on_urc = on_urc  # what the reader calls per URC (add_urc_listener sets it)
         self.at = ATEngine(port, self._on_line, "bc66")
-        self.at.add_urc(b'+QLWURC: "', self._on_request)  # a request, parsed from bytes
+        self.at.add_urc(_REQUEST_HEAD, self._on_request)  # a request, parsed from bytes
         self.command_ms = 300
         self.local_ms = 5000
         self.network_ms = 60000
@@ -207,7 +209,7 @@ class BC66:
         # A read/write/execute/observe URC straight from the line buffer (urc.live_request:
         # no str, no field list) to the listeners -> True, or False if the line is no
         # request (it goes the str way: urc.parse)
-        u = live_request(buf, k)
+        u = request(buf, _KIND_AT, k)  # (add_urc checked the prefix)
         if u is None:
             return False
         if u is UNREADABLE:  # nothing to answer it with: logged and counted
