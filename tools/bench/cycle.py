@@ -39,8 +39,9 @@
   the notify (released after the ack) and once without RAI;
 - the waits follow the simulator's time scale, calibrated once at the start: when the
   machine's load changes during a run the cycles measured later wait longer or shorter
-  (the minimal cycle's waits were 0.47 s and 1.08 s in two runs on 2026-12-07, at load
-  averages of 1-5 and 15): the energy ratio node/minimal moves with them, compare runs.
+  (the minimal cycle's waits were 0.38 s to 1.08 s in four runs on 2026-12-07, at load
+  averages of 2 to 15; the energy ratio node/minimal 0.94-1.06x, 1.08-1.29x and
+  1.22-1.52x by board in three of them): compare runs, not one figure.
 
     .venv/bin/python -m tools.bench.cycle [--cycles 3] [--elf FIRMWARE.elf] [--json OUT]
 """
