@@ -621,9 +621,10 @@ class BC66:
                      index=0):
         """The answer to a read (``kind`` "read": AT+QLWRDRSP) or an observe ("observe":
         AT+QLWOBSRSP) sent at once, without waiting: for a URC hook in the reader task.
-        -> True if it was sent, and ``done(outcome)`` is called once: 0 when the module
-        took it, None if it never answered (send it again: ``read_rsp`` syncs and
-        retries), else its error code or the exception; False if nothing was sent (the
+        -> True if it was sent, and ``done(outcome)`` is called once with one type of
+        outcome: 0 when the module took it, else the ``BC66Error`` it failed with
+        (``CommandError`` refused, ``Rebooted``, ``ATTimeout``...); ``NoAnswer``: send it
+        again (``read_rsp`` syncs and retries). False if nothing was sent (the
         engine is busy, the module needs ATE0 again, the value takes more than one short
         command): then ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the
         same way); ``index``: this part's index in an answer of several (N-1 first)."""
@@ -666,7 +667,8 @@ class BC66:
         # Refused (an error code) or its result line lost (ATTimeout after OK): posted
         # again at once, up to answer_tries times in all; a timeout that cannot be (the
         # engine pauses after a command without a final result) or one without any answer
-        # (NoAnswer) -> None: the caller sends it again (read_rsp syncs and retries).
+        # (NoAnswer) -> NoAnswer: the caller sends it again (read_rsp syncs and retries);
+        # a refusal -> CommandError: one type of outcome, 0 or a BC66Error.
         again = self._posted_tries < self.answer_tries
         if type(r) is int and r != 0 and self._posted_lost:  # refused after a lost
             r = 0  # result line: the module had taken the first
@@ -679,8 +681,10 @@ class BC66:
             self._posted_tries += 1
             self.resent += 1
             return
-        if isinstance(r, NoAnswer) or again and isinstance(r, ATTimeout):
-            r = None
+        if type(r) is int and r != 0:  # refused: <err>, ERROR (-1) or +CME ERROR
+            r = CommandError(r, _name(self._posted_cmd))
+        elif again and type(r) is ATTimeout:  # a lost result line it could not post again
+            r = NoAnswer(_name(self._posted_cmd))  # (the engine pauses): send it again
         done, self._posted_done = self._posted_done, None
         self._posted_cmd = None
         done(r)

@@ -11,6 +11,7 @@ from micropython import const
 from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN
 from bc66.values import sendable, str_bytes
 from bc66.values import CONTENT, CHANGED, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS
+from bc66.errors import BC66Error, NoAnswer
 from lwm2m.requests import Requests
 
 _R = const(1)  # lwm2m.objects.R, W, X
@@ -186,12 +187,12 @@ class Answering:
             try:
                 if self._post_next():
                     return
-                outcome = "not sent"
+                outcome = BC66Error("next part not sent")
             except ValueError as e:
                 self._handler_error(e)
                 outcome = e
-        elif outcome is None and self._part_next == 1:  # the module never answered the
-            self._requeue()  # first one: serve sends it again (sync, retry)
+        elif type(outcome) is NoAnswer and self._part_next == 1:  # the module never
+            self._requeue()  # answered the first one: serve sends it again (sync, retry)
             return
         if outcome != 0:
             self.stats["answer_errors"] += 1
