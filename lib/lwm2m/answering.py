@@ -11,7 +11,6 @@ from micropython import const
 from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN
 from bc66.values import sendable, str_bytes
 from bc66.values import CONTENT, CHANGED, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS
-from bc66.errors import BC66Error, NoAnswer
 from lwm2m.requests import Requests
 
 _R = const(1)  # lwm2m.objects.R, W, X
@@ -187,13 +186,16 @@ class Answering:
             try:
                 if self._post_next():
                     return
-                outcome = BC66Error("next part not sent")
+                from bc66.errors import BC66Error  # (failures only: no global kept: the
+                outcome = BC66Error("next part not sent")  # 40 KB board's heap)
             except ValueError as e:
                 self._handler_error(e)
                 outcome = e
-        elif type(outcome) is NoAnswer and self._part_next == 1:  # the module never
-            self._requeue()  # answered the first one: serve sends it again (sync, retry)
-            return
+        elif outcome != 0 and self._part_next == 1:
+            from bc66.errors import NoAnswer
+            if type(outcome) is NoAnswer:  # the module never answered the first one:
+                self._requeue()  # serve sends it again (sync, retry)
+                return
         if outcome != 0:
             self.stats["answer_errors"] += 1
             _warn("%s %d unanswered: %r", r.kind, r.msgid, outcome)
