@@ -123,7 +123,7 @@ async def test_string_write_of_1024_bytes_and_read_back():
     fm.expect("AT+QLWWRRSP=1,2", "OK", "+QLWWRRSP: 0")
     fm.expect(None, "OK", "+QLWRDRSP: 0")  # checked below: no second 1 KB string here
     fm.inject(w)
-    w = None
+    w = v = None  # (rebuilt below: the answer's command is assembled by the fake, 1 KB)
     gc.collect()
     fm.inject('+QLWURC: "read",2,9,0,2')
     from bc66 import log
@@ -133,6 +133,7 @@ async def test_string_write_of_1024_bytes_and_read_back():
         await _answered(fm, md, 2)
     finally:
         log.sink = None
+    v = "0123456789" * 102 + "0123"
     assert got == [] and calls == [v] and m.at.stats["overlong"] == 0
     head = 'AT+QLWRDRSP=2,1,9,0,2,1,1024,"'
     w = fm.written[-1]  # the answer, its <len> and value (compared without a copy)
