@@ -4,6 +4,7 @@ relay (``udp_proxy``), and for the tests against Eclipse Wakaama's ``lwm2mserver
 (``coap_node``, ``waka_factory``). All on 127.0.0.1. The Wakaama tests skip where the
 vendored sources are absent; required in CI."""
 import socket
+import time
 
 import pytest
 from aiocoap import ACK, CON, Message
@@ -176,6 +177,26 @@ class ScriptedServer:
                 r.mtype, r.mid, r.token = ACK, m.mid, m.token
                 self.send(r)
                 return m
+
+    def answer_updates_until(self, done, timeout=60.0):
+        """Answer the node's updates (POST /rd/5, 2.04), as a server does, until ``done()``
+        is true -> the updates answered; TimeoutError after ``timeout`` s."""
+        end = time.time() + timeout
+        n = 0
+        while not done():
+            if time.time() > end:
+                raise TimeoutError("still waiting after %d updates answered" % n)
+            try:
+                m = self.recv(0.2)
+            except socket.timeout:
+                continue
+            if m.code == Code.POST and tuple(m.opt.uri_path) == ("rd", "5"):
+                self.updates.append(m)
+                n += 1
+                r = Message(code=Code.CHANGED)
+                r.mtype, r.mid, r.token = ACK, m.mid, m.token
+                self.send(r)
+        return n
 
     def request(self, code, path, payload=b"", accept=None, cf=None, query=(), raw=None):
         """One CON request -> its piggybacked answer (updates meanwhile are answered)."""

@@ -23,7 +23,9 @@ def test_formats_codes_and_builtins(coap_node):
         links = reg.payload.decode().split(",")
         assert links[:2] == ["</1/0>", "</3/0>"]
         assert {"</3303/0>", "</3316/0>", "</19/0>", "</19/1>"} <= set(links)
-        fw.wait_log(r"node: registered", timeout=60)
+        # the node applies its binding with an update (AT+QLWUPDATE=1,1), which the
+        # server answers, as any server does
+        srv.answer_updates_until(lambda: any("node: registered" in s for s in fw.lines), 60)
 
         # no Accept: plain text for one resource
         r = srv.request(Code.GET, "3303/0/5700")
@@ -65,7 +67,9 @@ def test_formats_codes_and_builtins(coap_node):
         assert srv.request(Code.GET, "3/0/0").payload == b"Quectel"
         assert srv.request(Code.GET, "3/0/2").payload == b"867997030052996"
         assert srv.request(Code.GET, "1/0/1").payload == b"60"
-        assert srv.request(Code.GET, "1/0/7").payload == b"UQ"
+        # registered in the module's UQ, then the configured binding (U) by an update
+        assert any("b=U" in u.opt.uri_query for u in srv.updates), srv.updates
+        assert srv.request(Code.GET, "1/0/7").payload == b"U"
         assert srv.request(Code.GET, "5/0/0").code == Code.NOT_FOUND
         assert srv.request(Code.GET, "4242/0/1").code == Code.NOT_FOUND
         # a retransmitted request (same message id) is answered again, asked once
