@@ -13,7 +13,9 @@ import pytest
 from conftest import ROOT, mp_cases, parse_results, run_mp
 from mcu_fixtures import need_mcu
 
-QEMU_HEAP = 40 * 1024     # the smallest in 4 KB steps at which every module passes (36 KB: MemoryError)
+QEMU_HEAP = 48 * 1024     # 40 KB (the smallest once) failed by fragmentation luck in 3 modules
+# (mpt_bad_strings, mpt_bc66_requests, mpt_sensor_drivers: MemoryError of 0.2-1.2 KB with
+# 5-7 KB free, 2026-12-07); the node itself needs 64 KB (docs/benchmarks.md)
 UNIX32_HEAP = "128K"      # 32-bit code needs about 60 % of the 64-bit run (conftest.HEAP)
 CASES = mp_cases()
 # files the tests read from the repository (run in it on unix): copied to the board's
