@@ -21,7 +21,7 @@ def test_bringup_sequence_and_config_written_once(node_factory):
     assert len(cfg) == 1 and '"urn:imei:867997030052996"' in cfg[0]
     # a second start against the same module NVRAM writes nothing that is already there
     assert fw.interrupt() == 0, fw.lines[-10:]
-    assert sim.commands[-1] == "AT+QLWDEREG", sim.commands[-5:]
+    assert sim.commands[-1] == "AT+QLWDEREG", (sim.commands[-5:], fw.lines[-40:])
     # deregistered: 4, which the lenient reading turns into 0 a module-second (50 ms) later
     sim.wait_for(lambda: sim.status in (4, 0), 5)
     n = len(sim.commands)
