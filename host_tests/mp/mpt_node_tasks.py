@@ -88,3 +88,14 @@ def test_board_restarts_the_mcu_instead_of_ending():
         raise AssertionError("returned")
     except SystemExit as e:
         assert e.args[0] == 3
+
+
+def test_a_stopped_node_sends_nothing():
+    # a task a Ctrl-C cut mid-step can outlive its cancel (seen in test_node_lifecycle: the
+    # reading's notify written after the shutdown's AT+QLWDEREG): once stop() is called,
+    # can_send() is False whatever the registration says
+    n = _node()
+    n.registered.set()
+    assert n.can_send()
+    n.stop()
+    assert not n.can_send() and n.registered.is_set()

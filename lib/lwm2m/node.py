@@ -72,6 +72,7 @@ class Node:
         self._need_register = True
         self._disabled_until = None
         self._running = False
+        self._stopped = False  # stop() was called: nothing more goes up (can_send False)
         self._buffered = False
         self._reg_failed = False
         self._mod_reg = False
@@ -191,7 +192,7 @@ class Node:
     def can_send(self):
         """True when an uplink may go now: registered, and the network not reported lost
         (``+QLWURC: "lwstatus",0`` until ``"lwstatus",1`` or a successful update)."""
-        return self.registered.is_set() and self.online
+        return self.registered.is_set() and self.online and not self._stopped
 
     async def wait_can_send(self, timeout_ms):
         """Wait until ``can_send()`` -> True, or False after ``timeout_ms``."""
@@ -698,6 +699,7 @@ class Node:
 
     async def run(self):
         """Run until ``stop()``: serve requests, send notifications, keep registered."""
+        self._stopped = False
         self.start_tasks()
         try:
             await self._supervise()
@@ -710,8 +712,11 @@ class Node:
             self._started = False
 
     def stop(self):
-        """Ask ``run()`` to return after its current step."""
+        """Ask ``run()`` to return after its current step; from now on ``can_send()`` is
+        False, so a task that outlives its cancel (cut mid-step by a Ctrl-C) sends no
+        uplink after the shutdown's de-registration."""
         self._running = False
+        self._stopped = True
         for t in self._tasks:
             t.cancel()
         self._tasks = []
