@@ -26,9 +26,11 @@ RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"
 
 
 class PretendBoard:
-    """A unix-port MicroPython on a pty at ``<workdir>/tty``; ``start()``, ``stop()``."""
+    """A unix-port MicroPython on a pty at ``<workdir>/tty``; ``start()``, ``stop()``.
+    Its heap is the node processes' (tools.board.nodeproc: 512 KB on the 64-bit port): at
+    256 KB ``make run`` from a clone at a 113-character path failed in ``App()``."""
 
-    def __init__(self, workdir, heap="256K", env=None):
+    def __init__(self, workdir, heap="512K", env=None):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.heap = heap
