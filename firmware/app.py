@@ -63,7 +63,14 @@ class App:
         self.state = State(state_dir + "/state.json", rtc=board.rtc())
         self.queue = Queue(state_dir + "/q", capacity=64)
         self.pins = board.Pins(args["pins"])
-        self.modem = BC66(port if port is not None else board.open_port(args["port"]))
+        woke = board.woke_from_sleep()
+        # a duty cycle's wake from its own deep sleep: the lean path (issue 18)
+        self._lean = cfg.duty_cycle_enabled and woke
+        # the wake's reboot (PSM_EINT) needs no ATE0 / AT+CMEE=1: the note's 5.5 goes
+        # straight to AT+QLWSTATUS? (issue 18: 8 commands a wake, probes included); a full
+        # setup (start_module) still sends both
+        self.modem = BC66(port if port is not None else board.open_port(args["port"]),
+                          reinit_after_reboot=not self._lean)
         self.modem.cfun_ms = cfg.cfun_timeout_s * 1000  # README: why 85 s
         self.model = Model()
         # the configured sensors as IPSO instances (firmware/sensors.py, README "Sensors")
@@ -74,10 +81,7 @@ class App:
                      if "bindata" in cfg.objects else None)
         # network time minus the MCU clock, learnt from AT+CCLK?; kept while the MCU clock
         # runs on (unix, QEMU: the host's; a board: a wake from deep sleep, not a power-on)
-        woke = board.woke_from_sleep()
         keep = not board.HAS_DEEPSLEEP or woke
-        # a duty cycle's wake from its own deep sleep: the lean path (issue 18)
-        self._lean = cfg.duty_cycle_enabled and woke
         self.clock_offset = self.state.get("clock_offset") if keep else None
         self.backoff = Backoff(cfg.backoff_base_s, cfg.backoff_cap_s, cfg.backoff_factor,
                                cfg.backoff_jitter, state=self.state)
@@ -203,7 +207,7 @@ class App:
         for k in now:  # (items() would make a tuple per counter)
             c[k] = base.get(k, 0) + now[k]
         c["delivered"] = base.get("delivered", 0) + self.delivered
-        c["glitches"] = base.get("glitches", 0) + self.modem.at.stats["glitches"]
+        c["glitches"] = base.get("glitches", 0) + self.modem.counters()["glitches"]
         c["queue_dropped"] = self.queue.dropped
         c["sensor_failures"] = base.get("sensor_failures", 0) + self.sensors.failures
         c["queued"] = len(self.queue)
@@ -287,10 +291,6 @@ class App:
         sleep.resume_sleep(self.board, self.state)  # a long sleep not over: sleep on
         self.woke = self.board.woke_from_sleep()
         self.age = sleep.UpdateAge(self.state, self.woke)
-        # the wake's reboot (PSM_EINT) needs no ATE0 / AT+CMEE=1: the note's 5.5 goes
-        # straight to AT+QLWSTATUS? (issue 18: 8 commands a wake, probes included); a full
-        # setup (start_module) still sends both
-        self.modem.reinit_after_reboot = not self.woke
         self.modem.listen()
         # a +QLWNOTIFY result that never comes (a lost or garbled line) costs at most the
         # cycle's notify budget, not the 60 s network wait: that reading stays queued.

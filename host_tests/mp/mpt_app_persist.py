@@ -32,8 +32,8 @@ def _fake(path, n):
     a.delivered = 0
     a.queue = _Q()
     a.modem = _S()
-    a.modem.at = _S()
-    a.modem.at.stats = {"glitches": 0}
+    engine = {"glitches": 0}
+    a.modem.counters = lambda: engine
     a.totals = lambda c=None: app.App.totals(a, c)
     a.sensors = _S()
     a.sensors.failures = 0

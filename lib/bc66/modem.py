@@ -151,9 +151,14 @@ class BC66:
     the note's 300 twice). An answer refused or whose result line was lost is sent again,
     ``answer_tries`` (3) times in all; ``resent`` counts the extra sends. One refused
     after a lost result line is taken for answered: the module knew it already (a module
-    refuses an answer to a request answered before; ``taken_before`` counts them)."""
+    refuses an answer to a request answered before; ``taken_before`` counts them).
 
-    def __init__(self, port, on_urc=None):
+    ``reinit_after_reboot`` False: a module reboot leaves echo and CMEE as the module has
+    them (a duty cycle's wake from deep sleep is a reboot, and the note's 5.5 sequence
+    re-sends neither: echoed lines and bare ERROR are understood anyway); ``start``
+    still sends both."""
+
+    def __init__(self, port, on_urc=None, reinit_after_reboot=True):
         self._listeners = [on_urc] if on_urc is not None else []
         self.on_urc = on_urc  # what the reader calls per URC (add_urc_listener sets it)
         self.at = ATEngine(port, self._on_line, "bc66")
@@ -172,10 +177,7 @@ class BC66:
         self.taken_before = 0  # resends after a lost result line the module refused
         self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
-        # False: a reboot leaves echo and CMEE as the module has them (a duty cycle's wake
-        # from deep sleep is a reboot, and the note's 5.5 sequence re-sends neither: echoed
-        # lines and bare ERROR are understood anyway)
-        self.reinit_after_reboot = True
+        self._reinit_after_reboot = reinit_after_reboot
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
         self._posted_done = None  # the done() of the answer post_content sent, the
@@ -234,7 +236,7 @@ class BC66:
         if u is None:
             self.unknown += 1
             return
-        if u.kind == "reboot" and self.reinit_after_reboot:
+        if u.kind == "reboot" and self._reinit_after_reboot:
             self._reinit = True
         elif u.kind == "reg" or u.kind == "lwstatus" and u.value == 0:
             # the registration is gone (the module registered again by itself: +QLWREG: n)
@@ -382,6 +384,11 @@ class BC66:
         """AT+QPOWD=0: orderly power-off (bc66-facts.md "Pins"); VDD_EXT falls within
         25 s. Only PWRKEY turns it on again."""
         await self._command("AT+QPOWD=0")
+
+    def counters(self):
+        """The reader's counters by name (``ATEngine.stats``: ``lines``, ``overlong``,
+        ``reboots``, ``timeouts``, ``glitches``...), the live dict: read it, never change it."""
+        return self.at.stats
 
     def boots(self):
         """How many module boots (boot ROM banner or RDY) the reader has seen."""
