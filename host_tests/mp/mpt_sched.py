@@ -136,3 +136,55 @@ async def test_engine_on_the_fallback():
     finally:
         sched.use_fallback(False)
     assert sched.RUN_QUEUE and sched.IO_QUEUE
+
+
+async def test_a_cancelled_sleeper_stays_cancelled_when_woken():
+    # Task.cancel() then Sleeper.wake() before the task runs (a Ctrl-C's shutdown cancels
+    # a task waiting for a command's answer, and the reader takes that answer first): the
+    # task ends with CancelledError. The run queue's push() clears a task's pending
+    # CancelledError: moving it there made the task run on as if never cancelled.
+    from bc66.sched import Sleeper
+    s = Sleeper()
+    seen = []
+
+    async def sleeper():
+        try:
+            await s.sleep(10000)
+            seen.append("woke")
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+    t = asyncio.create_task(sleeper())
+    await asyncio.sleep_ms(0)  # it sleeps
+    assert s.task is t
+    t.cancel()
+    s.wake()
+    await asyncio.sleep_ms(5)
+    assert seen == ["cancelled"], seen
+
+
+async def test_a_cancelled_command_stays_cancelled_when_its_answer_comes():
+    # the engine: a task cancelled while it waits for its command's answer, the answer
+    # read before that task runs again -> CancelledError, not the answer (the sensors task
+    # of a stopping node went on to AT+CSQ after the shutdown had cancelled it)
+    from bc66.at import ATEngine
+    from bc66.transport import Port
+    s = _Modem({})
+    e = ATEngine(Port(s))
+    e.start()
+    t = asyncio.create_task(e.cmd("AT+CSQ", prefix="+CSQ", timeout_ms=5000))
+    for _ in range(100):
+        if s.written:
+            break
+        await asyncio.sleep_ms(1)
+    assert s.written == ["AT+CSQ"], s.written
+    t.cancel()
+    buf = bytearray(b"\r\n+CSQ: 5,99\r\n\r\nOK\r\n")
+    e.feed(buf, len(buf))  # the reader's step that takes the answer, before t runs
+    try:
+        r = await t
+        raise AssertionError("ran on after its cancel: %r" % (r,))
+    except asyncio.CancelledError:
+        pass
+    s.replies["AT+CSQ"] = b"\r\n+CSQ: 7,99\r\n\r\nOK\r\n"  # the engine goes on
+    assert await e.cmd("AT+CSQ", prefix="+CSQ") == ["+CSQ: 7,99"]
+    await e.stop()

@@ -69,9 +69,14 @@ class Sleeper:
         if t is not None:
             self.task = None
             if RUN_QUEUE:
-                q = asyncio.core._task_queue
-                q.remove(t)
-                q.push(t)
+                # only a task asleep in the run queue (``data`` None): push() clears
+                # ``data``, so a cancelled task (its CancelledError there, already due)
+                # moved again would run on as if never cancelled (a Ctrl-C's shutdown
+                # cancels a task whose command answer the reader takes first)
+                if t.data is None:
+                    q = asyncio.core._task_queue
+                    q.remove(t)
+                    q.push(t)
             elif self._event is not None:
                 self._event.set()
 
