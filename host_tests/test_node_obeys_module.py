@@ -151,3 +151,6 @@ def test_registration_lost_during_the_binding_update_ends_its_wait(node_factory,
     fw.wait_log(r"binding U$", timeout=30)
     sim.wait_for(lambda: sim.modem.binding == "U", 5)
     assert sim.status == 2
+    # one failure, one back-off (two before: the update's aborted wait, then +QLWREG: 1)
+    retries = [x for x in fw.lines if "retry in" in x]
+    assert len(retries) == (1 if fails else 0), retries

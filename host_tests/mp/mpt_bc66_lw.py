@@ -67,6 +67,13 @@ async def test_update_wait_ends_when_the_registration_or_network_is_lost():
         assert time.ticks_diff(time.ticks_ms(), t0) < 30000, e  # (60 s before the fix)
         assert lost in str(e), e
         assert urcs[-1].kind in ("reg", "lwstatus"), urcs  # the node hears it too
+    # lost before the update's OK: the wait ends at that OK, not at its deadline
+    for lost in ("+QLWREG: 1", '+QLWURC: "lwstatus",0'):
+        fm.play("> AT+QLWUPDATE=1,0\n< +QLWUPDATE: 61461\n< " + lost + "\n~ 20\n< OK")
+        t0 = time.ticks_ms()
+        e = await raises(Aborted, m.update(1, 0, timeout_ms=5000))
+        assert time.ticks_diff(time.ticks_ms(), t0) < 4000, e  # (5 s, then ATTimeout, before)
+        assert lost in str(e), e
     # the network back ("lwstatus",1) is no abort: the result comes
     fm.play('> AT+QLWUPDATE=1,1\n< +QLWUPDATE: 61460\n< OK\n~ 10\n< +QLWURC: "lwstatus",1'
             "\n~ 10\n< +QLWUPDATE: 0,61460")

@@ -291,3 +291,45 @@ def test_notifier_sends_nothing_while_may_send_says_no():
         assert steps
         t.cancel()
     asyncio.run(main())
+
+
+def test_registration_failed_during_the_update_backs_off_once():
+    # +QLWREG: 1 while the binding update's result is awaited: the module gave up its
+    # registration and the update's wait ends (Aborted). One failure: one back-off, one
+    # reg_failures (before: the Aborted and then the +QLWREG: 1 each backed off)
+    from bc66.errors import Aborted
+
+    async def main():
+        m, n = mk(binding="U")
+        causes = []
+
+        class Backoff:
+            def next_delay_s(self, err=None):
+                causes.append(err)
+                return 0.02
+
+            def reset(self):
+                pass
+        n.backoff = Backoff()
+        n._need_setup = False
+
+        async def fail(mode, value, timeout_ms=0):
+            m.w.append("QLWUPDATE=%d,%d" % (mode, value))
+            m.on_urc(parse("+QLWREG: 1"))  # the driver hears it and aborts the wait
+            m.st = 0
+            del m.update  # the next registration's update goes through
+            raise Aborted("AT+QLWUPDATE: +QLWREG: 1")
+        m.update = fail
+        n._running = True
+        t = asyncio.create_task(n._supervise())
+        for _ in range(200):
+            if n.registered.is_set():
+                break
+            await asyncio.sleep_ms(5)
+        n._running = False
+        n._wake.set()
+        await t
+        assert n.registered.is_set() and m.w.count("QLWREG") == 2, m.w
+        assert len(causes) == 1 and "+QLWREG: 1" in causes[0], causes
+        assert n.counters["reg_failures"] == 1, n.counters
+    asyncio.run(main())

@@ -252,12 +252,17 @@ class ATEngine(Lines):
             await earlier.finished.wait()
 
     def abort(self, deferred, exc):
-        """End the wait for the armed deferred result ``deferred`` (its prefix) with
-        ``exc``: an abort match (a line showing that result will not come) -> True if a
-        wait was ended."""
+        """End the wait for the deferred result ``deferred`` (its prefix) with ``exc``: an
+        abort match (a line showing that result will not come) -> True if a wait was
+        ended. Armed, or of the command in flight still waiting for its OK: that command
+        then ends with ``exc`` after its OK, without waiting for the result."""
         w = self._armed.pop(deferred, None)
         if w is None:
-            return False
+            c = self._command
+            w = c.deferred
+            if not (c.in_flight and c.deferred_prefix == deferred and w is not None
+                    and not w.done and c.then is None):
+                return False
         w.finish(exc)
         return True
 
@@ -549,7 +554,7 @@ class ATEngine(Lines):
             self.stats["stray"] += 1
             return
         c.in_flight = False  # the very next line (same read) is no longer this command's
-        if result is None and c.deferred is not None:
+        if result is None and c.deferred is not None and not c.deferred.done:
             self._armed[c.deferred_prefix] = c.deferred  # armed only now: after OK
         c.finish(result)
 

@@ -12,8 +12,8 @@ import time
 
 from bc66 import log, onoff
 from lwm2m.config import imei_ok
-from bc66.errors import (ERR_ALREADY_REGISTERED, ATTimeout, BC66Error, CommandError, Rebooted,
-                         StatusError)
+from bc66.errors import (ERR_ALREADY_REGISTERED, Aborted, ATTimeout, BC66Error, CommandError,
+                         Rebooted, StatusError)
 from bc66.modem import (STATUS_DEREGISTERING as DEREGISTERING,
                         STATUS_NEED_RECOVER as NEED_RECOVER,
                         STATUS_NOT_REGISTERED as NOT_REGISTERED, STATUS_RECOVERING as RECOVERING,
@@ -595,8 +595,7 @@ class Node:
                 if self._buffered:
                     await self.drain_buffer()
                 if self._need_register and self._reg_failed:
-                    self._reg_failed = False
-                    raise StatusError(1, "+QLWREG: 1")
+                    raise StatusError(1, "+QLWREG: 1")  # (backed off below)
                 if self._need_register or self._binding_due:  # (binding: cut short)
                     if self._disabled_until is not None and time.time() < self._disabled_until:
                         pass
@@ -620,6 +619,10 @@ class Node:
                 in_row = 0
                 continue
             except (BC66Error, OSError, MemoryError) as e:
+                if isinstance(e, Aborted) and self.can_send():
+                    # +QLWREG: 0 cut an update short: the module registered again by
+                    # itself, no failure; the update is applied at once (_binding_due)
+                    continue
                 gc.collect()
                 if isinstance(e, ATTimeout):
                     self.counters["timeouts"] += 1
@@ -633,7 +636,12 @@ class Node:
                             raise
                         except BC66Error as e2:
                             e = e2
-                self.counters["reg_failures"] += 1
+                if self._need_register and self._reg_failed:
+                    # the module's +QLWREG: 1 (counted when it came) raised above, or ended
+                    # this step itself (it aborts an update's wait): one failure, one back-off
+                    self._reg_failed = False
+                else:
+                    self.counters["reg_failures"] += 1
                 delay = self.backoff.next_delay_s(str(e)) if self.backoff else 5
                 log.log(log.WARN, _TAG, "%s: retry in %d s", e, delay)
                 await self._sleep_or_wake(delay)
