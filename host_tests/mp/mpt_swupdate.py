@@ -10,7 +10,7 @@ fa.prefer_mpy()
 import hashlib  # noqa: E402
 import json  # noqa: E402
 from binascii import hexlify  # noqa: E402
-from lwm2m import swupdate as sw, store  # noqa: E402
+from lwm2m import swupdate as sw, swinstall as si, store  # noqa: E402
 from lwm2m.objects import Model  # noqa: E402
 
 rq = fa.rq
@@ -82,7 +82,7 @@ def fopen(p, mode="r"):
 
 
 def strict(on):
-    for m in (sw, store):
+    for m in (sw, si, store):
         m.os = FOS() if on else os
         m.open = fopen if on else open
 
@@ -128,13 +128,13 @@ def new(root, **kw):
 
 def deliver(u, v, data, flip=-1):
     # the server's side: offer, then blocks of 512 -> the last block's answer
-    assert u._offer(0, 1, offer(v, data)) is None
+    assert u.handle(0, 1, offer(v, data)) is None
     r = None
     for i in range(0, len(data), 512):
         b = bytearray(data[i:i + 512])
         if i <= flip < i + 512:
             b[flip - i] ^= 1
-        r = u._block(0, 2, bytes(b))
+        r = u.handle(0, 2, bytes(b))
     return r
 
 
@@ -142,7 +142,7 @@ def update(root, v, data=None):
     # a full update to version v (its package: data), through to the boot that confirms it
     md, u = new(root)
     deliver(u, v, data or package(v, mod(v)))
-    assert u.install() is True and u.activate() is True
+    assert u.handle(0, 4, None) is True and u.handle(0, 10, None) is True
     slot = sw.boot(root)
     md, u = new(root)
     u.check(True)
@@ -198,28 +198,28 @@ def test_corrupted_block_nothing_switched():
     data = package("2.0", mod(2))
     assert deliver(u, "2.0", data, flip=700) is True  # answered; the result tells
     assert state(u) == (sw.INITIAL, sw.R_INTEGRITY) and "incoming" not in os.listdir(root)
-    assert u.install() == 14 and u.activate() == 14 and sw.boot(root) is None
+    assert u.handle(0, 4, None) == 14 and u.handle(0, 10, None) == 14 and sw.boot(root) is None
     md, u = new(root)
-    assert u._offer(0, 1, "2.0;x;00") is False and u._offer(0, 1, "2.0;5;" + "0" * 63) is False
-    assert u._offer(0, 1, "2.0;%d;%s" % (10 ** 9, "0" * 64)) is False
+    assert u.handle(0, 1, "2.0;x;00") is False and u.handle(0, 1, "2.0;5;" + "0" * 63) is False
+    assert u.handle(0, 1, "2.0;%d;%s" % (10 ** 9, "0" * 64)) is False
     assert state(u) == (sw.INITIAL, sw.R_NO_STORAGE)
-    assert u._block(0, 2, b"x") is False  # no offer
-    assert u._offer(0, 1, offer("2.0", data)) is None
-    assert u._block(0, 2, b"x" * 513) is False  # more than one Opaque value
-    assert u._block(0, 2, data[:512]) is None and u._block(0, 2, data[512:] + b"!") is False
+    assert u.handle(0, 2, b"x") is False  # no offer
+    assert u.handle(0, 1, offer("2.0", data)) is None
+    assert u.handle(0, 2, b"x" * 513) is False  # more than one Opaque value
+    assert u.handle(0, 2, data[:512]) is None and u.handle(0, 2, data[512:] + b"!") is False
     assert state(u) == (sw.INITIAL, sw.R_INTEGRITY)  # past its size: dropped
-    assert u._offer(0, 1, offer("2.0", b"junk")) is None and deliver(u, "2.0", b"junk") is None
-    assert u.install() is False and state(u) == (sw.INITIAL, sw.R_UNSUPPORTED)
+    assert u.handle(0, 1, offer("2.0", b"junk")) is None and deliver(u, "2.0", b"junk") is None
+    assert u.handle(0, 4, None) is False and state(u) == (sw.INITIAL, sw.R_UNSUPPORTED)
     bad = package("2.0", (("main.py", "x"),))
-    assert deliver(u, "2.0", bad) is None and u.install() is False and sw.boot(root) is None
+    assert deliver(u, "2.0", bad) is None and u.handle(0, 4, None) is False and sw.boot(root) is None
 
 
 def test_rollback_after_three_starts_without_registering():
     root = fresh("crash")
     md, u = new(root)
     deliver(u, "2.0", package("2.0", mod(2)))
-    u.install()
-    u.activate()
+    u.handle(0, 4, None)
+    u.handle(0, 10, None)
     for n in range(3):  # a start that crashes never calls check()
         assert sw.boot(root) == "a"
     assert sw.boot(root) is None  # the fourth: rolled back
@@ -234,8 +234,8 @@ def test_rollback_when_not_registered_in_time():
     update(root, "2.0")
     md, u = new(root)
     deliver(u, "3.0", package("3.0", mod(3)))
-    assert u.install() is True and u.rec.get("staged") == "b"
-    u.activate()
+    assert u.handle(0, 4, None) is True and u.rec.get("staged") == "b"
+    u.handle(0, 10, None)
     assert sw.boot(root) == "b"
     md, u = new(root, deadline_s=3600)
     u.check(False)  # inside the deadline: nothing yet
