@@ -188,3 +188,47 @@ async def test_a_cancelled_command_stays_cancelled_when_its_answer_comes():
     s.replies["AT+CSQ"] = b"\r\n+CSQ: 7,99\r\n\r\nOK\r\n"  # the engine goes on
     assert await e.cmd("AT+CSQ", prefix="+CSQ") == ["+CSQ: 7,99"]
     await e.stop()
+
+
+def test_ctrl_c_as_an_answer_comes_ends_the_task_waiting_for_it():
+    # app.run_until_stopped, the engine over a pollable stream: the Ctrl-C lands while a
+    # task waits for its command's answer, which arrives as the shutdown cancels that task;
+    # the reader takes it before the task runs again, and the task ends there: before, it
+    # went on as if never cancelled (test_node_lifecycle: the sensors task's AT+CSQ during the
+    # shutdown, and readings going on while the shutdown did not end)
+    import app
+    from bc66 import log
+    from bc66.at import ATEngine
+    from bc66.transport import Port
+    s = _Modem({})
+    e = ATEngine(Port(s))
+    seen = []
+
+    async def sensors():
+        try:
+            await e.cmd("AT+CSQ", prefix="+CSQ", timeout_ms=5000)
+            seen.append("ran on")
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+    t = []
+
+    async def work():
+        e.start()
+        t.append(asyncio.create_task(sensors()))
+        while not s.written:
+            await asyncio.sleep_ms(1)
+        raise KeyboardInterrupt
+
+    async def shutdown(code):
+        t[0].cancel()  # as Node.stop()
+        s.rx += b"\r\n+CSQ: 5,99\r\n\r\nOK\r\n"  # the answer, read before t runs
+        await asyncio.sleep_ms(20)
+        await e.stop()
+    lines = []
+    log.sink = lines.append
+    try:
+        code = app.run_until_stopped(work, shutdown)
+    finally:
+        log.sink = None
+    assert code == 0, lines
+    assert seen == ["cancelled"], seen
