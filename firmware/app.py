@@ -488,11 +488,15 @@ def run_until_stopped(work, shutdown):
     queue. Ctrl-C during the shutdown ends it at once (EXIT_FORCED)."""
     from lwm2m.node import TaskDied
     from bc66.onoff import PowerOnFailed
+    import gc
     task = asyncio.create_task(work())
     code, why = EXIT_STOPPED, "done"
     try:
         asyncio.get_event_loop().run_until_complete(task)
     except KeyboardInterrupt:
+        # a Ctrl-C inside a garbage collection (the unix port) ends it half done with the
+        # heap locked: every allocation fails until a collection runs to its end
+        gc.collect()
         why = "interrupted (Ctrl-C)"
     except TaskDied as e:  # never half alive: deregister if possible, then exit non-zero
         code, why = EXIT_TASK_DIED, str(e)
@@ -511,6 +515,7 @@ def run_until_stopped(work, shutdown):
     try:
         asyncio.get_event_loop().run_until_complete(asyncio.create_task(stop()))
     except KeyboardInterrupt:
+        gc.collect()  # (as above)
         log.log(log.WARN, _TAG, "stopped at once: Ctrl-C during the shutdown")
         return EXIT_FORCED
     except Exception as e:

@@ -183,3 +183,51 @@ def test_ctrl_c_in_a_terminal_during_the_scripted_make_demo_stops_the_node_order
         p.kill()
     assert "interrupted: node stopped with exit code 0, AT+QLWDEREG sent" in p.text, p.text
     assert "demo FAILED" in p.text and "Traceback" not in p.text, p.text
+
+
+_IN_GC = r"""
+import asyncio, gc
+import app
+junk = [bytearray(100) for i in range(20000)]  # every collection takes a while
+
+
+async def work():
+    print("collecting")
+    while True:
+        gc.collect()
+        await asyncio.sleep_ms(0)
+
+
+async def shutdown(code):
+    print("shutdown saved %d" % len([bytearray(64) for i in range(100)]))
+
+print("exit", app.run_until_stopped(work, shutdown))
+"""
+
+
+def test_ctrl_c_inside_a_garbage_collection_still_shuts_down(tmp_path):
+    # the unix port: a Ctrl-C that lands inside a collection leaves it half done and the
+    # heap locked ("memory allocation failed, heap is locked" from the next allocation on:
+    # the shutdown did not run, exit 1 without AT+QLWDEREG; seen in test_node_lifecycle,
+    # Ctrl-C during health's largest_free_block); run_until_stopped finishes the collection
+    import os
+    import time
+    nodeproc.build()
+    script = tmp_path / "in_gc.py"
+    script.write_text(_IN_GC)
+    env = dict(os.environ, MICROPYPATH=":".join(
+        [".frozen", os.path.join(nodeproc.MPY, "lib"), os.path.join(nodeproc.MPY, "firmware"),
+         nodeproc.MPY]))
+    for i in range(3):
+        p = subprocess.Popen([nodeproc.micropython(), "-X", "heapsize=16M", str(script)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env=env, cwd=str(tmp_path))
+        try:
+            assert p.stdout.readline().strip() == "collecting"
+            time.sleep(0.1 * (i + 1))  # (collections take most of the time)
+            p.send_signal(signal.SIGINT)
+            out = p.communicate(timeout=60)[0]
+        finally:
+            p.kill()
+        assert p.returncode == 0, out
+        assert "shutdown saved 100" in out and "exit 0" in out, out
