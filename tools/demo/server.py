@@ -48,6 +48,10 @@ def run_wakaama(workdir, quiet=False, board="unix"):
         w.wait_line(pattern, timeout=timeout, start=mark)
         return mark
 
+    def notified(path, number):
+        # observe ``path`` until Wakaama prints its notification ``number``
+        ask("observe %d " + path, r"Notify from client #%d %s number %d" % (c[0], path, number))
+
     try:
         def register():
             m = w.wait_line(r"New client #(\d+) registered", timeout=120)
@@ -90,10 +94,7 @@ def run_wakaama(workdir, quiet=False, board="unix"):
                lambda: ask("exec %d /3303/0/5605", r"/3303/0/5605 : 2\.04") and "2.04 Changed")
 
         def observe():
-            mark = w.mark()
-            w.command("observe %d /3303/0/5700" % c[0])
-            w.wait_line(r"Notify from client #%d /3303/0/5700 number 2" % c[0], start=mark,
-                        timeout=30)
+            notified("/3303/0/5700", 2)
             return "answer and 2 notifications printed by Wakaama"
         s.step("observe temperature, receive notifications", observe)
 
@@ -102,10 +103,7 @@ def run_wakaama(workdir, quiet=False, board="unix"):
 
         def uplink():
             sim.wait_for(lambda: any(n.path == "19/0/0" for n in sim.notifications), 30)
-            mark = w.mark()
-            w.command("observe %d /19/0/0" % c[0])
-            w.wait_line(r"Notify from client #%d /19/0/0 number 1" % c[0], start=mark,
-                        timeout=30)
+            notified("/19/0/0", 1)
             return "readings arrive as notifications of 19/0/0"
         s.step("uplink data on 19/0/0", uplink)
 
