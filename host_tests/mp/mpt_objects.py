@@ -141,6 +141,18 @@ async def test_observation_records():
     assert w[1].dirty and not w[2].dirty
 
 
+def test_default_notify_options_are_one_shared_record():
+    # an Obj with the default options (no bounds, CON) and no ``on`` options holds no
+    # record or table of its own (32 + 16 B per object on the Cortex-M3 heap)
+    a, b = Obj(1, (0,), ((0, 1, 1),)), Obj(2, (0,), ((0, 1, 1),))
+    assert a.default_options is b.default_options and a.notify_options is None
+    assert tuple(a.options(0)) == (0, 0, True)
+    c = Obj(3, (0,), ((0, 1, 1),), pmin_ms=5)
+    assert tuple(c.options(0)) == (5, 0, True) and c.default_options is not a.default_options
+    a.on(0, pmax_ms=60000)
+    assert tuple(a.options(0)) == (0, 60000, True) and tuple(b.options(0)) == (0, 0, True)
+
+
 async def test_ram():
     m, md, o = mk()
     m.keep = False

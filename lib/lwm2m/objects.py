@@ -43,6 +43,8 @@ NotifyOptions = namedtuple("NotifyOptions", ("pmin_ms", "pmax_ms", "con"))
 class Obj:
     """One object: id, instance ids, resource table, values, handlers, notify options."""
 
+    NO_BOUNDS = NotifyOptions(0, 0, True)  # the default options: one record for every Obj
+
     def __init__(self, oid, insts, table, pmin_ms=0, pmax_ms=0, con=True):
         if len(table) > MAX_RESOURCES:
             raise ValueError("object %d: %d resources > 14" % (oid, len(table)))
@@ -54,8 +56,9 @@ class Obj:
         self.insts = []
         self.values = {}  # (inst << 16 | rid) -> value or getter
         self.handlers = {}  # rid -> fn(inst, rid, value)
-        self.notify_options = {}  # rid -> NotifyOptions, set by ``on``
-        self.default_options = NotifyOptions(pmin_ms, pmax_ms, con)
+        self.notify_options = None  # {rid: NotifyOptions} once ``on`` set some
+        self.default_options = (self.NO_BOUNDS if pmin_ms == 0 and pmax_ms == 0 and con is True
+                                else NotifyOptions(pmin_ms, pmax_ms, con))
         for i in insts:
             self.add_instance(i)
 
@@ -75,7 +78,8 @@ class Obj:
 
     def options(self, rid):
         """The ``NotifyOptions`` of ``rid`` (the object's defaults unless ``on`` set them)."""
-        return self.notify_options.get(rid, self.default_options)
+        n = self.notify_options
+        return self.default_options if n is None else n.get(rid, self.default_options)
 
     def on(self, rid, fn=None, pmin_ms=None, pmax_ms=None, con=None):
         """Set the write (W) / execute (X) handler of ``rid`` and/or its notification
@@ -86,6 +90,8 @@ class Obj:
         if pmin_ms is None and pmax_ms is None and con is None:
             return  # a handler alone: no options record (32 B each) for the defaults
         d = self.options(rid)
+        if self.notify_options is None:
+            self.notify_options = {}
         self.notify_options[rid] = NotifyOptions(
             d.pmin_ms if pmin_ms is None else pmin_ms, d.pmax_ms if pmax_ms is None else pmax_ms,
             d.con if con is None else con)
