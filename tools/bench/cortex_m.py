@@ -82,7 +82,8 @@ def busy_run(heap=mcu.DEFAULT_HEAP):
                 got["log"].append(" ".join(p))
             cond.notify_all()
     board = qemu.Board(uart=sim.device, icount=True, heap=heap)
-    script = "import sys\nsys.argv[:] = ['bench', %d, %d]\n" % (N, KINDS) + mp_script("cortex_m_node.py")
+    script = ("import sys\nsys.argv[:] = ['bench', %d, %d]\n" % (N, KINDS)
+              + mp_script("bench_node.py", "cortex_m_node.py"))
     err = []
 
     def run():

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from tools.bench import mixed_requests, mp_path
+from tools.bench import mixed_requests, mp_script
 from tools.board import build_mpy
 from tools.bc66sim import Simulator
 from tools.board.nodeproc import MPY, ROOT, micropython
@@ -56,7 +56,10 @@ def run_node_bench():
                     transcript=os.path.join(ROOT, "build", "bench-bc66.log"))
     sim.start()
     env = dict(os.environ, MICROPYPATH=":".join([".frozen", MPY + "/lib", MPY + "/firmware", MPY]))
-    p = subprocess.Popen([micropython(), "-X", "heapsize=4M", mp_path("node.py"),
+    script = os.path.join(ROOT, "build", "bench_node_unix.py")  # bench_node.py, node.py
+    with open(script, "w") as f:
+        f.write(mp_script("bench_node.py", "node.py"))
+    p = subprocess.Popen([micropython(), "-X", "heapsize=4M", script,
                           sim.device, str(N), str(len(KINDS))], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, env=env)
     got = {}

@@ -1,5 +1,6 @@
 # MicroPython side of the Cortex-M section of `make bench` (tools/bench/cortex_m.py sends it to
-# the QEMU board through the raw REPL; sys.argv = [name, requests per window, windows]).
+# the QEMU board through the raw REPL after bench_node.py; sys.argv = [name, requests per
+# window, windows]).
 #
 # The real Node (driver, object model, node; frozen) on the board's UART1 against the
 # simulator. Prints "CODE <bytes>" (heap taken by importing the frozen code), "READY" once
@@ -20,9 +21,11 @@ import asyncio  # noqa: E402
 from asyncio import core  # noqa: E402
 import boards  # noqa: E402
 from bc66.modem import BC66  # noqa: E402
-from lwm2m.objects import Model  # noqa: E402
-from lwm2m import ipso, config  # noqa: E402
-from lwm2m.node import Node  # noqa: E402
+# the node (bench_node.py builds it), imported here for the CODE figure
+import lwm2m.config  # noqa: E402,F401
+import lwm2m.ipso  # noqa: E402,F401
+import lwm2m.node  # noqa: E402,F401
+import lwm2m.objects  # noqa: E402,F401
 import bc66.urc  # noqa: E402,F401
 import bc66.values  # noqa: E402,F401
 gc.collect()
@@ -51,22 +54,9 @@ def _measure_idle():
 
 
 async def main(n, windows):
-    cfg = config.from_dict({"server": {"host": "bench.example.net"}, "lifetime": 900,
-                            "network_timeout_s": 30, "register_timeout_s": 20})
-    modem = BC66(boards.load().open_port())
-    model = Model(modem)
-    t = ipso.temperature(model)
-    t.update(21.5)
-    ipso.bindata(model, on_downlink=lambda b: True)
-    node = Node(modem, cfg, model)
-    await modem.start()
-    task = asyncio.create_task(node.run())
-    await node.registered.wait()
-    gc.collect()
-    print("READY")
+    node, task = await registered_node(  # noqa: F821 (bench_node.py)
+        BC66(boards.load().open_port()))
     c = node.counters
-    while c["requests"] < 100:
-        await asyncio.sleep_ms(20)
     for w in range(windows):
         r0 = c["requests"]
         t0, i0, k0 = time.ticks_us(), _idle[0], _idle[1]

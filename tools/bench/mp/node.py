@@ -1,6 +1,5 @@
-# MicroPython side of `make bench` (run by tools/bench/report.py on the unix port).
-#
-#   micropython tools/bench/mp/node.py <pty> <requests per window> <windows>
+# MicroPython side of `make bench` (run by tools/bench/report.py on the unix port, after
+# bench_node.py: ``micropython <both joined> <pty> <requests per window> <windows>``).
 #
 # Prints "CODE <bytes>" (heap taken by importing the driver and node: their code), then
 # runs the real Node (driver, object model, node) against the simulator's pty, prints
@@ -17,9 +16,11 @@ _m0 = gc.mem_alloc()
 import asyncio  # noqa: E402
 from bc66 import transport  # noqa: E402
 from bc66.modem import BC66  # noqa: E402
-from lwm2m.objects import Model  # noqa: E402
-from lwm2m import ipso, config  # noqa: E402
-from lwm2m.node import Node  # noqa: E402
+# the node (bench_node.py builds it), imported here for the CODE figure
+import lwm2m.config  # noqa: E402,F401
+import lwm2m.ipso  # noqa: E402,F401
+import lwm2m.node  # noqa: E402,F401
+import lwm2m.objects  # noqa: E402,F401
 # modules the driver loads on first use (set-up commands, answers, request URCs): code too
 import bc66.urc  # noqa: E402,F401
 import bc66.values  # noqa: E402,F401
@@ -28,22 +29,9 @@ print("CODE", gc.mem_alloc() - _m0)
 
 
 async def main(dev, n, windows):
-    cfg = config.from_dict({"server": {"host": "bench.example.net"}, "lifetime": 900,
-                            "network_timeout_s": 30, "register_timeout_s": 20})
-    modem = BC66(transport.open_serial(dev))
-    model = Model(modem)
-    t = ipso.temperature(model)
-    t.update(21.5)
-    ipso.bindata(model, on_downlink=lambda b: True)
-    node = Node(modem, cfg, model)
-    await modem.start()
-    task = asyncio.create_task(node.run())
-    await node.registered.wait()
-    gc.collect()
-    print("READY")
+    node, task = await registered_node(  # noqa: F821 (bench_node.py)
+        BC66(transport.open_serial(dev)))
     c = node.counters
-    while c["requests"] < 100:
-        await asyncio.sleep_ms(20)
     for w in range(windows):  # one window of n requests per kind of request
         gc.collect()
         gc.disable()
