@@ -110,6 +110,19 @@ def mk(pins=None, **cfg):
     return m, n
 
 
+def mk_updating(then):
+    # a set-up node with binding "U" whose AT+QLWUPDATE is recorded, then ``then(m)`` runs
+    # and gives its result (the update's msgid) or raises
+    m, n = mk(binding="U")
+    n._need_setup = False
+
+    async def update(mode, value, timeout_ms=0):
+        m.w.append("QLWUPDATE=%d,%d" % (mode, value))
+        return then(m)
+    m.update = update
+    return m, n
+
+
 def test_lifetime_and_binding_reported_by_the_module():
     async def main():
         m, n = mk(lifetime=3000, binding="U")
@@ -142,16 +155,13 @@ def test_registration_lost_during_the_binding_update_is_not_registered():
     # reported lost while the binding was applied ("ping",4: an update failed, it registers
     # again) was taken for registered. Now: not registered (the supervisor registers
     # again), unless the module said it is back (+QLWREG: 0) meanwhile (issue 21)
-    async def main():
-        m, n = mk(binding="U")
-        n._need_setup = False
+    def lost(m):
+        m.on_urc(parse('+QLWURC: "ping",4'))
+        m.st = 1
+        return 1
 
-        async def lost(mode, value, timeout_ms=0):
-            m.w.append("QLWUPDATE=%d,%d" % (mode, value))
-            m.on_urc(parse('+QLWURC: "ping",4'))
-            m.st = 1
-            return 1
-        m.update = lost
+    async def main():
+        m, n = mk_updating(lost)
         assert not await n.ensure_registered()
         assert not n.registered.is_set() and not n.can_send()
 
@@ -173,14 +183,11 @@ def test_binding_update_cut_short_is_applied_at_the_next_check():
     # the next ensure_registered finds the module registered and applies the binding then
     from bc66.errors import Aborted
 
-    async def main():
-        m, n = mk(binding="U")
-        n._need_setup = False
+    def cut(m):
+        raise Aborted("AT+QLWUPDATE: +QLWREG: 0")
 
-        async def cut(mode, value, timeout_ms=0):
-            m.w.append("QLWUPDATE=%d,%d" % (mode, value))
-            raise Aborted("AT+QLWUPDATE: +QLWREG: 0")
-        m.update = cut
+    async def main():
+        m, n = mk_updating(cut)
         try:
             await n.ensure_registered()
             raise AssertionError("no Aborted")
@@ -299,8 +306,14 @@ def test_registration_failed_during_the_update_backs_off_once():
     # reg_failures (before: the Aborted and then the +QLWREG: 1 each backed off)
     from bc66.errors import Aborted
 
+    def fail(m):
+        m.on_urc(parse("+QLWREG: 1"))  # the driver hears it and aborts the wait
+        m.st = 0
+        del m.update  # the next registration's update goes through
+        raise Aborted("AT+QLWUPDATE: +QLWREG: 1")
+
     async def main():
-        m, n = mk(binding="U")
+        m, n = mk_updating(fail)
         causes = []
 
         class Backoff:
@@ -311,15 +324,6 @@ def test_registration_failed_during_the_update_backs_off_once():
             def reset(self):
                 pass
         n.backoff = Backoff()
-        n._need_setup = False
-
-        async def fail(mode, value, timeout_ms=0):
-            m.w.append("QLWUPDATE=%d,%d" % (mode, value))
-            m.on_urc(parse("+QLWREG: 1"))  # the driver hears it and aborts the wait
-            m.st = 0
-            del m.update  # the next registration's update goes through
-            raise Aborted("AT+QLWUPDATE: +QLWREG: 1")
-        m.update = fail
         n._running = True
         t = asyncio.create_task(n._supervise())
         for _ in range(200):
