@@ -63,16 +63,26 @@ def vendor_drivers():
     return out
 
 
-def mp_env(extra_path=()):
+def build_mpy_32():
+    """build_mpy for the 32-bit unix port: the same sources, its native code (x86), into
+    build/mpy-x86 -> that folder relative to ROOT (mp_env's ``mpy``)."""
+    from tools.board import build_mpy as b
+    arch = b.ARCH["unix32"]
+    out = b.out_dir(arch)
+    b.build(out, b.TEST_SOURCES, arch=arch)
+    return os.path.relpath(out, ROOT)
+
+
+def mp_env(extra_path=(), mpy="build/mpy"):
     """Environment for a MicroPython process run in ROOT: compiled lib/, firmware/, boards/,
-    test helpers.
+    test helpers (from ``mpy``: build/mpy, or build_mpy_32()'s folder for the 32-bit port).
 
     The search path is relative to ROOT (run_mp's cwd): sys.path and every module name live
     on the MicroPython heap, so absolute paths would make heap use depend on the clone's folder.
     """
     env = dict(os.environ)
-    paths = [".frozen"] + ["build/mpy/" + d for d in ("lib", "firmware", "host_tests/mp")]
-    paths += ["build/mpy", "build/mpy/vendor", "examples"] + list(extra_path)
+    paths = [".frozen"] + [mpy + "/" + d for d in ("lib", "firmware", "host_tests/mp")]
+    paths += [mpy, "build/mpy/vendor", "examples"] + list(extra_path)
     env["MICROPYPATH"] = ":".join(paths)
     return env
 

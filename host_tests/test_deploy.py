@@ -87,9 +87,18 @@ def test_mip_installs_the_library_from_package_json(board):
     assert r.stdout.strip().endswith("ok"), r.stdout + r.stderr
 
 
+# the native code's architecture in a .mpy header (byte 2 >> 2: py/persistentcode.h
+# MP_NATIVE_ARCH_*) per board: xtensawin, rv32imc (ESP32-C3), armv7emsp (Cortex-M4F)
+ARCH_CODE = {"esp32_devkitc": 10, "esp32_wrover": 10, "esp32_c3": 11, "pyboard_v11": 7,
+             "nucleo_l476rg": 7}
+
+
 def test_stage_per_board():
     for name in ("esp32_devkitc", "esp32_wrover", "esp32_c3", "pyboard_v11", "nucleo_l476rg"):
         out = deploy.stage(name)
+        for mod in ("lines", "urc"):  # viper code for the board's MCU
+            with open(os.path.join(out, "lib", "bc66", mod + ".mpy"), "rb") as f:
+                assert f.read(4)[2] >> 2 == ARCH_CODE[name], (name, mod)
         assert open(os.path.join(out, "board.py")).read().startswith(
             "from boards.%s import *" % name)
         assert os.path.exists(os.path.join(out, "lib", "boards", name + ".mpy"))

@@ -1,7 +1,7 @@
 """Every MicroPython test under host_tests/mp/ on the Cortex-M3 board in QEMU, with the
 project and the tests frozen into the firmware (tools/board/mcu.py, tests=True), at the smallest
 heap they pass in (QEMU_HEAP); and on the 32-bit unix port built from the same tarball,
-loading the project as .mpy from build/mpy like the 64-bit run.
+loading the project as .mpy like the 64-bit run, from build/mpy-x86 (its native code).
 
 One QEMU boot for the whole file: each test module runs after a soft reset (a fresh heap)
 through the raw REPL, with the same runner (mprunner.py) and report lines as on unix.
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from conftest import ROOT, mp_cases, parse_results, run_mp
+from conftest import ROOT, build_mpy_32, mp_cases, mp_env, parse_results, run_mp
 from mcu_fixtures import need_mcu
 
 QEMU_HEAP = 48 * 1024     # 40 KB (the smallest once) failed by fragmentation luck in 3 modules
@@ -88,9 +88,10 @@ def unix32_runs():
     need_mcu()
     from tools.board import mcu
     exe = mcu.unix32()
+    env = mp_env(mpy=build_mpy_32())  # the x86 native code of lines.py, urc.py
 
     def run(mod):
-        p = run_mp(["-m", "mprunner", mod], heap=UNIX32_HEAP, exe=exe)
+        p = run_mp(["-m", "mprunner", mod], heap=UNIX32_HEAP, exe=exe, env=env)
         return parse_results(p.stdout), p.stdout + p.stderr
     return _Runs(run)
 

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from conftest import MICROPYTHON, ROOT, run_mp
+from tools.board.build_mpy import HOST
 
 SCRIPT = r"""
 import sys, asyncio
@@ -58,7 +59,8 @@ def _build_mpy(out):
     src = os.path.join(ROOT, "lib", "bc66")
     for f in os.listdir(src):
         if f.endswith(".py"):
-            subprocess.run([mpy_cross, "-o", os.path.join(out, "bc66", f[:-3] + ".mpy"),
+            subprocess.run([mpy_cross, "-march=" + HOST,  # lines.py, urc.py: viper code
+                            "-o", os.path.join(out, "bc66", f[:-3] + ".mpy"),
                             os.path.join(src, f)], check=True)
 
 

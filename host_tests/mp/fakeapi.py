@@ -68,7 +68,8 @@ def prefer_mpy():
     # compiling lib/lwm2m/objects.py from source needs ~80 KB on the 64-bit unix port.
     import os
     import sys
-    base = "build/mpy/lib"
+    from fakemodem import mpy_lib
+    base = mpy_lib()  # build/mpy/lib, build/mpy-x86/lib on the 32-bit port
     try:
         for m in ("lwm2m/objects", "lwm2m/ipso", "bc66/log", "bc66/errors"):
             if os.stat(base + "/" + m + ".mpy")[8] < os.stat("lib/" + m + ".py")[8]:

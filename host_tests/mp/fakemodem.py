@@ -4,12 +4,22 @@
 # prefer_mpy() does not load it at all). See fake.py for the script format.
 
 
+def mpy_lib():
+    # the compiled lib/ the runner put on the path: build/mpy/lib, or on the 32-bit port
+    # build/mpy-x86/lib (its own native code, tools/board/build_mpy.py ARCH)
+    import sys
+    for p in sys.path:
+        if p.startswith("build/mpy") and p.endswith("/lib"):
+            return p
+    return "build/mpy/lib"
+
+
 def prefer_mpy(mods=None):
     # Load lib/bc66 from build/mpy/lib (`make mpy`) when it is fresh: compiling the sources
     # inside a 48 KB heap costs more than the code itself. True if used.
     import os
     import sys
-    b = "build/mpy/lib"
+    b = mpy_lib()
     try:
         for m in mods or ("__init__", "log", "errors", "lines", "at", "values", "urc", "modem"):
             if os.stat(b + "/bc66/" + m + ".mpy")[8] < os.stat("lib/bc66/" + m + ".py")[8]:

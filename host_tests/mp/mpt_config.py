@@ -6,9 +6,11 @@ import json
 import os
 import sys
 
+_lib = ([p for p in sys.path if p.startswith("build/mpy") and p.endswith("/lib")]
+        + ["build/mpy/lib"])[0]  # build/mpy-x86/lib on the 32-bit port
 try:
-    if os.stat("build/mpy/lib/lwm2m/config.mpy")[8] >= os.stat("lib/lwm2m/config.py")[8]:
-        sys.path.insert(1, "build/mpy/lib")
+    if os.stat(_lib + "/lwm2m/config.mpy")[8] >= os.stat("lib/lwm2m/config.py")[8]:
+        sys.path.insert(1, _lib)
 except OSError:
     pass
 from lwm2m import config  # noqa: E402

@@ -49,20 +49,29 @@ def _alloc(fr, data, times=10):
     return a
 
 
-def test_allocation_one_view_per_line_not_per_byte():
-    # a copied run costs two memoryview slices (16 B each on 32-bit, 32 B on 64-bit): per
-    # line, whatever its length; a chunk of terminators or of an overlong line's tail: none
+def test_nothing_allocated_per_line_or_byte():
+    # the viper framer copies through raw pointers: no view, no slice, whatever the lines
     from bc66.lines import Lines
-    import sys
-    block = 16 if sys.maxsize < 2 ** 32 else 32
     fr = Lines(lambda b, n: None, 64)
     short = bytearray(b"+QLWURC: \"read\",17123,3303,0,5601\r\n" * 4)
     longer = bytearray((b"+QLWURC: \"read\",17123,3303,0,5601" + b"0" * 26 + b"\r\n") * 4)
-    assert _alloc(fr, short) == 10 * 4 * 2 * block, _alloc(fr, short)
-    assert _alloc(fr, longer) == _alloc(fr, short), (_alloc(fr, longer), _alloc(fr, short))
+    assert _alloc(fr, short) == 0, _alloc(fr, short)
+    assert _alloc(fr, longer) == 0, _alloc(fr, longer)
+    assert _alloc(fr, b"OK\r\n+QLWRDRSP: 0\r\n") == 0  # bytes, not only bytearray
     assert _alloc(fr, bytearray(b"\r\n" * 40)) == 0
     fr.feed(b"X" * 70, 70)  # overlong: skipped up to the next terminator
     assert _alloc(fr, bytearray(b"Y" * 100)) == 0 and fr.overlong == 1
+
+
+def _bytecode():
+    pass
+
+
+def test_native_code():
+    # the framer is machine code on every port we test (.mpy built with build_mpy.ARCH's
+    # -march; the QEMU board's frozen code with its port's -march=armv7m), not bytecode
+    from bc66.lines import Lines
+    assert type(Lines.feed) is not type(_bytecode), type(Lines.feed)
 
 
 class _PerByte:

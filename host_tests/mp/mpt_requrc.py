@@ -1,4 +1,4 @@
-# lib/bc66/urc.py's request parser (urc.live_request) (find, int() of a memoryview slice) against the
+# lib/bc66/urc.py's request parser (urc.live_request, its fields read by viper code) against the
 # parser it replaced (a Python loop per byte, kept below verbatim as the reference): the same
 # record, "malformed" record, UNREADABLE or None for every line of a random set of
 # well-formed requests and their mutations (a byte inserted, replaced or removed, the line
@@ -46,8 +46,8 @@ def _ref_ints(b, i, k, n, v):
         while i < k and 48 <= b[i] <= 57:
             x = x * 10 + b[i] - 48
             i += 1
-        if i == s:
-            return -1
+        if i == s or i - s > 9:  # 1 to 9 digits (since the viper parser: no field of the
+            return -1  # note needs more, and 9 fit a 32-bit port's native int)
         while i < k and b[i] == 32:
             i += 1
         v[j] = -x if neg else x

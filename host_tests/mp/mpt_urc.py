@@ -65,3 +65,18 @@ def test_spaces_tolerated():
     from bc66.urc import parse
     u = parse('+QLWURC: "report_ack", 0, 17111')
     assert u.status == 0 and u.msgid == 17111
+
+
+def _bytecode():
+    pass
+
+
+def test_request_fields_are_read_by_native_code():
+    # urc.ints is viper code on every port we test (build_mpy.ARCH; QEMU: frozen armv7m)
+    from bc66 import urc
+    assert type(urc.ints) is not type(_bytecode), type(urc.ints)
+    out = urc._fields
+    assert urc.ints(b" 1,-2 ,65535", 0, 12, 3, out) and list(out[:3]) == [1, -2, 65535]
+    for bad in (b"1,2", b"1,,3", b"+1,2,3", b"1,2,3x", b"1_0,2,3", b"\t1,2,3", b"-,2,3",
+                b"1234567890,2,3"):
+        assert not urc.ints(bad, 0, len(bad), 3, out), bad

@@ -5,8 +5,11 @@ str, no field list), from the reader's line buffer (live ``+QLWURC:``, ``live_re
 or from an ``AT+QLWRD`` answer line (buffered, ``rd_request``); the other kinds and the
 start-up news from a str line through the ``KINDS`` table (``parse``).
 """
+from array import array
 from binascii import unhexlify
 from collections import namedtuple
+
+import micropython
 from micropython import const
 
 # A URC record: ``kind`` and the fields that kind has (the others None). ``part`` is the
@@ -124,34 +127,49 @@ _HEAD_STR = '+QLWURC: "'
 # int fields follow). A write's 6 ints are followed by its quoted hex value and the index.
 REQUESTS = ((b'read",', "read", 4), (b'execute",', "execute", 4),
           (b'observe",', "observe", 5), (b'write",', "write", 6))
-_fields = [0] * 6  # the int fields of the line being parsed (the reader task is the only caller)
+_fields = array("i", (0, 0, 0, 0, 0, 0))  # the int fields of the line being parsed
+# (the reader task is the only caller)
 UNREADABLE = "unreadable"  # request(): a request whose message id cannot be read
 _COMMA = const(44)
+_SPACE = const(32)
+_MINUS = const(45)
+_ZERO = const(48)
+_NINE = const(57)
+_DIGITS = const(9)  # at most 9 digits a field: no field of the note needs more (ids 65535,
+# a value's length 1,024 bytes), and 9 fit the native int of every port
 
 
-def _plain(b, i, e):
-    # b[i:e] holds no byte that int() would take in a decimal field but a field may not
-    # hold ("+5", "1_0", a tab, VT or FF around it: the module never sends them)
-    return (b.find(b"+", i, e) < 0 and b.find(b"_", i, e) < 0 and b.find(b"\t", i, e) < 0
-            and b.find(b"\v", i, e) < 0 and b.find(b"\f", i, e) < 0)
-
-
-def ints(b, mv, i, e, n, out):
-    """The ``n`` comma-separated decimal ints that make up all of ``b[i:e]`` (``mv`` a
-    memoryview of ``b``) into the list ``out`` -> True, or False if ``b[i:e]`` is anything
-    else. A field is spaces, an optional "-", digits, spaces: what ``int()`` of a memoryview
-    slice reads, once ``_plain(b, i, e)`` has refused what else it would take."""
-    try:
-        for j in range(n - 1):
-            c = b.find(b",", i, e)
-            if c < 0:
+@micropython.viper
+def ints(b, i: int, e: int, n: int, out) -> bool:
+    """The ``n`` comma-separated decimal ints that make up all of ``b[i:e]`` into the
+    ``array("i")`` ``out`` -> True, or False if ``b[i:e]`` is anything else. A field is
+    spaces, an optional "-", 1 to 9 digits, spaces (what the module sends; no "+", "_" or
+    tab that ``int()`` would also take). Viper code: nothing allocated."""
+    p = ptr8(b)
+    o = ptr32(out)
+    j = 0
+    while j < n:
+        while i < e and p[i] == _SPACE:
+            i += 1
+        neg = i < e and p[i] == _MINUS
+        if neg:
+            i += 1
+        s = i
+        x = 0
+        while i < e and p[i] >= _ZERO and p[i] <= _NINE:
+            x = x * 10 + int(p[i]) - _ZERO
+            i += 1
+        if i == s or i - s > _DIGITS:
+            return False
+        while i < e and p[i] == _SPACE:
+            i += 1
+        o[j] = 0 - x if neg else x
+        j += 1
+        if j < n:
+            if i >= e or p[i] != _COMMA:
                 return False
-            out[j] = int(mv[i:c])
-            i = c + 1
-        out[n - 1] = int(mv[i:e])
-    except ValueError:  # empty, "-" alone, "1-2", "x"...
-        return False
-    return True
+            i += 1
+    return i == e
 
 
 def _msgid(b, i, k):
@@ -159,7 +177,7 @@ def _msgid(b, i, k):
     e = b.find(b",", i, k)
     if e < 0:
         e = k
-    if not _plain(b, i, e) or not ints(b, memoryview(b), i, e, 1, _fields):
+    if not ints(b, i, e, 1, _fields):
         return -1
     m = _fields[0]
     return m if 0 <= m <= 65535 else -1
@@ -174,11 +192,11 @@ def _malformed(kind, b, i, k):
     return URC("malformed", m, None, None, None, None, None, None, kind, None, None)
 
 
-def _write(b, mv, i, k):
+def _write(b, i, k):
     # '<msgid>,<obj>,<inst>,<res>,<vtype>,<len>,"<hex>",<index>' from b[i:k] -> URC or None
     v = _fields
     q = b.find(b'"', i, k)  # the value's opening quote, after the ints and a comma
-    if q < 0 or b[q - 1] != _COMMA or not ints(b, mv, i, q - 1, 6, v):
+    if q < 0 or b[q - 1] != _COMMA or not ints(b, i, q - 1, 6, v):
         return None
     e = b.find(b'"', q + 1, k)  # its closing quote, then a comma
     if e < 0 or e + 1 >= k or b[e + 1] != _COMMA:
@@ -187,11 +205,11 @@ def _write(b, mv, i, k):
             and 0 <= v[3] <= 65535 and 1 <= v[4] <= 5 and v[5] >= 0):
         return None
     try:
-        value = unhexlify(mv[q + 1:e])
+        value = unhexlify(memoryview(b)[q + 1:e])
     except (ValueError, MemoryError):  # odd length, not hex, or no room for it
         return None
     m, o, n, r, vtype, length = v  # before the index overwrites v[0]
-    if not ints(b, mv, e + 2, k, 1, v) or not 0 <= v[0] <= 65535:
+    if not ints(b, e + 2, k, 1, v) or not 0 <= v[0] <= 65535:
         return None
     return URC("write", m, o, n, r, None, vtype, length, value, v[0], None)
 
@@ -210,7 +228,7 @@ def request(b, i, k):
     i += len(name)
     if k < i:  # the line ended inside the name: b[k:] is not this line's
         return None
-    u = _request(kind, n, b, i, k) if _plain(b, i, k) else None
+    u = _request(kind, n, b, i, k)
     return _malformed(kind, b, i, k) if u is None else u
 
 
@@ -233,11 +251,10 @@ def rd_request(line):
 
 def _request(kind, n, b, i, k):
     # the fields of a request of this kind from b[i:k] -> its URC, or None if malformed
-    mv = memoryview(b)
     if kind == "write":
-        return _write(b, mv, i, k)
+        return _write(b, i, k)
     v = _fields
-    if not ints(b, mv, i, k, n, v):
+    if not ints(b, i, k, n, v):
         return None
     if n == 4:  # read, execute: msgid, obj, inst, res
         if (0 <= v[0] <= 65535 and 0 <= v[1] <= 65535 and -1 <= v[2] <= 65535

@@ -24,7 +24,7 @@ import subprocess
 from tools.bench import mixed_requests, mp_script
 from tools.board import mcu, qemu
 from tools.bc66sim import Simulator
-from tools.board.nodeproc import MPY, ROOT, micropython
+from tools.board.nodeproc import ROOT, micropython
 
 WARMUP = 100
 N = 50
@@ -39,11 +39,14 @@ IMPORT_SCRIPT = ("import gc\ngc.collect()\na = gc.mem_alloc()\n"
                  "gc.collect()\nprint('CODE', gc.mem_alloc() - a)\n" % (IMPORT,))
 
 
-def code_heap_unix(exe):
-    """Heap taken by importing the driver + node as .mpy on a unix port."""
+def code_heap_unix(exe, arch="x64"):
+    """Heap taken by importing the driver + node as .mpy on a unix port (its native code:
+    ``arch``, build_mpy.ARCH)."""
     from tools.board import build_mpy
-    build_mpy.build(MPY)
-    env = dict(os.environ, MICROPYPATH=":".join([".frozen", "build/mpy/lib", "build/mpy"]))
+    mpy = build_mpy.out_dir(arch)
+    build_mpy.build(mpy, arch=arch)
+    rel = os.path.relpath(mpy, ROOT)
+    env = dict(os.environ, MICROPYPATH=":".join([".frozen", rel + "/lib", rel]))
     r = subprocess.run([exe, "-X", "heapsize=4M", "-c", IMPORT_SCRIPT], capture_output=True,
                        text=True, env=env, cwd=ROOT, timeout=60)
     return int(r.stdout.split()[-1])
@@ -127,7 +130,7 @@ def rows():
     if why:
         return [("Cortex-M (QEMU) figures", "not measured", why)]
     frozen = code_heap_frozen()
-    code32 = code_heap_unix(mcu.unix32())
+    code32 = code_heap_unix(mcu.unix32(), "x86")
     code64 = code_heap_unix(micropython())
     fw, base = flash_sizes()
     g = busy_run()

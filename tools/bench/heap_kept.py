@@ -15,7 +15,6 @@ import sys
 from tools.board import build_mpy, mcu, qemu
 
 ROOT = build_mpy.ROOT
-MPY = os.path.join(ROOT, "build", "mpy")
 
 SCRIPT = """
 import gc
@@ -84,15 +83,18 @@ def _figures(out):
     return rows
 
 
-def unix(exe, script=SCRIPT, cwd=None):
-    """``script``'s figures on the unix port ``exe``, code from build/mpy: run in ROOT with
-    relative paths (figures the same in any clone), or in ``cwd`` (files the script makes
-    go there) with absolute ones."""
-    build_mpy.build(MPY)
+def unix(exe, script=SCRIPT, cwd=None, arch=build_mpy.HOST):
+    """``script``'s figures on the unix port ``exe``, code from build/mpy (or the folder of
+    the port's ``arch``: build/mpy-x86 for the 32-bit one): run in ROOT with relative paths
+    (figures the same in any clone), or in ``cwd`` (files the script makes go there) with
+    absolute ones."""
+    mpy = build_mpy.out_dir(arch)
+    build_mpy.build(mpy, arch=arch)
     if cwd is None:
-        paths, cwd = ["build/mpy/lib", "build/mpy"], ROOT
+        rel = os.path.relpath(mpy, ROOT)
+        paths, cwd = [rel + "/lib", rel], ROOT
     else:
-        paths = [os.path.join(MPY, "lib"), MPY]
+        paths = [os.path.join(mpy, "lib"), mpy]
     env = dict(os.environ, MICROPYPATH=":".join([".frozen"] + paths))
     r = subprocess.run([exe, "-X", "heapsize=4M", "-c", script], capture_output=True,
                        text=True, env=env, cwd=cwd, timeout=60)
@@ -104,7 +106,7 @@ def measure(script=SCRIPT, cwd=None):
     got = {"64-bit unix, .mpy": unix(os.path.join(os.path.dirname(sys.executable),
                                                   "micropython"), script, cwd)}
     if mcu.tools_missing() is None:
-        got["32-bit unix, .mpy"] = unix(mcu.unix32(), script, cwd)
+        got["32-bit unix, .mpy"] = unix(mcu.unix32(), script, cwd, build_mpy.ARCH["unix32"])
         got["Cortex-M3, frozen"] = _figures(qemu.run_script(script, icount=False))
     return got
 

@@ -1,8 +1,16 @@
 """Compile every module under lib/ and firmware/ (and boards/) with mpy-cross.
 
 ``python -m tools.board.build_mpy --check`` compiles into build/mpy and fails on the first
-error; ``--out DIR`` chooses the output folder. The tests import build/mpy;
-``python -m tools.board.deploy`` (tools/board/deploy.py) stages it for a board and copies it there.
+error; ``--out DIR`` chooses the output folder, ``--arch`` the native code's (ARCH). The
+tests import build/mpy (the 32-bit unix port build/mpy-x86); ``python -m
+tools.board.deploy`` (tools/board/deploy.py) stages a board's build and copies it there.
+
+The hot functions (lib/bc66/lines.py, urc.py) are ``@micropython.viper``: mpy-cross emits
+their machine code for one architecture, named by ``-march`` (a .mpy holding it loads only
+on a port of that architecture; a .mpy of bytecode only loads anywhere). Frozen firmware
+gets it from the port's own build (MPY_CROSS_FLAGS: armv7m for the QEMU Cortex-M3,
+xtensawin for the esp32 port's ESP32, rv32imc for its ESP32-C3, armv7emsp for the
+STM32F4/L4 boards).
 """
 import argparse
 import os
@@ -19,18 +27,41 @@ def mpy_cross():
     return here if os.path.exists(here) else "mpy-cross"
 
 
-# Flags given to every compile (``{rel}``: the path inside the repository).
+# Flags given to every compile (``{rel}``: the path inside the repository, ``{arch}``:
+# the -march of the native code).
 # -s: embed the path relative to the repository, not the clone's folder: the loaded
 # name is a qstr on the MicroPython heap, so an absolute one makes heap use depend
 # on where the repository was cloned.
-FLAGS = ("-s", "{rel}")
+FLAGS = ("-s", "{rel}", "-march={arch}")
 STAMP = ".build_stamp"  # in the output folder: mpy-cross version and FLAGS of its .mpy files
+# mpy-cross -march of each target we build .mpy files for (every MicroPython port with a
+# native emitter has one; a port without, e.g. unix on arm64, cannot load this code)
+HOST = "x64"    # the 64-bit unix port: tests, the pretend board, the node processes
+ARCH = {"unix": HOST, "unix32": "x86", "qemu": "armv7m", "esp32": "xtensawin",
+        "esp32c3": "rv32imc",
+        "stm32": "armv7emsp"}  # our STM32 boards are Cortex-M4F (F405, L476); an F0/L0
+# board would need armv6m, an F7/H7 armv7emdp
 
 
-def stamp():
+def board_arch(desc):
+    """The -march of a board description (its ``port``; the ESP32-C3 is RISC-V)."""
+    port = desc["port"]
+    if port == "esp32" and "C3" in desc.get("machine", ""):
+        return ARCH["esp32c3"]
+    return ARCH[port]
+
+
+def out_dir(arch=HOST):
+    """The build folder of ``arch``'s .mpy files: build/mpy for the host, else
+    build/mpy-<arch>."""
+    return os.path.join(ROOT, "build", "mpy" if arch == HOST else "mpy-" + arch)
+
+
+def stamp(arch=HOST):
     """What the .mpy files depend on besides their source: mpy-cross's version and FLAGS."""
     r = subprocess.run([mpy_cross(), "--version"], capture_output=True, text=True)
-    return "%s\n%s\n" % ((r.stdout or r.stderr).strip(), " ".join(FLAGS))
+    return "%s\n%s\n" % ((r.stdout or r.stderr).strip(),
+                         " ".join(FLAGS).replace("{arch}", arch))
 
 
 def modules(tops=SOURCES):
@@ -44,10 +75,11 @@ def modules(tops=SOURCES):
                     yield p, os.path.join(top, os.path.relpath(p, base))
 
 
-def build(out, tops=SOURCES):
-    """Compile ``tops`` into ``out`` (only what changed); returns the total .mpy size."""
+def build(out, tops=SOURCES, arch=HOST):
+    """Compile ``tops`` into ``out`` (only what changed), native code for ``arch`` (an
+    mpy-cross -march); returns the total .mpy size."""
     total = 0
-    want = stamp()
+    want = stamp(arch)
     stamp_path = os.path.join(out, STAMP)
     try:
         with open(stamp_path) as f:
@@ -62,7 +94,7 @@ def build(out, tops=SOURCES):
         if fresh and os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
             total += os.path.getsize(dst)
             continue
-        flags = [x.replace("{rel}", rel) for x in FLAGS]
+        flags = [x.replace("{rel}", rel).replace("{arch}", arch) for x in FLAGS]
         r = subprocess.run([mpy_cross(), "-o", dst] + flags + [src], capture_output=True,
                            text=True)
         if r.returncode:
@@ -79,10 +111,11 @@ def build(out, tops=SOURCES):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--check", action="store_true", help="compile only, report sizes")
-    ap.add_argument("--out", default=os.path.join(ROOT, "build", "mpy"))
+    ap.add_argument("--arch", default=HOST, help="mpy-cross -march (default %(default)s)")
+    ap.add_argument("--out", help="default: build/mpy (host), else build/mpy-ARCH")
     a = ap.parse_args()
     n = sum(1 for _ in modules())
-    total = build(a.out)
+    total = build(a.out or out_dir(a.arch), arch=a.arch)
     print("mpy-cross: %d modules compiled, %d bytes of .mpy" % (n, total))
 
 

@@ -25,7 +25,6 @@ import sys
 from tools.board import build_mpy
 
 ROOT = build_mpy.ROOT
-MPY = os.path.join(ROOT, "build", "mpy")
 STAGE = os.path.join(ROOT, "build", "stage")
 # .mpy of lib/ + firmware/ (``make size`` prints today's total). The limit keeps the node
 # runnable from .mpy on a Pyboard v1.1 (about 100 KB of heap, where loaded bytecode is most
@@ -86,8 +85,9 @@ def _put(src, dst):
 
 def stage(board):
     """Compile what changed and lay out ``build/stage/<board>/`` -> its path."""
-    description(board)  # a clear error for an unknown board
-    build_mpy.build(MPY)
+    arch = build_mpy.board_arch(description(board)["BOARD"])  # (a clear error if unknown)
+    mpy = build_mpy.out_dir(arch)  # native code for this board's MCU
+    build_mpy.build(mpy, arch=arch)
     out = os.path.join(STAGE, board)
     want = set()
     for top, dest in (("lib", "lib"), ("boards", "lib/boards"), ("firmware", "lib")):
@@ -96,7 +96,7 @@ def stage(board):
                 continue
             name = os.path.relpath(rel, top)[:-3] + ".mpy"
             d = os.path.join(out, dest, name)
-            _put(os.path.join(MPY, rel[:-3] + ".mpy"), d)
+            _put(os.path.join(mpy, rel[:-3] + ".mpy"), d)
             want.add(d)
     _put(os.path.join(ROOT, "firmware", "main.py"), os.path.join(out, "main.py"))
     sel = os.path.join(out, "board.py")
@@ -209,9 +209,12 @@ def _print(line):
 
 
 def sizes():
-    """{module path: .mpy bytes} of lib/ and firmware/ (compiled first)."""
-    build_mpy.build(MPY)
-    return {rel: os.path.getsize(os.path.join(MPY, rel[:-3] + ".mpy"))
+    """{module path: .mpy bytes} of lib/ and firmware/ (compiled first), as a Pyboard v1.1
+    loads them (its native code: SIZE_LIMIT is about that board)."""
+    arch = build_mpy.ARCH["stm32"]
+    mpy = build_mpy.out_dir(arch)
+    build_mpy.build(mpy, arch=arch)
+    return {rel: os.path.getsize(os.path.join(mpy, rel[:-3] + ".mpy"))
             for _, rel in build_mpy.modules(("lib", "firmware"))}
 
 
