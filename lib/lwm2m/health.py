@@ -18,10 +18,16 @@ import time
 from micropython import const
 
 from bc66 import log
-from lwm2m.objects import Obj, R, T_INTEGER, T_STRING
+from lwm2m.objects import Obj
 
 HEALTH = const(32770)
 COUNTERS = const(32771)
+# Resource tables of constants only are frozen into flash with the code: R, W, X
+# (lwm2m.objects) and the value types (bc66.values) as constants of this module (an
+# imported name would build each table in the heap; mpt_heap_start checks the values)
+_R = const(1)
+_T_STRING = const(1)
+_T_INTEGER = const(3)
 _TAG = "health"
 # machine.reset_cause() values as the ports number them -> what the server reads
 _CAUSES = {1: "power-on", 2: "hard reset", 3: "watchdog", 4: "deep sleep wake", 5: "soft reset",
@@ -68,11 +74,14 @@ class Health:
         self._registered_ms = None  # ticks_ms of the last registration
         self._up_ms = 0
         self._up_last = time.ticks_ms()
-        model.add(Obj(HEALTH, (0,), ((0, T_STRING, R), (1, T_INTEGER, R), (2, T_STRING, R),
-                                     (3, T_INTEGER, R, "s"), (4, T_INTEGER, R, "B"),
-                                     (5, T_INTEGER, R, "B"), (6, T_INTEGER, R, "dBm"),
-                                     (7, T_INTEGER, R, "s"), (8, T_INTEGER, R, "s"))))
-        model.add(Obj(COUNTERS, (0,), tuple((i, T_INTEGER, R) for i in range(len(COUNTER_KEYS)))))
+        model.add(Obj(HEALTH, (0,), ((0, _T_STRING, _R), (1, _T_INTEGER, _R), (2, _T_STRING, _R),
+                                     (3, _T_INTEGER, _R, "s"), (4, _T_INTEGER, _R, "B"),
+                                     (5, _T_INTEGER, _R, "B"), (6, _T_INTEGER, _R, "dBm"),
+                                     (7, _T_INTEGER, _R, "s"), (8, _T_INTEGER, _R, "s"))))
+        model.add(Obj(COUNTERS, (0,), ((0, _T_INTEGER, _R), (1, _T_INTEGER, _R),
+                                       (2, _T_INTEGER, _R), (3, _T_INTEGER, _R),
+                                       (4, _T_INTEGER, _R), (5, _T_INTEGER, _R),
+                                       (6, _T_INTEGER, _R))))  # one per COUNTER_KEYS
         s = model.set
         s(HEALTH, 0, 0, version, False)
         s(HEALTH, 0, 1, boots, False)

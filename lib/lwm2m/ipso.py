@@ -3,8 +3,20 @@ App Data Container 19 as a data channel (up on 19/0/0, down on 19/1/0, note 5.4)
 
 Declare them before ``model.sync_objects()``; an instance added later needs a new sync.
 """
-from lwm2m.objects import (Obj, R, W, X, T_STRING, T_OPAQUE, T_FLOAT, T_INTEGER, T_BOOLEAN,
-                           NOT_ALLOWED, MAX_INSTANCES)
+from micropython import const
+from lwm2m.objects import Obj, NOT_ALLOWED, MAX_INSTANCES
+
+# Resource tables of constants only are frozen into flash with the code: R, W, X
+# (lwm2m.objects) and the value types (bc66.values) as constants of this module (an
+# imported name would build each table in the heap; mpt_heap_start checks the values)
+_R = const(1)
+_RW = const(3)
+_X = const(4)
+_T_STRING = const(1)
+_T_OPAQUE = const(2)
+_T_INTEGER = const(3)
+_T_FLOAT = const(4)
+_T_BOOLEAN = const(5)
 
 # The one table of IPSO types: config name -> (object id, default units). 3200 is the
 # digital-input shape (5500 state, 5501 counter), the others the sensor shape below.
@@ -21,12 +33,13 @@ DIGITAL_INPUT = 3200
 # 5750 application type (a writable label, IPSO's one RW resource on sensors),
 # 5518 timestamp (IPSO 1.1: seconds since 1970 of the 5700 value; a sensor that fails
 # keeps its last good value, and 5518 says how old it is)
-_SENSOR = ((5700, T_FLOAT, R), (5701, T_STRING, R), (5601, T_FLOAT, R), (5602, T_FLOAT, R),
-           (5605, T_STRING, X), (5750, T_STRING, R | W), (5518, T_INTEGER, R))
+_SENSOR = ((5700, _T_FLOAT, _R), (5701, _T_STRING, _R), (5601, _T_FLOAT, _R),
+           (5602, _T_FLOAT, _R), (5605, _T_STRING, _X), (5750, _T_STRING, _RW),
+           (5518, _T_INTEGER, _R))
 # 5500 digital input state, 5501 counter (rising edges seen between reads), 5505 reset
 # counter, 5750 application type, 5518 timestamp
-_INPUT = ((5500, T_BOOLEAN, R), (5501, T_INTEGER, R), (5505, T_STRING, X),
-          (5750, T_STRING, R | W), (5518, T_INTEGER, R))
+_INPUT = ((5500, _T_BOOLEAN, _R), (5501, _T_INTEGER, _R), (5505, _T_STRING, _X),
+          (5750, _T_STRING, _RW), (5518, _T_INTEGER, _R))
 
 
 def _instance(model, oid, table, sensor, inst):
@@ -136,7 +149,7 @@ class BinData:
     ``on_downlink(data)`` (its False or result code is the answer, as for any handler)."""
 
     def __init__(self, model, on_downlink=None, con=True):
-        o = model.add(Obj(19, (0, 1), ((0, T_OPAQUE, R | W),), con=con))
+        o = model.add(Obj(19, (0, 1), ((0, _T_OPAQUE, _RW),), con=con))
         o.on(0, self._write)
         self.m = model
         self.on_downlink = on_downlink

@@ -16,19 +16,26 @@ from micropython import const
 
 from bc66 import log
 from lwm2m import config
-from lwm2m.objects import Obj, R, W, T_INTEGER, T_FLOAT, T_STRING
+from lwm2m.objects import Obj
 
 SETTINGS = const(32769)
 SENSORS = const(7)  # the resource "which sensors report"
+# Resource tables of constants only are frozen into flash with the code: R, W, X
+# (lwm2m.objects) and the value types (bc66.values) as constants of this module (an
+# imported name would build each table in the heap; mpt_heap_start checks the values)
+_RW = const(3)
+_T_STRING = const(1)
+_T_INTEGER = const(3)
+_T_FLOAT = const(4)
 # rid -> the config file's field (its rules apply) and the resource type
-TABLE = ((0, "report_interval_s", T_INTEGER),
-         (1, "duty_cycle.sleep_s", T_INTEGER),
-         (2, "duty_cycle.notify_timeout_s", T_INTEGER),
-         (3, "backoff.base_s", T_FLOAT),
-         (4, "backoff.cap_s", T_FLOAT),
-         (5, "backoff.factor", T_FLOAT),
-         (6, "backoff.jitter", T_FLOAT),
-         (SENSORS, "sensors", T_STRING))
+TABLE = ((0, "report_interval_s", _T_INTEGER),
+         (1, "duty_cycle.sleep_s", _T_INTEGER),
+         (2, "duty_cycle.notify_timeout_s", _T_INTEGER),
+         (3, "backoff.base_s", _T_FLOAT),
+         (4, "backoff.cap_s", _T_FLOAT),
+         (5, "backoff.factor", _T_FLOAT),
+         (6, "backoff.jitter", _T_FLOAT),
+         (SENSORS, "sensors", _T_STRING))
 _TAG = "settings"
 
 
@@ -49,13 +56,17 @@ class Settings:
         self.written = {}  # path -> value, what the server wrote (persisted)
         self._due = False  # written since the last apply
         self.model = model
-        model.add(Obj(SETTINGS, (0,), tuple((rid, t, R | W) for rid, _, t in TABLE)))
+        # TABLE's resources as (rid, type, R|W) in a constant (mpt_heap_start checks they agree)
+        model.add(Obj(SETTINGS, (0,), ((0, _T_INTEGER, _RW), (1, _T_INTEGER, _RW),
+                                       (2, _T_INTEGER, _RW), (3, _T_FLOAT, _RW),
+                                       (4, _T_FLOAT, _RW), (5, _T_FLOAT, _RW),
+                                       (6, _T_FLOAT, _RW), (SENSORS, _T_STRING, _RW))))
         o = model.objs[SETTINGS]
         write = self._write  # one bound method for the eight resources
         for rid, path, t in TABLE:
             o.on(rid, write)
             v = ",".join(self.names) if rid == SENSORS else getattr(cfg, _attr(path))
-            model.set(SETTINGS, 0, rid, float(v) if t == T_FLOAT else v, False)
+            model.set(SETTINGS, 0, rid, float(v) if t == _T_FLOAT else v, False)
         for path, v in (state.get("settings") or {}).items():  # a restart: apply again
             rid = self._rid(path)
             if rid is None or self._rule(path, v):  # a field or rule that changed since
@@ -97,7 +108,7 @@ class Settings:
 
     def _write(self, inst, rid, value):
         path = TABLE[rid][1]
-        if TABLE[rid][2] == T_INTEGER and type(value) is not int:
+        if TABLE[rid][2] == _T_INTEGER and type(value) is not int:
             return False
         rule = self._rule(path, value)
         if rule:

@@ -51,6 +51,17 @@ R_INTEGRITY = const(53)  # SHA-256 or size mismatch
 R_UNSUPPORTED = const(54)  # not a package this node can unpack
 R_FAILED = const(58)  # installation failure, or the new application was rolled back
 _TAG = "swupdate"
+# Resource tables of constants only are frozen into flash with the code: R, W, X
+# (lwm2m.objects) and the value types (bc66.values) as constants of this module (an
+# imported name would build each table in the heap; mpt_heap_start checks the values)
+_R = const(1)
+_W = const(2)
+_RW = const(3)
+_X = const(4)
+_T_STRING = const(1)
+_T_OPAQUE = const(2)
+_T_INTEGER = const(3)
+_T_BOOLEAN = const(5)
 running = None  # the slot this boot runs ("a", "b") or None: the built-in application
 _slot_version = None
 
@@ -135,7 +146,7 @@ class SwUpdate:
     each report cycle confirms a trial (registered) or fails it past ``deadline_s``."""
 
     def __init__(self, model, root=ROOT, deadline_s=300, max_size=256 * 1024):
-        from lwm2m.objects import Obj, R, W, X, T_STRING, T_OPAQUE, T_INTEGER, T_BOOLEAN
+        from lwm2m.objects import Obj
         import time
         self.root = root
         self.deadline_s = deadline_s
@@ -146,10 +157,10 @@ class SwUpdate:
         self.incoming = root + "/incoming"  # the download
         self.download_hash = None  # the running SHA-256 of this boot's download
         self.model = model
-        o = model.add(Obj(9, (0,), ((0, T_STRING, R | W), (1, T_STRING, R | W),
-                                    (2, T_OPAQUE, W), (4, T_STRING, X), (6, T_STRING, X),
-                                    (7, T_INTEGER, R), (9, T_INTEGER, R), (10, T_STRING, X),
-                                    (11, T_STRING, X), (12, T_BOOLEAN, R))))
+        o = model.add(Obj(9, (0,), ((0, _T_STRING, _RW), (1, _T_STRING, _RW), (2, _T_OPAQUE, _W),
+                                    (4, _T_STRING, _X), (6, _T_STRING, _X), (7, _T_INTEGER, _R),
+                                    (9, _T_INTEGER, _R), (10, _T_STRING, _X), (11, _T_STRING, _X),
+                                    (12, _T_BOOLEAN, _R))))
         r = self.rec
         s = model.set
         s(9, 0, 0, lambda: r.get("name") or "", False)
