@@ -337,3 +337,46 @@ def test_registration_failed_during_the_update_backs_off_once():
         assert len(causes) == 1 and "+QLWREG: 1" in causes[0], causes
         assert n.counters["reg_failures"] == 1, n.counters
     asyncio.run(main())
+
+
+def test_registration_failed_while_waited_for_backs_off_at_once():
+    # the module registering by itself (status 1) gives up, +QLWREG: 1: the back-off starts
+    # then (before: after the idle wait of a heartbeat, 30 s)
+    async def main():
+        m, n = mk()
+        n._need_setup = False
+        m.st = 1
+        asked = []
+
+        async def status():
+            asked.append(m.st)
+            return m.st
+        m.status = status
+        causes = []
+
+        class Backoff:
+            def next_delay_s(self, err=None):
+                causes.append(err)
+                m.st = 2  # registered after the back-off: the test ends there
+                return 0.01
+
+            def reset(self):
+                pass
+        n.backoff = Backoff()
+        n._running = True
+        t = asyncio.create_task(n._supervise())
+        while not asked:  # the node waits for the module's registration
+            await asyncio.sleep_ms(5)
+        m.on_urc(parse("+QLWREG: 1"))
+        for _ in range(400):  # 2 s at most (a heartbeat is 30)
+            if causes:
+                break
+            await asyncio.sleep_ms(5)
+        t.cancel()
+        try:
+            await t
+        except asyncio.CancelledError:
+            pass
+        assert len(causes) == 1 and "+QLWREG: 1" in str(causes[0]), causes
+        assert n.counters["reg_failures"] == 1, n.counters
+    asyncio.run(main())

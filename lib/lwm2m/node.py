@@ -646,6 +646,8 @@ class Node:
                 log.log(log.WARN, _TAG, "%s: retry in %d s", e, delay)
                 await self._sleep_or_wake(delay)
                 continue
+            if self._need_register and self._reg_failed:
+                continue  # +QLWREG: 1 while the registration was waited for: back off now
             idle = not await self._sleep_or_wake(1 if self._disabled_until else self.heartbeat_s)
 
     async def _sleep_or_wake(self, secs):
