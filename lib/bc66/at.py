@@ -139,7 +139,11 @@ class ATEngine(Lines):
         self._posted_match = None  # the bytes its deferred result line starts with, after OK
         self._prefix_bytes = {}  # deferred prefix -> its bytes (for _posted_match)
         self._posted_result_waiter = Waiter()  # (one for every posted command: one at a time)
-        self._posted_rest = None
+        self._posted_rest = None  # (cmd, where the keeper goes on writing it)
+        self._posted_timeout_ms = 300
+        # the outbox: one command post() could not send at once (cmd, deferred, done,
+        # timeout_ms, deferred_timeout_ms, before), sent by the keeper once the engine is free
+        self._outbox = None
         self._posted_ended = asyncio.Event()  # its final result came: the engine is free
         self._keeper = None  # the task that ends a posted command at its deadline
         self._keeper_idle = False
@@ -166,7 +170,8 @@ class ATEngine(Lines):
     def restart(self):
         """Start afresh after a Ctrl-C: the reader and keeper tasks are cancelled (alive,
         or ended mid-step by the KeyboardInterrupt: never resumed) and replaced; any
-        command in flight is forgotten."""
+        command in flight is forgotten; a posted one (sent or in the outbox) fails with
+        BC66Error("restarted")."""
         for t in (self._task, self._keeper):
             if t is not None:
                 t.cancel()  # not awaited: a task the interrupt ended never finishes
@@ -175,12 +180,17 @@ class ATEngine(Lines):
         c = self._command
         c.in_flight = False
         c.task = c.then = None
+        dones = self._posted, self._outbox and self._outbox[2]
         self._posted = self._posted_rest = self._posted_waiter = self._posted_match = None
+        self._outbox = None
         self._posted_ended = asyncio.Event()
         self._keeper_wake = asyncio.Event()
         self._keeper_idle = False
         self._armed.clear()
         self.start()
+        for done in dones:
+            if done:
+                done(BC66Error("restarted"))
 
     async def stop(self):
         """Stop the reader task; whatever waits fails with BC66Error("stopped")."""
@@ -193,6 +203,9 @@ class ATEngine(Lines):
                     pass
         self._task = self._keeper = None
         self._fail(BC66Error("stopped"))
+        box, self._outbox = self._outbox, None
+        if box is not None:
+            box[2](BC66Error("stopped"))
 
     async def cmd(self, cmd, prefix=None, timeout_ms=300, deferred=None,
                   deferred_timeout_ms=60000, capture=None, wake=True, secret=None):
@@ -267,48 +280,89 @@ class ATEngine(Lines):
         return True
 
     def idle(self, deferred=None):
-        """True if ``post`` would send a command now: no command in flight, the lock free,
-        no posted command or result with the ``deferred`` prefix pending, no pause after
-        a timeout, a port that writes without waiting."""
+        """True if ``post`` would send a command at once: no command in flight, the lock
+        free, no posted command (sent or waiting in the outbox) or result with the
+        ``deferred`` prefix pending, no pause after a timeout."""
         q = self._quiet_until
         if q is not None and ticks_diff(q, ticks_ms()) <= 0:
             q = self._quiet_until = None
         return not (q is not None or self._task is None or self._dead is not None
                     or self._command.in_flight or self._lock.locked()
-                    or self._posted is not None or self._write_now is None
+                    or self._posted is not None or self._outbox is not None
                     or deferred in self._armed)
 
-    def post(self, cmd, deferred, done, timeout_ms=300, deferred_timeout_ms=5000):
-        """Send ``cmd`` (a str ending in CR) now, without waiting, if the engine is free:
-        for code that cannot await (a URC hook answering a server request in the reader
-        task). -> False if it is busy (a command in flight or the lock taken, a result
-        with the ``deferred`` prefix pending, the pause after a timeout); else True, and
-        ``done(result)`` is called once, later, in the reader task (or the keeper task at
-        a deadline): ``result`` is the int after ``deferred`` in the line that followed OK
-        (its <err>: 0 success), 0 for OK without ``deferred``; an int error code (ERROR
-        -1, +CME ERROR); or the exception it failed with (ATTimeout, NoAnswer when nothing
-        came back at all, Rebooted, BC66Error). No sync-and-retry: a caller that wants it
-        falls back to ``cmd``."""
-        if not self.idle(deferred):
+    def post(self, cmd, deferred, done, timeout_ms=300, deferred_timeout_ms=5000,
+             before=None):
+        """Send ``cmd`` without waiting, for code that cannot await (the answer of a server
+        request): at once if the engine is free, else from its one-slot outbox as soon as
+        it is (the keeper task sends it after the command in flight, the pause after a
+        timeout, a posted command). ``before``: "sync" (plain ATs until OK first: the
+        command got no answer at all) or a tuple of commands sent first (ATE0 after a
+        reboot); all under the engine's lock, never between another command's parts.
+        -> False if nothing was taken (a posted command is out or waits in the outbox,
+        the engine is not running); else True, and ``done(result)`` is called once, later,
+        in the reader or keeper task: ``result`` is the int after ``deferred`` in the line
+        that followed OK (its <err>: 0 success), 0 for OK without ``deferred``; an int
+        error code (ERROR -1, +CME ERROR); or the exception it failed with (ATTimeout,
+        NoAnswer when nothing came back at all, Rebooted, BC66Error). ``cmd``: a str
+        ending in CR, or a tuple of pieces (a long value)."""
+        if self._posted is not None or self._outbox is not None or self._task is None \
+                or self._dead is not None:
             return False
+        if before is None and self.idle(deferred):
+            try:
+                self._post_now(cmd, deferred, done, timeout_ms, deferred_timeout_ms)
+            except OSError:
+                self._command.in_flight = False
+                return False
+            return True
+        self._outbox = (cmd, deferred, done, timeout_ms, deferred_timeout_ms, before)
+        if self._keeper_idle:
+            self._keeper_wake.set()
+        return True
+
+    def _post_now(self, cmd, deferred, done, timeout_ms, deferred_timeout_ms):
+        # write the posted command (what the port does not take at once: the keeper)
         c = self._command
-        try:
-            rest = self._send(cmd, None, deferred, None, None, self._posted_result_waiter)
-        except OSError:
-            c.in_flight = False
-            return False
+        rest = self._send(cmd, None, deferred, None, None, self._posted_result_waiter)
         self.stats["posted"] += 1
         self._posted = done
         self._posted_waiter = c.deferred
+        self._posted_timeout_ms = timeout_ms
         self._posted_deadline = ticks_add(ticks_ms(), timeout_ms)
         self._posted_deferred_ms = deferred_timeout_ms
         self._posted_ended.clear()
         c.then = self._posted_final
         if rest is not None:  # what the port did not take: the keeper writes it
-            self._posted_rest = memoryview(cmd)[rest:] if rest > 0 else cmd
-        if rest is not None or self._keeper_idle:
+            self._posted_rest = (cmd, rest)
+        if self._keeper_idle:  # (it ends the command at its deadline)
             self._keeper_wake.set()
-        return True
+
+    async def _send_outbox(self):
+        # The keeper: send the command in the outbox once the engine is free (the lock,
+        # no posted command, no pause), after what ``before`` asks for
+        cmd, deferred, done, timeout_ms, deferred_ms, before = self._outbox
+        lock = await self._acquire(deferred, None)
+        try:
+            await self._quiet()
+            if before == "sync":
+                if not await self._sync(self.wake_tries):
+                    raise NoAnswer("no answer to AT")
+            elif before:
+                for x in before:
+                    await self._run(x, None, timeout_ms, None, None, True, None)
+            self._outbox = None
+            self._post_now(cmd, deferred, done, timeout_ms, deferred_ms)
+        except Exception as e:  # (never a caller's bug: done() is not called here)
+            self._outbox = None
+            if isinstance(e, OSError):
+                e = BC66Error("port: %r" % e)
+            elif not isinstance(e, BC66Error):
+                raise
+            self._command.in_flight = False
+            done(e)
+        finally:
+            lock.release()
 
     def _posted_final(self, result):
         # The posted command's final result: after OK its deferred result is waited for
@@ -347,12 +401,15 @@ class ATEngine(Lines):
             self._posted_ended.set()  # the commands waiting in _acquire go now
 
     async def _keep_posted(self):
-        # The keeper task: writes what the port could not take of a posted command at
-        # once, and ends a posted command at its deadline (the reader wakes only for
-        # bytes). Asleep while nothing is posted; in a stream of posted commands it wakes
-        # once per deadline, not per command.
+        # The keeper task: sends the outbox once the engine is free, writes what the port
+        # could not take of a posted command at once, and ends a posted command at its
+        # deadline (the reader wakes only for bytes). Asleep while nothing is posted; in a
+        # stream of posted commands it wakes once per deadline, not per command.
         while True:
             if self._posted is None:
+                if self._outbox is not None:
+                    await self._send_outbox()
+                    continue
                 self._keeper_idle = True
                 self._keeper_wake.clear()
                 await self._keeper_wake.wait()
@@ -362,9 +419,11 @@ class ATEngine(Lines):
             if rest is not None:
                 self._posted_rest = None
                 try:
-                    await self.port.write(rest)
+                    await self._write(rest[0], rest[1])
                 except OSError as e:
                     self._fail(BC66Error("port closed: %r" % e))
+                if self._command.in_flight:  # its deadline runs from its last byte
+                    self._posted_deadline = ticks_add(ticks_ms(), self._posted_timeout_ms)
                 continue
             left = ticks_diff(self._posted_deadline, ticks_ms())
             if left > 0:
@@ -408,12 +467,7 @@ class ATEngine(Lines):
         # Waiter of its deferred result or None). No answer at all: sync, one retry.
         c = self._command
         while True:
-            if self._quiet_until is not None:
-                d = ticks_diff(self._quiet_until, ticks_ms())
-                self._quiet_until = None
-                if d > 0:
-                    await asyncio.sleep_ms(d)  # late lines of a timed-out command die
-                await self._read_pending()
+            await self._quiet()
             rest = self._send(cmd, prefix, deferred, capture, secret)
             try:
                 if rest is not None:
@@ -438,6 +492,15 @@ class ATEngine(Lines):
                 if not await self._sync(self.wake_tries):
                     raise e
             wake = False
+
+    async def _quiet(self):
+        # the pause after a timed-out command: its late lines die before the next one
+        if self._quiet_until is not None:
+            d = ticks_diff(self._quiet_until, ticks_ms())
+            self._quiet_until = None
+            if d > 0:
+                await asyncio.sleep_ms(d)
+            await self._read_pending()
 
     async def _deferred_result(self, dw, deferred, timeout_ms):
         # Wait for the deferred line of this call -> the line

@@ -11,10 +11,10 @@ from collections import namedtuple
 from time import ticks_add, ticks_diff, ticks_ms
 from micropython import const
 from .at import ATEngine, debug, log
-from .errors import Aborted, ATTimeout, CommandError, NoAnswer, StatusError, check_int
+from .errors import (Aborted, ATTimeout, BC66Error, CommandError, NoAnswer, StatusError,
+                     check_int)
 from .urc import UNREADABLE, fields, parse, rd_request, request
-from .values import (CHANGE_RESULTS, CONTENT_RESULTS, T_STRING, check_str, cmdv, parts,
-                     str_bytes, text)
+from .values import (CHANGE_RESULTS, CONTENT_RESULTS, check_str, cmdv, parts)
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -41,9 +41,9 @@ _KIND_AT = const(10)  # len(_REQUEST_HEAD)
 # unlike +QLWREG: or +QLWDEREG:): one arriving before that OK shows the OK was lost
 _AFTER_OK_ONLY = ("+QLWRDRSP:", "+QLWOBSRSP:", "+QLWWRRSP:", "+QLWRRSP:", "+QLWEXERSP:",
                   "+QLWNOTIFY:", "+QLWADDOBJ:", "+QLWDELOBJ:")
-_POST_MAX = const(64)  # longest value text post_content sends (longer: read_rsp's pieces)
-# post_content: the answer command and its result line's prefix per request kind
-_POSTED = {"read": ("AT+QLWRDRSP", "+QLWRDRSP:"), "observe": ("AT+QLWOBSRSP", "+QLWOBSRSP:")}
+_SHORT = const(64)  # longest value text sent as one str command (longer: pieces, not copied)
+# the answer command of a read / observe and its result line's prefix
+_CONTENT = {"read": ("AT+QLWRDRSP", "+QLWRDRSP:"), "observe": ("AT+QLWOBSRSP", "+QLWOBSRSP:")}
 
 
 def _fields(line):
@@ -180,12 +180,17 @@ class BC66:
         self._reinit_after_reboot = reinit_after_reboot
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
-        self._posted_done = None  # the done() of the answer post_content sent, the
-        self._posted_cmd = None  # command, its result prefix and how often it was sent
-        self._posted_prefix = None
-        self._posted_tries = 0
-        self._posted_lost = False
-        self._on_posted = self._posted_outcome  # (one bound method, made once)
+        # the answer out (``answer``): its done(), kind, commands (one per piece) and
+        # the next to send, how often that one was sent
+        self._answer_done = None
+        self._answer_kind = None
+        self._answer_cmds = None
+        self._answer_msgid = self._answer_result = self._answer_next = 0
+        self._answer_prefix = None
+        self._answer_tries = 0
+        self._answer_lost = False
+        self._answer_free = asyncio.Event()  # set when no answer is out
+        self._on_answer = self._answer_outcome  # (one bound method, made once)
 
     # ---- URC listeners ----
     def add_urc_listener(self, fn):
@@ -558,149 +563,152 @@ class BC66:
         return n, u
 
     # ---- answers to server requests ----
+    def answer(self, kind, msgid, result, done, obj=-1, inst=-1, res=-1, vtype=0,
+               value=None, index=0):
+        """The one way to answer a server request, without waiting (the reader task may
+        call it): ``kind`` "read" (AT+QLWRDRSP), "observe" (AT+QLWOBSRSP), "write"
+        (AT+QLWWRRSP, or AT+QLWRRSP for good once the module answered ERROR to it: the
+        note names it both ways) or "execute" (AT+QLWEXERSP); ``result`` 1 content or
+        11..15 for a read/observe, 2 changed or 11..14 for a write/execute; a read's
+        value in pieces when long (index ``index``+N-1..``index``). Sent at once if the
+        engine is free, else as soon as it is (``ATEngine.post``'s outbox). Refused
+        (line noise may have garbled it) or its result line lost: sent again,
+        ``answer_tries`` times in all; no answer at all: sent again after plain ATs.
+        ``done(outcome)`` is called once, later: 0 when the module took it (refused after
+        a lost result line counts: it knew it already), else the ``BC66Error`` it
+        failed with. ValueError (nothing sent) for arguments out of range; BC66Error if
+        another answer is still out (one at a time) or the engine is not running."""
+        check_int(msgid, 0, 65535, "msgid")
+        if kind == "read" or kind == "observe":
+            if result not in CONTENT_RESULTS or isinstance(result, bool):
+                raise ValueError("result")
+            check_int(obj, -1, 65535, "obj")
+            check_int(inst, -1, 65535, "inst")
+            check_int(res, -1, 65535, "res")
+            check_int(index, 0, 65535, "index")
+            name, prefix = _CONTENT[kind]
+            ps = _NO_VALUE if value is None else parts(vtype, value)
+            n = len(ps) - 1
+            cmds = []
+            for length, piece, quote in ps:
+                cmds.append(_content_cmd(name, msgid, result, obj, inst, res, vtype or 1,
+                                         length, piece, quote, index + n))
+                n -= 1
+        else:
+            if result not in CHANGE_RESULTS or isinstance(result, bool):
+                raise ValueError("result")
+            name = self.write_rsp_command if kind == "write" else "AT+QLWEXERSP"
+            prefix = name[2:] + ":"
+            cmds = ("%s=%d,%d\r" % (name, msgid, result),)
+        if self._answer_done is not None:
+            raise BC66Error("an answer is still out")
+        self._answer_done = done
+        self._answer_kind = kind
+        self._answer_cmds = cmds
+        self._answer_msgid = msgid
+        self._answer_result = result
+        self._answer_prefix = prefix
+        self._answer_next = 0
+        self._answer_free.clear()
+        if not self._post_answer(None):
+            self._answer_done = self._answer_cmds = None
+            self._answer_free.set()
+            raise BC66Error("engine not running")
+
+    def _post_answer(self, before):
+        # post the answer's next command (first try) -> False if the engine took nothing
+        self._answer_tries = 1
+        self._answer_lost = False  # the last one sent followed a lost result line
+        return self._repost(before)
+
+    def _repost(self, before):
+        if self._reinit:  # the module rebooted: ATE0 and AT+CMEE=1 first
+            self._reinit = False
+            before = ("ATE0", "AT+CMEE=1")
+        return self.at.post(self._answer_cmds[self._answer_next], self._answer_prefix,
+                            self._on_answer, self.command_ms, self.answer_ms, before)
+
+    def _answer_outcome(self, r):
+        # The outcome of the answer command posted last (ATEngine.post): the next piece,
+        # the same one again, or the answer is done (_answered)
+        again = self._answer_tries < self.answer_tries
+        cmd = self._answer_cmds[self._answer_next]
+        if type(r) is int and r != 0 and self._answer_lost:  # refused after a lost
+            r = 0  # result line: the module had taken the one before
+            self.taken_before += 1
+        if r == 0:
+            self._answer_next += 1
+            if self._answer_next < len(self._answer_cmds):
+                if not self._post_answer(None):
+                    self._answered(BC66Error("engine not running"))
+                return
+            return self._answered(0)
+        if again and (type(r) is int or isinstance(r, ATTimeout)):
+            # refused (ERROR, +CME ERROR, <err>), its result line lost, or no answer at
+            # all (NoAnswer: plain ATs first the second time, as ATEngine.cmd's wake)
+            self._answer_lost = type(r) is ATTimeout
+            self._answer_tries += 1
+            self.resent += 1
+            log(10, "bc66", "%s sent again: %r", _name(cmd), r)  # (counted)
+            if self._repost("sync" if type(r) is NoAnswer and self._answer_tries > 2
+                            else None):
+                return
+            r = BC66Error("engine not running")
+        elif r == -1 and self._answer_kind == "write" and self.write_rsp_command != _QLWRRSP:
+            log(10, "bc66", "write answers: AT+QLWRRSP (the module has no AT+QLWWRRSP)")
+            self.write_rsp_command = _QLWRRSP
+            self._answer_cmds = ("%s=%d,%d\r" % (_QLWRRSP, self._answer_msgid,
+                                                 self._answer_result),)
+            self._answer_prefix = _QLWRRSP[2:] + ":"
+            if self._post_answer(None):
+                return
+            r = BC66Error("engine not running")
+        if type(r) is int:
+            r = CommandError(r, _name(cmd))
+        self._answered(r)
+
+    def _answered(self, outcome):
+        done = self._answer_done
+        self._answer_done = self._answer_cmds = None
+        self._answer_free.set()
+        done(outcome)
+
+    async def _answer_wait(self, kind, msgid, result, obj=-1, inst=-1, res=-1, vtype=0,
+                           value=None, index=0):
+        # ``answer`` awaited: after the answer still out, if any; raises what it failed with
+        while self._answer_done is not None:
+            self._answer_free.clear()
+            await self._answer_free.wait()
+        got = []
+        ev = asyncio.Event()
+
+        def done(outcome):
+            got.append(outcome)
+            ev.set()
+        self.answer(kind, msgid, result, done, obj, inst, res, vtype, value, index)
+        await ev.wait()
+        if got[0] != 0:
+            raise got[0]
+
     async def read_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
         """AT+QLWRDRSP: the answer to a read (``result`` 1 content, 11..15 errors); a long
-        value is sent in parts, index N-1..0 after ``index``."""
-        await self._content_rsp("AT+QLWRDRSP", msgid, result, obj, inst, res, vtype, value,
-                                index)
+        value is sent in parts, index N-1..0 after ``index``. ``answer`` awaited."""
+        await self._answer_wait("read", msgid, result, obj, inst, res, vtype, value, index)
 
     async def obs_rsp(self, msgid, result, obj, inst, res, vtype=0, value=None, index=0):
         """AT+QLWOBSRSP: the answer to an observe (as ``read_rsp``)."""
-        await self._content_rsp("AT+QLWOBSRSP", msgid, result, obj, inst, res, vtype, value,
+        await self._answer_wait("observe", msgid, result, obj, inst, res, vtype, value,
                                 index)
 
     async def exec_rsp(self, msgid, result):
         """AT+QLWEXERSP: the answer to an execute (``result`` 2 changed, 11..14 errors)."""
-        await self._result_rsp("AT+QLWEXERSP", msgid, result)
+        await self._answer_wait("execute", msgid, result)
 
     async def write_rsp(self, msgid, result):
         """AT+QLWWRRSP: the answer to a write (``result`` 2 changed, 11..14 errors),
         AT+QLWRRSP for good once the module answers ERROR to it (the note names it both
         ways)."""
-        try:
-            await self._result_rsp(self.write_rsp_command, msgid, result)
-            return
-        except CommandError as e:
-            if e.code != -1 or self.write_rsp_command == _QLWRRSP:
-                raise
-        log(10, "bc66", "write answers: AT+QLWRRSP (the module has no AT+QLWWRRSP)")
-        self.write_rsp_command = _QLWRRSP
-        await self._result_rsp(_QLWRRSP, msgid, result)
-
-    async def _content_rsp(self, name, msgid, result, obj, inst, res, vtype, value, index):
-        check_int(msgid, 0, 65535, "msgid")
-        if result not in CONTENT_RESULTS or isinstance(result, bool):
-            raise ValueError("result")
-        check_int(obj, -1, 65535, "obj")
-        check_int(inst, -1, 65535, "inst")
-        check_int(res, -1, 65535, "res")
-        check_int(index, 0, 65535, "index")
-        ps = _NO_VALUE if value is None else parts(vtype, value)
-        n = len(ps) - 1
-        for length, piece, quote in ps:
-            await self._answer_command(cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (
-                name, msgid, result, obj, inst, res, vtype or 1, length), piece, quote,
-                ",%d" % (index + n)), name[2:] + ":")
-            n -= 1
-
-    async def _answer_command(self, cmd, result):
-        # An answer command and its result line: sent again when the module refused it
-        # (ERROR, +CME ERROR, <err>: line noise may have garbled it) or its result line was
-        # lost, up to answer_tries times in all. Refused after a lost result line: the
-        # module had taken the first (it knows that answer already: a success).
-        tries = 1
-        lost = False
-        while True:
-            try:
-                return await self._deferred(cmd, result, self.answer_ms)
-            except (CommandError, ATTimeout) as e:
-                if lost and isinstance(e, CommandError):
-                    self.taken_before += 1
-                    return
-                if tries >= self.answer_tries:
-                    raise
-                lost = isinstance(e, ATTimeout) and not isinstance(e, NoAnswer)
-                tries += 1
-                self.resent += 1
-                log(10, "bc66", "%s sent again: %r", _name(cmd), e)  # (counted)
-
-    def post_content(self, kind, msgid, result, obj, inst, res, vtype, value, done,
-                     index=0):
-        """The answer to a read (``kind`` "read": AT+QLWRDRSP) or an observe ("observe":
-        AT+QLWOBSRSP) sent at once, without waiting: for a URC hook in the reader task.
-        -> True if it was sent, and ``done(outcome)`` is called once with one type of
-        outcome: 0 when the module took it, else the ``BC66Error`` it failed with
-        (``CommandError`` refused, ``Rebooted``, ``ATTimeout``...); ``NoAnswer``: send it
-        again (``read_rsp`` syncs and retries). False if nothing was sent (the
-        engine is busy, the module needs ATE0 again, the value takes more than one short
-        command): then ``read_rsp``/``obs_rsp`` it. Arguments as ``read_rsp`` (checked the
-        same way); ``index``: this part's index in an answer of several (N-1 first)."""
-        if self._reinit:
-            return False
-        if value is None:
-            t = ""
-            n = 0
-            vtype = vtype or 1
-        elif vtype == T_STRING:
-            t = value
-            n = str_bytes(value)  # <len>: bytes
-            if n > _POST_MAX:
-                return False
-        else:
-            t = text(vtype, value)
-            if t is None or len(t) > _POST_MAX:
-                return False
-            n = len(t)
-        if result not in CONTENT_RESULTS or not (
-                0 <= msgid <= 65535 and -1 <= obj <= 65535 and -1 <= inst <= 65535
-                and -1 <= res <= 65535 and 0 <= index <= 65535):
-            raise ValueError("msgid/result/obj/inst/res/index")
-        q = '"' if vtype <= 2 else ""
-        name, result_prefix = _POSTED[kind]
-        cmd = "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
-            name, msgid, result, obj, inst, res, vtype, n, q, t, q, index)
-        if not self.at.post(cmd, result_prefix, self._on_posted, self.command_ms,
-                            self.answer_ms):
-            return False
-        self._posted_done = done
-        self._posted_cmd = cmd
-        self._posted_prefix = result_prefix
-        self._posted_tries = 1
-        self._posted_lost = False  # the last one sent followed a lost result line
-        return True
-
-    def _posted_outcome(self, r):
-        # A posted answer's outcome -> its done(): the result line's <err> (0: taken).
-        # Refused (an error code) or its result line lost (ATTimeout after OK): posted
-        # again at once, up to answer_tries times in all; a timeout that cannot be (the
-        # engine pauses after a command without a final result) or one without any answer
-        # (NoAnswer) -> NoAnswer: the caller sends it again (read_rsp syncs and retries);
-        # a refusal -> CommandError: one type of outcome, 0 or a BC66Error.
-        again = self._posted_tries < self.answer_tries
-        if type(r) is int and r != 0 and self._posted_lost:  # refused after a lost
-            r = 0  # result line: the module had taken the first
-            self.taken_before += 1
-        if again and (type(r) is int and r != 0 or type(r) is ATTimeout) \
-                and not self._reinit \
-                and self.at.post(self._posted_cmd, self._posted_prefix, self._on_posted,
-                                 self.command_ms, self.answer_ms):
-            self._posted_lost = type(r) is ATTimeout
-            self._posted_tries += 1
-            self.resent += 1
-            return
-        if type(r) is int and r != 0:  # refused: <err>, ERROR (-1) or +CME ERROR
-            r = CommandError(r, _name(self._posted_cmd))
-        elif again and type(r) is ATTimeout:  # a lost result line it could not post again
-            r = NoAnswer(_name(self._posted_cmd))  # (the engine pauses): send it again
-        done, self._posted_done = self._posted_done, None
-        self._posted_cmd = None
-        done(r)
-
-    async def _result_rsp(self, name, msgid, result):
-        check_int(msgid, 0, 65535, "msgid")
-        if result not in CHANGE_RESULTS or isinstance(result, bool):
-            raise ValueError("result")
-        await self._answer_command("%s=%d,%d\r" % (name, msgid, result), name[2:] + ":")
+        await self._answer_wait("write", msgid, result)
 
     # ---- notifications ----
     async def notify(self, obj, inst, res, vtype, value, con=True, rai=0, timeout_ms=None):
@@ -732,6 +740,16 @@ class BC66:
 
 
 _NO_VALUE = ((0, "", '"'),)  # an answer without a value: <len> 0, ""
+
+
+def _content_cmd(name, msgid, result, obj, inst, res, vtype, length, piece, quote, index):
+    # one piece of a read/observe answer: a str ending in CR when short (the port takes it
+    # in one non-blocking write), else pieces the engine writes one by one (values.cmdv)
+    if isinstance(piece, str) and len(piece) <= _SHORT:
+        return "%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
+            name, msgid, result, obj, inst, res, vtype, length, quote, piece, quote, index)
+    return cmdv("%s=%d,%d,%d,%d,%d,%d,%d," % (name, msgid, result, obj, inst, res, vtype,
+                                            length), piece, quote, ",%d" % index)
 
 
 def _object(f):

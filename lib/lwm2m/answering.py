@@ -1,16 +1,17 @@
-"""Answering server requests: the answering part of ``objects.Model``.
+"""What the node answers to server requests: the answering part of ``objects.Model``.
 
-``request(urc)`` (from the reader task, never blocks) answers a read or observe at once
-when nothing else waits and the modem is idle; everything else is queued
-(lwm2m.requests) for ``serve``, which answers in order through ``handle``. Every request
-whose message id can be read is answered exactly once; ``handle`` never raises.
+The request machine (``lwm2m.requests``) takes every request from its URC to answered,
+one at a time; this part says what to answer: ``reads`` (a read or observe: the values,
+observe bookkeeping) and ``change`` (a write or execute: its handler, run in the serving
+task, ``serve``). ``request(urc)`` hands a URC to the machine (the reader task);
+``handle(urc)`` does it and waits until it is answered. Every request whose message id
+can be read is answered exactly once; nothing here raises into the reader.
 Cancel-observe answers 2.05 with the current value(s), as the note's 5.8 shape.
 """
-import asyncio
 from micropython import const
 from bc66.values import T_STRING, T_OPAQUE, T_INTEGER, T_FLOAT, T_BOOLEAN
 from bc66.values import sendable, str_bytes
-from bc66.values import CONTENT, CHANGED, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS
+from bc66.values import CHANGED, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, CHANGE_RESULTS
 from lwm2m.requests import Requests
 
 _R = const(1)  # lwm2m.objects.R, W, X
@@ -20,6 +21,13 @@ _RID = const(0)  # a resource table entry's positions (lwm2m.objects)
 _VTYPE = const(1)
 _OPS = const(2)
 _FAILED = object()  # _current: a getter that raised
+
+
+async def _coroutine():
+    pass
+
+
+_CORO = type(_coroutine())  # what an async handler returns (MicroPython: a generator)
 
 
 def _warn(msg, *a):
@@ -42,232 +50,104 @@ class Answering:
     """``Model``'s answering part (see the module docstring)."""
 
     def _init_answering(self):
-        # the scratch lists of a read of several values: values, instance ids and table
-        # entries, sized once to the largest object read (at most 4 x 14)
-        self._part_values = self._part_insts = self._part_entries = ()
         self._change = Change()  # the write/execute whose handler runs
-        self._answer_lock = asyncio.Lock()  # one answer at a time (it uses the scratch lists)
-        self.requests = Requests()  # server requests waiting for ``serve``
-        self._on_answered = self._answered  # (one bound method, made once)
-        self._one = None  # the value _read_one read, and its type
-        self._one_type = 0
-        self._one_result = 0  # CONTENT, or the error code to answer
-        self._parts = 0  # _answer_now: values in the scratch lists, and the next to send
-        self._part_next = 0
+        self.requests = Requests()  # the request machine (``request``, ``serve``)
         self._write_parts_msgid = -1  # a write in several parts: its message id, and
         self._write_parts = None  # the value's parts so far (a bytearray)
         self._found_obj = None  # _path's object and table entry
         self._found_entry = None
 
-    async def handle(self, urc):
-        """Answer a read/write/execute/observe URC, complete a report_ack; never raises.
-        Returns False for kinds it does not handle."""
-        # The decisions run in plain functions (no heap frame); only the awaits live here.
-        kind = urc.kind
-        if kind not in ("read", "write", "execute", "observe"):
-            return self.on_urc(urc)
-        self.stats["requests"] += 1
-        await self._answer_lock.acquire()
-        m = self.modem
-        try:  # few locals, a shallow stack: this frame is allocated per request
-            if kind[0] in "we":
-                r = self._write_or_execute(urc, kind == "write")
-                if hasattr(r, "send"):  # an async handler
-                    r = await self._finish_async(r)
-                if r:
-                    await (m.write_rsp if kind == "write" else m.exec_rsp)(urc.msgid, r)
-            else:
-                m = m.obs_rsp if kind == "observe" else m.read_rsp
-                n = self._collect_reads(urc, kind == "observe")
-                if n < 0:
-                    await m(urc.msgid, -n, urc.obj, urc.inst, urc.res)
-                for j in range(n):
-                    await self._answer_part(m, urc, n, j)
-        except Exception as e:
-            self.stats["answer_errors"] += 1
-            _warn("%s %d unanswered: %r", kind, urc.msgid, e)
-        finally:
-            self._answer_lock.release()
-        return True
-
     def request(self, urc):
         """A read/write/execute/observe (or ``"malformed"``) URC, from the reader task
-        (never blocks). A read or observe is answered at once, from the reader task, when
-        nothing else waits and the modem is idle (no task switch: docs/architecture.md,
-        "The request path"); everything else is queued for ``serve``. False if it was
+        (never blocks): to the request machine (``lwm2m.requests``) -> False if it was
         dropped (a duplicate, or no room: counted)."""
-        k = urc.kind
-        if k == "read" or k == "observe":
-            r = self._answer_now(urc, k == "observe")
-            if r is not None:
-                return r
-        return self.requests.put_urc(urc)
-
-    def _answer_now(self, u, obs):
-        # The answer of request() sent from the reader task -> True (sent), False (dropped
-        # as a duplicate) or None (not now: it goes into the queue). One resource: its
-        # value (_read_one); more: the values in the scratch lists (_collect_reads), one
-        # part after the other as each is taken (_answered). The modem says whether it can
-        # send now (post_content: False when busy): no question asked before.
         q = self.requests
-        if self.modem is None or q.busy() or self._answer_lock.locked():
-            return None
-        if q.begin(u.kind, u.msgid, u.obj, u.inst, u.res, u.flag or 0) is None:
-            return False
-        self.stats["requests"] += 1
-        self._parts = self._part_next = 0
-        if u.inst >= 0 and u.res >= 0:
-            self._one_result = self._read_one(u, obs)
-        else:
-            n = self._collect_reads(u, obs)
-            if n < 0:
-                self._one_result = -n
-            elif self._postable(n):
-                self._parts = n
-            else:  # a long string or opaque value: read_rsp sends it in pieces
-                self._parts = n
-                return self._requeue()
-        try:
-            sent = self._post_next()
-        except ValueError as ex:  # a value that does not fit its type: 4.00
-            self._handler_error(ex)
-            self._parts = 0
-            self._one_result = BAD_REQUEST
-            sent = self._post_next()
-        if sent:
-            return True
-        return self._requeue()
+        if q.model is not self:
+            q.attach(self)
+        return q.receive(urc)
 
-    def _requeue(self):
-        # the request of _answer_now goes to ``serve`` after all (handle counts it again)
-        self._release(self._parts)
-        self.stats["requests"] -= 1
-        return self.requests.requeue()
-
-    def _postable(self, n):
-        # the n values in the scratch lists each fit one short command (post_content)
-        for j in range(n):
-            t = self._part_entries[j][_VTYPE]
-            v = self._part_values[j]
-            if t == T_OPAQUE or t == T_STRING and (not isinstance(v, str) or len(v) > 64):
-                return False
-        return True
-
-    def _release(self, n):
-        # no reference kept to values or table entries in the scratch lists
-        for j in range(n):
-            self._part_values[j] = self._part_entries[j] = None
-
-    def _post_next(self):
-        # Send the next answer of the request of _answer_now (requests.direct): the single
-        # answer, or the next part (index N-1 first) -> True if it was sent
-        u = self.requests.direct
-        j = self._part_next
-        if self._parts:
-            e = self._part_entries[j]
-            v = self._part_values[j]
-            self._part_values[j] = self._part_entries[j] = None
-            self._part_next = j + 1
-            return self.modem.post_content(u.kind, u.msgid, CONTENT, u.obj,
-                                           self._part_insts[j], e[_RID], e[_VTYPE], v,
-                                           self._on_answered, self._parts - 1 - j)
-        v = self._one
-        self._one = None  # no reference kept to the value
-        self._part_next = 1
-        return self.modem.post_content(u.kind, u.msgid, self._one_result, u.obj, u.inst,
-                                       u.res, self._one_type, v, self._on_answered)
-
-    def _answered(self, outcome):
-        # The outcome of an answer _post_next sent (see BC66.post_content): the next part,
-        # or the request is done
+    async def serve(self, modem=None):
+        """The serving task: runs the handler of each write/execute the request machine
+        hands out, and hands back its result (it never sends anything itself)."""
+        self.modem = modem or self.modem
         q = self.requests
-        r = q.direct
-        if outcome == 0 and self._part_next < self._parts:
+        if q.model is not self:
+            q.attach(self)
+        q.resume()
+        while True:
+            await self._run_change(await q.next_change())
+
+    async def handle(self, urc):
+        """``request(urc)``, then run handlers until nothing is left to answer (without a
+        serving task: the answers of tests and one-shot tools); a report_ack or another
+        URC goes to ``on_urc``. Never raises; False for kinds it does not handle."""
+        if urc.kind not in ("read", "write", "execute", "observe", "malformed"):
+            return self.on_urc(urc)
+        self.request(urc)
+        q = self.requests
+        while True:
+            r = await q.next_change(True)
+            if r is None:
+                return True
+            await self._run_change(r)
+
+    async def _run_change(self, r):
+        # the handler of write/execute r, an async one awaited -> its code to the machine
+        c = self.change(r)
+        if type(c) is _CORO:
             try:
-                if self._post_next():
-                    return
-                from bc66.errors import BC66Error  # (failures only: no global kept: the
-                outcome = BC66Error("next part not sent")  # 40 KB board's heap)
-            except ValueError as e:
-                self._handler_error(e)
-                outcome = e
-        elif outcome != 0 and self._part_next == 1:
-            from bc66.errors import NoAnswer
-            if type(outcome) is NoAnswer:  # the module never answered the first one:
-                self._requeue()  # serve sends it again (sync, retry)
-                return
-        if outcome != 0:
-            self.stats["answer_errors"] += 1
-            _warn("%s %d unanswered: %r", r.kind, r.msgid, outcome)
-        self._release(self._parts)
-        q.end()
+                c = self._write_result(await c)
+            except Exception as e:
+                c = self._write_result(self.handler_error(e))
+        self.requests.changed(c)
 
-    def _read_one(self, u, obs):
-        # A read/observe of one resource of one instance -> CONTENT, the value and its
-        # type in self._one and self._one_type; or an error code (no value). The answers
-        # of _collect_reads, without its scratch lists; observe bookkeeping happens here.
-        self._one = None
-        self._one_type = 0
+    def answer_failed(self, r, outcome):
+        """The request machine gave ``r`` up: its answer failed with ``outcome``."""
+        self.stats["answer_errors"] += 1
+        _warn("%s %d unanswered: %r", r.kind, r.msgid, outcome)
+
+    def reads(self, r, m):
+        """Read/observe ``r``: the values to send put into the request machine ``m``'s
+        parts lists (``m.values``, ``m.insts``, ``m.entries``) -> their count, or
+        -result for a single error answer (4.00 for a malformed request). Observe and
+        cancel bookkeeping happens here."""
+        self.stats["requests"] += 1
+        if r.malformed:
+            return -BAD_REQUEST
+        if r.inst >= 0 and r.res >= 0:
+            return self._read_one(r, r.kind == "observe", m)
+        return self._collect_reads(r, r.kind == "observe", m)
+
+    def change(self, r):
+        """Write/execute ``r`` up to its handler's call -> the result code, 0 (a part of a
+        longer write: no answer yet), or the coroutine of an async handler (its result
+        through ``_write_result``); 4.00 for a malformed request."""
+        self.stats["requests"] += 1
+        if r.malformed:
+            return BAD_REQUEST
+        return self._write_or_execute(r, r.kind == "write")
+
+    def _read_one(self, u, obs, m):
+        # A read/observe of one resource of one instance -> 1 (its value and table entry
+        # in m's parts lists), or -result (no value). Observe bookkeeping happens here.
         o = self.objs.get(u.obj)
         e = None if o is None or u.inst not in o.insts else o.find(u.res)
         if e is None:
-            return NOT_FOUND
+            return -NOT_FOUND
         if not e[_OPS] & _R:
-            return NOT_ALLOWED
+            return -NOT_ALLOWED
         if obs and not self.observe(u.obj, u.inst, u.res, u.msgid, u.flag):
-            return BAD_REQUEST  # observation table full
+            return -BAD_REQUEST  # observation table full
         v = self._current(o, u.inst, u.res)
         if v is None or v is _FAILED:
             if obs:
                 self.observe(u.obj, u.inst, u.res, 0, 1)  # nothing to observe after all
-            return NOT_FOUND if v is None else BAD_REQUEST
-        self._one = v
-        self._one_type = e[_VTYPE]
-        return CONTENT
-
-    async def serve(self, modem=None):
-        """The serving task: answers the queued requests in order, each exactly once."""
-        self.modem = modem or self.modem
-        q = self.requests
-        while True:
-            r = await q.wait_next()
-            try:
-                if r.malformed:
-                    await self._refuse(r)
-                else:
-                    await self.handle(r)
-            finally:
-                q.done()
-
-    async def _refuse(self, r):
-        # a request that cannot be served (malformed, or a write whose value could not be
-        # kept): 4.00 Bad Request
-        m = self.modem
-        self.stats["requests"] += 1
-        try:
-            if r.kind == "read":
-                await m.read_rsp(r.msgid, BAD_REQUEST, r.obj, r.inst, r.res)
-            elif r.kind == "observe":
-                await m.obs_rsp(r.msgid, BAD_REQUEST, r.obj, r.inst, r.res)
-            else:
-                await (m.write_rsp if r.kind == "write" else m.exec_rsp)(r.msgid, BAD_REQUEST)
-        except Exception as e:
-            self.stats["answer_errors"] += 1
-            _warn("%s %d unanswered: %r", r.kind, r.msgid, e)
-
-    async def _finish_async(self, r):
-        try:
-            return self._write_result(await r)
-        except Exception as e:
-            return self._write_result(self._handler_error(e))
-
-    def _answer_part(self, m, u, n, j):
-        # the answer coroutine of part j of n (a plain function: its arguments are not kept
-        # in handle's heap frame)
-        e = self._part_entries[j]
-        v = self._part_values[j]
-        self._part_values[j] = self._part_entries[j] = None
-        return m(u.msgid, CONTENT, u.obj, self._part_insts[j], e[_RID], e[_VTYPE], v, n - 1 - j)
+            return -NOT_FOUND if v is None else -BAD_REQUEST
+        m.room(1)
+        m.values[0] = v
+        m.insts[0] = u.inst
+        m.entries[0] = e
+        return 1
 
     def _path(self, oid, inst, rid):
         # -> 0 or NOT_FOUND; the object and the table entry (or None) in self._found_obj
@@ -280,8 +160,8 @@ class Answering:
             return NOT_FOUND
         return 0
 
-    def _collect_reads(self, u, obs):
-        # Read/observe: collect the values to send into the scratch lists -> their count,
+    def _collect_reads(self, u, obs, m):
+        # Read/observe: collect the values to send into m's parts lists -> their count,
         # or -result for a single error answer. Observe/cancel bookkeeping happens here.
         oid, inst, rid = u.obj, u.inst, u.res
         res = self._path(oid, inst, rid)
@@ -292,11 +172,8 @@ class Answering:
             res = BAD_REQUEST  # observation table full
         if res:
             return -res
-        n = len(o.insts) * len(o.table)
-        if len(self._part_values) < n:
-            self._part_values, self._part_insts, self._part_entries = \
-                [None] * n, [0] * n, [None] * n
-        values, insts, entries = self._part_values, self._part_insts, self._part_entries
+        m.room(len(o.insts) * len(o.table))
+        values, insts, entries = m.values, m.insts, m.entries
         n = 0
         for i in o.insts:
             if inst >= 0 and i != inst:
@@ -306,7 +183,7 @@ class Answering:
                     continue
                 v = self._current(o, i, e[_RID])
                 if v is not None and v is not _FAILED and not sendable(e[_VTYPE], v):
-                    self._handler_error(ValueError("%d/%d/%d: value cannot be sent" % (
+                    self.handler_error(ValueError("%d/%d/%d: value cannot be sent" % (
                         oid, i, e[_RID])))
                     v = _FAILED  # not sent; answered 4.00 if nothing else is
                 if v is _FAILED:
@@ -368,8 +245,8 @@ class Answering:
         try:
             r = None if fn is None else fn(inst, rid, v)
         except Exception as ex:
-            r = self._handler_error(ex)
-        return r if hasattr(r, "send") else self._write_result(r)
+            r = self.handler_error(ex)
+        return r if type(r) is _CORO else self._write_result(r)
 
     def _current(self, o, inst, rid):
         # the value of o's inst/rid, its getter called -> the value, None (unset), or
@@ -379,11 +256,12 @@ class Answering:
             try:
                 return v()
             except Exception as ex:
-                self._handler_error(ex)
+                self.handler_error(ex)
                 return _FAILED
         return v
 
-    def _handler_error(self, ex):
+    def handler_error(self, ex):
+        """A getter, handler or value that failed: counted, logged -> False (4.00)."""
         self.stats["handler_errors"] += 1
         _warn("handler: %r", ex)
         return False

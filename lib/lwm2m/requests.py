@@ -1,7 +1,24 @@
-"""Server requests waiting for their answer: a bounded FIFO of compact entries.
+"""The request machine: every server request from its URC to answered, one way.
 
-The modem's reader task puts every read/write/execute/observe it parses (``put``, never
-blocks); the model's serving task takes them in order (``wait_next``). Each waiting request
+``receive(urc)`` (the reader task, never blocks) queues a read/write/execute/observe, or
+starts it at once when nothing is being answered. One request is answered at a time, in
+order (``current``), in these states:
+
+- SENDING: its answer is out through the driver's one way to answer (``BC66.answer``:
+  sent at once or from the engine's outbox, refused or lost answers sent again there);
+  a read or observe of several values goes part after part, index N-1..0, each part
+  a value in pieces when long; the outcome of each (0, or the ``BC66Error`` it failed
+  with) moves it on (``_outcome``). Reads and observes are answered from the reader
+  task itself: no task switch.
+- HANDLER: a write or execute waits for the serving task (``next_change``), whose only
+  job is to run its handler (a coroutine too) and hand back the result code
+  (``changed``), which is then sent as any answer.
+- done: remembered (the duplicate rule), counted, and the next one starts.
+
+What to answer comes from the model (``lwm2m.answering``: ``reads`` fills the parts
+lists ``values``/``insts``/``entries`` of this machine, ``change`` runs a handler).
+
+The queue: each waiting request
 costs 12 bytes (six 16-bit fields) instead of a record, so a burst of a few hundred
 requests is queued and answered in full; a write's value is kept beside it (at most
 ``max_write_bytes`` in all: a write beyond is answered 4.00, it cannot be kept).
@@ -24,6 +41,7 @@ import asyncio
 import time
 from array import array
 from micropython import const
+from bc66.values import CONTENT, BAD_REQUEST
 
 KINDS = ("read", "write", "execute", "observe")
 _KIND = const(0)  # 1 + index in KINDS, | _MALFORMED, | _NO_VALUE
@@ -41,6 +59,12 @@ RECENT = const(32)  # answered requests remembered to drop late duplicates
 # + PROCESSING_DELAY (2 s): how long the same confirmable request may arrive again
 EXCHANGE_LIFETIME_S = const(45 + 2 * 100 + 2)
 _BLOCK = const(32)  # entries per block
+_IDLE = const(0)  # the machine's states: nothing being answered
+_SENDING = const(1)  # the answer (a part of it) is out through the driver
+_HANDLER = const(2)  # a write/execute waits for the serving task
+_RUNNING = const(3)  # its handler runs in the serving task
+_RID = const(0)  # a resource table entry's positions (lwm2m.objects)
+_VTYPE = const(1)
 
 
 class Request:
@@ -68,7 +92,7 @@ def _from_id(v):
 
 
 class Requests:
-    """Bounded FIFO of server requests (see the module docstring)."""
+    """The request machine and its bounded FIFO (see the module docstring)."""
 
     def __init__(self, capacity=512, max_write_bytes=2048, lifetime_s=EXCHANGE_LIFETIME_S,
                  clock=time.time):
@@ -80,16 +104,22 @@ class Requests:
         self._values = []  # values of the queued writes, oldest first
         self._value_bytes = 0  # their total length
         self.max_write_bytes = max_write_bytes
-        self.current = Request()
-        self._answering = False  # ``current`` is being answered
-        self.direct = Request()  # the request answered outside the queue (``begin``)
-        self._direct_busy = False
+        self.current = Request()  # the request being answered
+        self.model = None  # where the answers come from (``attach``)
+        self._state = _IDLE
+        self._starting = False  # _run's loop is on
+        # the values of a read of several, their instance ids and table entries, filled
+        # by the model's ``reads`` (``room``: sized once to the largest read, 4 x 14)
+        self.values = self.insts = self.entries = ()
+        self._parts = 0  # parts of the current read, and the next one to send
+        self._next_part = 0
+        self._on_outcome = self._outcome  # (one bound method, made once)
         self._recent = array("H", bytes(2 * 3 * RECENT))  # (kind, msgid, extra) answered
         self._recent_s = array("I", bytes(4 * RECENT))  # and when (clock(), seconds)
         self._recent_next = 0
         self.lifetime_s = lifetime_s
         self._clock = clock
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # a handler to run, or nothing left to answer
         self.stats = {"requests": 0, "dropped_requests": 0, "duplicates": 0, "malformed": 0,
                       "forgotten": 0}
 
@@ -99,7 +129,163 @@ class Requests:
 
     def busy(self):
         """True while a request waits or is being answered."""
-        return self._count > 0 or self._answering or self._direct_busy
+        return self._count > 0 or self._state != _IDLE
+
+    def attach(self, model):
+        """Take the answers from ``model`` (``reads``, ``change``, ``answer_failed``,
+        ``modem``)."""
+        self.model = model
+
+    # ---- the machine ----
+    def receive(self, urc):
+        """A read/write/execute/observe (or ``"malformed"``) ``bc66.urc.URC`` record,
+        from the reader task (never blocks): started at once when nothing is being
+        answered, else queued -> False if it was dropped (a duplicate, no room:
+        counted)."""
+        k = urc.kind
+        if self._state != _IDLE or self._count or k == "malformed":
+            if not self.put_urc(urc):
+                return False
+            self._run(False)
+            return True
+        extra = urc.part if k == "write" else urc.flag or 0
+        code = KINDS.index(k) + 1
+        if self._recently(code, urc.msgid, extra):
+            self.stats["duplicates"] += 1
+            return False
+        r = self.current
+        r.kind = k
+        r.msgid = urc.msgid
+        r.obj = urc.obj
+        r.inst = urc.inst
+        r.res = urc.res
+        r.flag = extra if code == 4 else 0
+        r.part = extra if code == 2 else 0
+        r.value = urc.value
+        r.malformed = False
+        self._run(True)
+        return True
+
+    def _run(self, current):
+        # Start the ``current`` request, or the oldest queued one; then the next ones
+        # while each is done at once (a loop, not a recursion: a long queue in front of
+        # an engine that stopped fails each at once)
+        if self._starting or self._state != _IDLE:
+            return  # (the loop below, or the request's outcome, goes on)
+        self._starting = True
+        try:
+            while current or self._state == _IDLE and self._take():
+                current = False
+                self._start()
+        finally:
+            self._starting = False
+
+    def _start(self):
+        # The current request: a read/observe answered at once (its first part), a
+        # write/execute handed to the serving task; a malformed one or a write's part
+        # (nothing for a handler) answered here
+        r = self.current
+        k = r.kind
+        self._state = _SENDING
+        if r.malformed or r.part:
+            return self._answer(self.model.change(r))
+        if k == "read" or k == "observe":
+            n = self.model.reads(r, self)
+            if n < 0:
+                return self._answer(-n)
+            self._parts = n
+            self._next_part = 0
+            return self._send_part()
+        self._state = _HANDLER
+        self.ready.set()
+
+    def _answer(self, code):
+        # the one answer without a value: an error, a write/execute result (0: none, a
+        # part of a longer write)
+        if not code:
+            return self._finish(0)
+        r = self.current
+        try:
+            self.model.modem.answer(r.kind, r.msgid, code, self._on_outcome, r.obj, r.inst,
+                                    r.res)
+        except Exception as e:  # nothing sent: given up, counted once
+            self._finish(e)
+
+    def _send_part(self):
+        # the next part of a read's answer (index N-1 first)
+        j = self._next_part
+        self._next_part = j + 1
+        r = self.current
+        e = self.entries[j]
+        v = self.values[j]
+        self.values[j] = self.entries[j] = None  # no reference kept
+        try:
+            self.model.modem.answer(r.kind, r.msgid, CONTENT, self._on_outcome, r.obj,
+                                    self.insts[j], e[_RID], e[_VTYPE], v,
+                                    self._parts - 1 - j)
+        except ValueError as ex:  # a value that does not fit its type
+            if j:
+                return self._finish(ex)
+            self.model.handler_error(ex)  # the first: 4.00 instead
+            self._release()
+            self._answer(BAD_REQUEST)
+        except Exception as ex:
+            self._finish(ex)
+
+    def _outcome(self, outcome):
+        # the outcome of the answer sent last (BC66.answer: 0, or the BC66Error it
+        # failed with): the next part, or the request is done
+        if outcome == 0 and self._next_part < self._parts:
+            return self._send_part()
+        self._finish(outcome)
+
+    def _finish(self, outcome):
+        # the current request is answered, or given up (counted once): remembered; the
+        # next one starts
+        self._release()
+        if outcome != 0:
+            self.model.answer_failed(self.current, outcome)
+        self._state = _IDLE
+        self.done()
+        if self._count:
+            self._run(False)
+        else:
+            self.ready.set()  # (handle: nothing left to answer)
+
+    def _release(self):
+        # no reference kept to values or table entries of the current read
+        for j in range(self._next_part, self._parts):
+            self.values[j] = self.entries[j] = None
+        self._parts = self._next_part = 0
+
+    def room(self, n):
+        """The parts lists ``values``, ``insts``, ``entries`` hold at least ``n``."""
+        if len(self.values) < n:
+            self.values, self.insts, self.entries = [None] * n, [0] * n, [None] * n
+
+    async def next_change(self, until_idle=False):
+        """The serving task: wait for the write/execute whose handler is to run -> the
+        current ``Request`` (hand its result code to ``changed``); ``until_idle``: None
+        once nothing is left to answer."""
+        while self._state != _HANDLER:
+            if until_idle and not self.busy():
+                return None
+            self.ready.clear()
+            await self.ready.wait()
+        self._state = _RUNNING
+        return self.current
+
+    def changed(self, code):
+        """The result code of the handler ``next_change`` handed out: it is answered."""
+        self._state = _SENDING
+        self._answer(code)
+
+    def resume(self):
+        """A serving task starts: a handler cut short with the task before (a Ctrl-C,
+        a restart) gets 4.00, so the request is answered once and its handler never
+        runs twice."""
+        if self._state == _RUNNING:
+            self.changed(BAD_REQUEST)
 
     def put(self, kind, msgid, obj=-1, inst=-1, res=-1, extra=0, value=None, malformed=False):
         """Queue one request (non-blocking: called in the reader task) -> True if queued,
@@ -141,7 +327,6 @@ class Requests:
         t[i + _RES] = _id(res)
         t[i + _EXTRA] = extra
         self._count += 1
-        self.ready.set()
         return True
 
     def put_urc(self, urc):
@@ -151,47 +336,10 @@ class Requests:
         extra = urc.part if urc.kind == "write" else urc.flag or 0
         return self.put(urc.kind, urc.msgid, urc.obj, urc.inst, urc.res, extra, urc.value)
 
-    def begin(self, kind, msgid, obj, inst, res, extra=0):
-        """A request answered at once, outside the queue (the reader task answers it while
-        nothing waits): -> the ``Request`` (``direct``) filled with it, or None if it
-        duplicates one being answered or just answered (counted). Call ``end()`` once
-        it is answered, or ``requeue()`` to have ``wait_next`` hand it out after all."""
-        code = KINDS.index(kind) + 1
-        if self._duplicate(code, kind, msgid, extra):
-            self.stats["duplicates"] += 1
-            return None
-        r = self.direct
-        r.kind = kind
-        r.msgid = msgid
-        r.obj = obj
-        r.inst = inst
-        r.res = res
-        r.flag = extra if code == 4 else 0
-        r.part = extra if code == 2 else 0
-        r.value = None
-        r.malformed = False
-        self._direct_busy = True
-        return r
-
-    def end(self):
-        """The request of ``begin`` was answered (or given up): remember it, count it."""
-        self._direct_busy = False
-        self._remember(self.direct)
-        if self._count:
-            self.ready.set()  # wait_next() waited for it
-
-    def requeue(self):
-        """The request of ``begin`` goes into the queue after all (it could not be sent at
-        once) -> ``put``'s result."""
-        self._direct_busy = False
-        r = self.direct
-        return self.put(r.kind, r.msgid, r.obj, r.inst, r.res, r.flag)
-
     def _duplicate(self, code, kind, msgid, extra):
         # the same (kind, message id, write index) as a request being answered or one of
         # the last ones answered
-        return (self._answering and _same(self.current, code, kind, msgid, extra)
-                or self._direct_busy and _same(self.direct, code, kind, msgid, extra)
+        return (self._state != _IDLE and _same(self.current, code, kind, msgid, extra)
                 or self._recently(code, msgid, extra))
 
     def _recently(self, code, msgid, extra):
@@ -216,13 +364,10 @@ class Requests:
         self._blocks.append(b)
         return True
 
-    async def wait_next(self):
-        """Wait for the oldest request -> ``current`` (a ``Request``) filled with it; call
-        ``done()`` once it is answered."""
-        while True:
-            while not self._count or self._direct_busy:  # (one answer at a time)
-                self.ready.clear()
-                await self.ready.wait()
+    def _take(self):
+        # the oldest queued request into ``current`` -> True; False if none is left (the
+        # rest were duplicates of requests just answered: counted)
+        while self._count:
             t = self._blocks[0]
             i = self._head * _WIDTH
             code = t[i + _KIND]
@@ -254,12 +399,11 @@ class Requests:
             r.part = extra if kind == 2 else 0
             r.value = value
             r.malformed = code & (_MALFORMED | _NO_VALUE) != 0
-            self._answering = True
-            return r
+            return True
+        return False
 
     def done(self):
         """The current request was answered (or given up): remember it, count it."""
-        self._answering = False
         self._remember(self.current)
 
     def _remember(self, r):
