@@ -30,7 +30,7 @@ class FakeModem:
         self.next_msgid = 1000
 
     def answer(self, kind, msgid, result, done, obj=-1, inst=-1, res=-1, vtype=0, value=None,
-               index=0):
+               index=0, first=True):
         # BC66.answer, the one way to answer (not awaited): recorded under the name of its
         # awaitable wrapper (read_rsp...), its outcome given at once
         if kind == "read" or kind == "observe":

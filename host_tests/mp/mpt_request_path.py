@@ -232,3 +232,35 @@ async def test_getter_that_raises_is_answered_bad_request():
     fm.check()
     assert md.stats["handler_errors"] == 3 and md.stats["answer_errors"] == 0
     await _end(m, task)
+
+
+async def test_a_command_after_an_answer_from_the_outbox_goes_out():
+    # the answer waited in the outbox behind AT+CGSN; the next command follows its result
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect("AT+CGSN=1", 40, "+CGSN: 866971030000001", "OK")
+    fm.expect(_RD % 30, "OK", 20, "+QLWRDRSP: 0")
+    fm.expect("AT+CGSN=1", "+CGSN: 866971030000001", "OK")
+    imei = asyncio.create_task(m.imei())
+    await _until(lambda: fm.written[-1] == "AT+CGSN=1")
+    fm.inject('+QLWURC: "read",30,9,0,0')
+    assert await imei == "866971030000001"
+    assert await asyncio.wait_for_ms(m.imei(), 2000) == "866971030000001"
+    fm.check()
+    assert md.requests.stats["requests"] == 1 and m.at.stats["posted"] == 1
+    await _end(m, task)
+
+
+async def test_a_command_waiting_goes_before_the_next_request():
+    # fair: a request queued while an answer is out does not starve a command that waits
+    # for that answer to end (a burst of reads would hold back notify and health)
+    fm, m, md, o, task = await _node(serve=True)
+    fm.expect(_RD % 31, 30, "OK", '+QLWURC: "read",32,9,0,0', 20, "+QLWRDRSP: 0")
+    fm.expect("AT+CGSN=1", "+CGSN: 866971030000001", "OK")
+    fm.expect(_RD % 32, "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",31,9,0,0')
+    await _until(lambda: m.at.stats["posted"] == 1)
+    assert await m.imei() == "866971030000001"
+    await _until(lambda: md.requests.stats["requests"] == 2)
+    fm.check()
+    assert fm.written[-3:] == [_RD % 31, "AT+CGSN=1", _RD % 32]
+    await _end(m, task)

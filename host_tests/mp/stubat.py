@@ -16,7 +16,8 @@ class StubAT:
         info = ['+QLWURC: "report",%d' % len(self.sent)] if capture else []
         return (info, deferred + self.dfr) if deferred else info
 
-    def post(self, cmd, deferred, done, timeout_ms=300, deferred_timeout_ms=0, before=None):
+    def post(self, cmd, deferred, done, timeout_ms=300, deferred_timeout_ms=0, before=None,
+             first=True):
         # an answer command (BC66.answer): recorded without its CR, its <err> given at once
         self.sent.append(cmd[:-1] if isinstance(cmd, str) and cmd.endswith("\r") else cmd)
         done(int(self.dfr))

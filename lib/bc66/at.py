@@ -142,9 +142,12 @@ class ATEngine(Lines):
         self._posted_rest = None  # (cmd, where the keeper goes on writing it)
         self._posted_timeout_ms = 300
         # the outbox: one command post() could not send at once (cmd, deferred, done,
-        # timeout_ms, deferred_timeout_ms, before), sent by the keeper once the engine is free
+        # timeout_ms, deferred_timeout_ms, before, first), sent by the keeper once the
+        # engine is free
         self._outbox = None
         self._posted_ended = asyncio.Event()  # its final result came: the engine is free
+        self._behind_posted = 0  # commands waiting for the posted one to end (_acquire)
+        self._keeper_sleep = Sleeper()  # its wait for a deadline (post() ends it early)
         self._keeper = None  # the task that ends a posted command at its deadline
         self._keeper_idle = False
         self._keeper_wake = asyncio.Event()
@@ -184,6 +187,8 @@ class ATEngine(Lines):
         self._posted = self._posted_rest = self._posted_waiter = self._posted_match = None
         self._outbox = None
         self._posted_ended = asyncio.Event()
+        self._behind_posted = 0
+        self._keeper_sleep = Sleeper()
         self._keeper_wake = asyncio.Event()
         self._keeper_idle = False
         self._armed.clear()
@@ -254,7 +259,11 @@ class ATEngine(Lines):
             await lock.acquire()  # cancelled later must release the one it took)
             if self._posted is not None:  # (its parts, OK and result, are not interleaved)
                 lock.release()
-                await self._posted_ended.wait()  # the keeper ends it at its deadline
+                self._behind_posted += 1
+                try:
+                    await self._posted_ended.wait()  # the keeper ends it at its deadline
+                finally:
+                    self._behind_posted -= 1
                 continue
             earlier = self._armed.get(deferred) or self._armed.get(prefix)
             if earlier is None:
@@ -292,13 +301,15 @@ class ATEngine(Lines):
                     or deferred in self._armed)
 
     def post(self, cmd, deferred, done, timeout_ms=300, deferred_timeout_ms=5000,
-             before=None):
+             before=None, first=True):
         """Send ``cmd`` without waiting, for code that cannot await (the answer of a server
         request): at once if the engine is free, else from its one-slot outbox as soon as
         it is (the keeper task sends it after the command in flight, the pause after a
         timeout, a posted command). ``before``: "sync" (plain ATs until OK first: the
         command got no answer at all) or a tuple of commands sent first (ATE0 after a
         reboot); all under the engine's lock, never between another command's parts.
+        ``first``: it begins a new exchange, so a command already waiting for the posted
+        one to end goes first (fair); False for what goes on (the next part, a resend).
         -> False if nothing was taken (a posted command is out or waits in the outbox,
         the engine is not running); else True, and ``done(result)`` is called once, later,
         in the reader or keeper task: ``result`` is the int after ``deferred`` in the line
@@ -309,16 +320,18 @@ class ATEngine(Lines):
         if self._posted is not None or self._outbox is not None or self._task is None \
                 or self._dead is not None:
             return False
-        if before is None and self.idle(deferred):
+        if before is None and self.idle(deferred) and not (first and self._behind_posted):
             try:
                 self._post_now(cmd, deferred, done, timeout_ms, deferred_timeout_ms)
             except OSError:
                 self._command.in_flight = False
                 return False
             return True
-        self._outbox = (cmd, deferred, done, timeout_ms, deferred_timeout_ms, before)
+        self._outbox = (cmd, deferred, done, timeout_ms, deferred_timeout_ms, before, first)
         if self._keeper_idle:
             self._keeper_wake.set()
+        else:
+            self._keeper_sleep.wake()  # (asleep until a deadline of the command before)
         return True
 
     def _post_now(self, cmd, deferred, done, timeout_ms, deferred_timeout_ms):
@@ -341,7 +354,9 @@ class ATEngine(Lines):
     async def _send_outbox(self):
         # The keeper: send the command in the outbox once the engine is free (the lock,
         # no posted command, no pause), after what ``before`` asks for
-        cmd, deferred, done, timeout_ms, deferred_ms, before = self._outbox
+        cmd, deferred, done, timeout_ms, deferred_ms, before, first = self._outbox
+        while first and self._behind_posted:  # the commands that waited go first
+            await asyncio.sleep_ms(0)
         lock = await self._acquire(deferred, None)
         try:
             await self._quiet()
@@ -427,7 +442,8 @@ class ATEngine(Lines):
                 continue
             left = ticks_diff(self._posted_deadline, ticks_ms())
             if left > 0:
-                await asyncio.sleep_ms(left)
+                await self._keeper_sleep.sleep(left)
+                self._keeper_sleep.task = None
                 continue
             await self._read_pending()
             if self._posted is not None and ticks_diff(self._posted_deadline, ticks_ms()) <= 0:

@@ -564,7 +564,7 @@ class BC66:
 
     # ---- answers to server requests ----
     def answer(self, kind, msgid, result, done, obj=-1, inst=-1, res=-1, vtype=0,
-               value=None, index=0):
+               value=None, index=0, first=True):
         """The one way to answer a server request, without waiting (the reader task may
         call it): ``kind`` "read" (AT+QLWRDRSP), "observe" (AT+QLWOBSRSP), "write"
         (AT+QLWWRRSP, or AT+QLWRRSP for good once the module answered ERROR to it: the
@@ -577,7 +577,9 @@ class BC66:
         ``done(outcome)`` is called once, later: 0 when the module took it (refused after
         a lost result line counts: it knew it already), else the ``BC66Error`` it
         failed with. ValueError (nothing sent) for arguments out of range; BC66Error if
-        another answer is still out (one at a time) or the engine is not running."""
+        another answer is still out (one at a time) or the engine is not running.
+        ``first``: it begins an exchange (a command waiting for the engine goes first);
+        False for the next part of an answer."""
         check_int(msgid, 0, 65535, "msgid")
         if kind == "read" or kind == "observe":
             if result not in CONTENT_RESULTS or isinstance(result, bool):
@@ -610,23 +612,23 @@ class BC66:
         self._answer_prefix = prefix
         self._answer_next = 0
         self._answer_free.clear()
-        if not self._post_answer(None):
+        if not self._post_answer(None, first):
             self._answer_done = self._answer_cmds = None
             self._answer_free.set()
             raise BC66Error("engine not running")
 
-    def _post_answer(self, before):
+    def _post_answer(self, before, first=False):
         # post the answer's next command (first try) -> False if the engine took nothing
         self._answer_tries = 1
         self._answer_lost = False  # the last one sent followed a lost result line
-        return self._repost(before)
+        return self._repost(before, first)
 
-    def _repost(self, before):
+    def _repost(self, before, first=False):
         if self._reinit:  # the module rebooted: ATE0 and AT+CMEE=1 first
             self._reinit = False
             before = ("ATE0", "AT+CMEE=1")
         return self.at.post(self._answer_cmds[self._answer_next], self._answer_prefix,
-                            self._on_answer, self.command_ms, self.answer_ms, before)
+                            self._on_answer, self.command_ms, self.answer_ms, before, first)
 
     def _answer_outcome(self, r):
         # The outcome of the answer command posted last (ATEngine.post): the next piece,

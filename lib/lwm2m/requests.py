@@ -108,6 +108,7 @@ class Requests:
         self.model = None  # where the answers come from (``attach``)
         self._state = _IDLE
         self._starting = False  # _run's loop is on
+        self._idle_waiter = False  # next_change(until_idle) waits: wake it when idle
         # the values of a read of several, their instance ids and table entries, filled
         # by the model's ``reads`` (``room``: sized once to the largest read, 4 x 14)
         self.values = self.insts = self.entries = ()
@@ -143,12 +144,15 @@ class Requests:
         answered, else queued -> False if it was dropped (a duplicate, no room:
         counted)."""
         k = urc.kind
-        if self._state != _IDLE or self._count or k == "malformed":
+        extra = 0 if k == "malformed" else urc.part if k == "write" else urc.flag or 0
+        if self._state != _IDLE or self._count or k == "malformed" or not (
+                0 <= urc.msgid <= 65535 and -1 <= urc.obj <= 65535
+                and -1 <= urc.inst <= 65535 and -1 <= urc.res <= 65535
+                and 0 <= extra <= 65535):  # (put: dropped, or answered 4.00)
             if not self.put_urc(urc):
                 return False
             self._run(False)
             return True
-        extra = urc.part if k == "write" else urc.flag or 0
         code = KINDS.index(k) + 1
         if self._recently(code, urc.msgid, extra):
             self.stats["duplicates"] += 1
@@ -222,7 +226,7 @@ class Requests:
         try:
             self.model.modem.answer(r.kind, r.msgid, CONTENT, self._on_outcome, r.obj,
                                     self.insts[j], e[_RID], e[_VTYPE], v,
-                                    self._parts - 1 - j)
+                                    self._parts - 1 - j, j == 0)
         except ValueError as ex:  # a value that does not fit its type
             if j:
                 return self._finish(ex)
@@ -249,7 +253,7 @@ class Requests:
         self.done()
         if self._count:
             self._run(False)
-        else:
+        elif self._idle_waiter:
             self.ready.set()  # (handle: nothing left to answer)
 
     def _release(self):
@@ -270,6 +274,7 @@ class Requests:
         while self._state != _HANDLER:
             if until_idle and not self.busy():
                 return None
+            self._idle_waiter = until_idle  # (the serving task is not woken per request)
             self.ready.clear()
             await self.ready.wait()
         self._state = _RUNNING
