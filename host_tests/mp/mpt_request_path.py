@@ -264,3 +264,24 @@ async def test_a_command_waiting_goes_before_the_next_request():
     fm.check()
     assert fm.written[-3:] == [_RD % 31, "AT+CGSN=1", _RD % 32]
     await _end(m, task)
+
+
+async def test_an_answer_that_cannot_be_made_is_counted_and_the_next_goes():
+    # a MemoryError while its command is written (a full heap): that request is given up,
+    # counted once; the machine and the engine go on with the next
+    fm, m, md, o, task = await _node(serve=True)
+    whole = m.at._write_now
+    calls = [0]
+
+    def full_once(data):
+        calls[0] += 1
+        if calls[0] == 1:
+            raise MemoryError
+        return whole(data)
+    m.at._write_now = full_once
+    fm.expect(_RD % 41, "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",40,9,0,0', '+QLWURC: "read",41,9,0,0')
+    await _until(lambda: md.requests.stats["requests"] == 2)
+    fm.check()
+    assert md.stats["answer_errors"] == 1 and not md.requests.busy()
+    await _end(m, task)

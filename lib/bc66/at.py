@@ -323,9 +323,11 @@ class ATEngine(Lines):
         if before is None and self.idle(deferred) and not (first and self._behind_posted):
             try:
                 self._post_now(cmd, deferred, done, timeout_ms, deferred_timeout_ms)
-            except OSError:
+            except Exception as e:  # (MemoryError too: the engine stays usable)
                 self._command.in_flight = False
-                return False
+                if isinstance(e, OSError):
+                    return False
+                raise
             return True
         self._outbox = (cmd, deferred, done, timeout_ms, deferred_timeout_ms, before, first)
         if self._keeper_idle:

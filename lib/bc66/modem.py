@@ -612,9 +612,15 @@ class BC66:
         self._answer_prefix = prefix
         self._answer_next = 0
         self._answer_free.clear()
-        if not self._post_answer(None, first):
+        try:
+            ok = self._post_answer(None, first)
+        except Exception:  # (MemoryError): nothing is out
+            ok = None
+        if not ok:
             self._answer_done = self._answer_cmds = None
             self._answer_free.set()
+            if ok is None:
+                raise
             raise BC66Error("engine not running")
 
     def _post_answer(self, before, first=False):
@@ -632,7 +638,14 @@ class BC66:
 
     def _answer_outcome(self, r):
         # The outcome of the answer command posted last (ATEngine.post): the next piece,
-        # the same one again, or the answer is done (_answered)
+        # the same one again, or the answer is done (_answered); never left without one
+        try:
+            self._next_or_again(r)
+        except Exception as e:  # (MemoryError posting the next): the answer failed
+            if self._answer_done is not None:
+                self._answered(e)
+
+    def _next_or_again(self, r):
         again = self._answer_tries < self.answer_tries
         cmd = self._answer_cmds[self._answer_next]
         if type(r) is int and r != 0 and self._answer_lost:  # refused after a lost

@@ -180,7 +180,11 @@ class Requests:
         try:
             while current or self._state == _IDLE and self._take():
                 current = False
-                self._start()
+                try:
+                    self._start()
+                except Exception as e:  # (MemoryError): given up, counted once
+                    if self._state == _SENDING:  # (nothing out: answer() raised before)
+                        self._finish(e)
         finally:
             self._starting = False
 
@@ -247,10 +251,13 @@ class Requests:
         # the current request is answered, or given up (counted once): remembered; the
         # next one starts
         self._release()
-        if outcome != 0:
-            self.model.answer_failed(self.current, outcome)
         self._state = _IDLE
         self.done()
+        if outcome != 0:
+            try:
+                self.model.answer_failed(self.current, outcome)
+            except MemoryError:  # (its log line): the count is kept
+                pass
         if self._count:
             self._run(False)
         elif self._idle_waiter:
