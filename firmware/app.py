@@ -431,11 +431,12 @@ class App:
             await self.modem.stop()
 
 
-# errno -> what a user reads (unix port: the --port argument)
-_PORT_ERRORS = {2: "no such device", 13: "permission denied", 19: "no such device",
-                21: "is a directory, not a serial device", 25: "not a serial device (not a tty)",
-                110: "connection timed out", 111: "connection refused",
-                113: "no route to host"}
+# errno -> what a user reads (unix port: the --port argument); pairs, not a dict: a
+# constant in flash on a board that freezes the code
+_PORT_ERRORS = ((2, "no such device"), (13, "permission denied"), (19, "no such device"),
+                (21, "is a directory, not a serial device"),
+                (25, "not a serial device (not a tty)"), (110, "connection timed out"),
+                (111, "connection refused"), (113, "no route to host"))
 
 
 def open_port(board, dev):
@@ -454,7 +455,10 @@ def open_port(board, dev):
         elif type(code) is not int or code < 0:  # getaddrinfo: "[addrinfo error -2]"
             cause = "host name not found"
         else:
-            cause = _PORT_ERRORS.get(code, "cannot be opened (error %s)" % (code,))
+            cause = "cannot be opened (error %s)" % (code,)
+            for n, text in _PORT_ERRORS:
+                if n == code:
+                    cause = text
         log.log(log.ERROR, _TAG, "port %s: %s", dev, cause)
         raise SystemExit(1)
 

@@ -49,3 +49,38 @@ def test_declared_tables_say_what_the_named_constants_say():
     assert t[3200] == ((5500, B, R), (5501, I, R), (5505, S, X), (5750, S, R | W), (5518, I, R))
     assert t[19] == ((0, O, R | W),)
     assert [ty for _, _, ty in TABLE] == [I, I, I, F, F, F, F, S]
+
+
+def test_lookups_in_constant_pairs_say_what_the_dicts_said():
+    # health's reset causes, the log's level letters and the config's rules are constant
+    # tuples now (flash, not a dict in the heap): the same text for every key as before
+    from bc66 import log
+    from lwm2m import config, health
+    import fakemachine
+    m = fakemachine.install("esp32")
+    try:
+        got = []
+        for m.cause in (1, 2, 3, 4, 5, 6, 0, 7, None):
+            got.append(health.reset_cause())
+    finally:
+        del sys.modules["machine"]
+    assert got == ["power-on", "hard reset", "watchdog", "deep sleep wake", "soft reset",
+                   "brown-out", "unknown", "unknown", "unknown"]
+    lines = []
+    log.sink, level = lines.append, log.level
+    log.level = log.DEBUG
+    try:
+        for lvl in (log.DEBUG, log.INFO, log.WARN, log.ERROR, 25, 50):
+            log.log(lvl, "t", "x")
+    finally:
+        log.sink, log.level = None, level
+    assert [x[0] for x in lines] == ["D", "I", "W", "E", "?", "?"]
+    assert config.check("server.bootstrap", 1) == "must be true or false"
+    assert config.check("binding", "X") == "must be one of U, UQ"
+    assert config.check("psk", "abc") == "must be an even-length hex string of at most 256 chars"
+    c = config.from_dict({"server": {"host": "h"}, "qlwcfg": {"retransmit": [3, 5],
+                                                            "rai_enable": 1}})
+    assert c.cfg_items() == (("auto_reg", (0,)), ("per_regstatus_feat", (0,)),
+                             ("rai_enable", (1,)), ("retransmit", (3, 5)), ("auto_ack", (0,)),
+                             ("access_mode", (0,)), ("recovery_mode", (0,)),
+                             ("retransmit_mode", (0,)))

@@ -8,7 +8,7 @@ DEBUG = 10
 INFO = 20
 WARN = 30
 ERROR = 40
-_NAMES = {DEBUG: "D", INFO: "I", WARN: "W", ERROR: "E"}
+_NAMES = "DIWE"  # DEBUG, INFO, WARN, ERROR: level // 10 - 1 (a constant, not a dict)
 
 level = INFO
 _t0 = time.ticks_ms()
@@ -22,7 +22,9 @@ def log(lvl, tag, msg, *args):
     if args:
         msg = msg % args
     t = time.ticks_diff(time.ticks_ms(), _t0)
-    line = "%s %d.%03d %s: %s" % (_NAMES.get(lvl, "?"), t // 1000, t % 1000, tag, msg)
+    i = lvl // 10 - 1
+    name = _NAMES[i] if lvl % 10 == 0 and 0 <= i < 4 else "?"
+    line = "%s %d.%03d %s: %s" % (name, t // 1000, t % 1000, tag, msg)
     if sink is None:
         print(line)
     else:

@@ -59,10 +59,11 @@ class ConfigError(ValueError):
         self.rule = rule
 
 
-_MSG = {"b": "must be true or false", "s": "must be a string of at most %s bytes",
-        "e": "must be one of %s", "h": "must be an even-length hex string of at most %s chars",
-        "l": "must be a non-empty list of distinct %s",
-        "p": "must be [ack_timeout %s..%s, max %s..%s]"}
+# kind -> its rule (pairs, not a dict: a constant in flash on a board that freezes the code)
+_MSG = (("b", "must be true or false"), ("s", "must be a string of at most %s bytes"),
+        ("e", "must be one of %s"), ("h", "must be an even-length hex string of at most %s chars"),
+        ("l", "must be a non-empty list of distinct %s"),
+        ("p", "must be [ack_timeout %s..%s, max %s..%s]"))
 
 
 def _bad(kind, a, b, v):  # -> the rule v breaks, or None
@@ -91,7 +92,11 @@ def _bad(kind, a, b, v):  # -> the rule v breaks, or None
     else:
         ok = t is bool if kind == "b" else t is str and v in a
         a = ", ".join(a) if kind == "e" else ()
-    return None if ok else _MSG[kind] % a
+    if ok:
+        return None
+    for k, rule in _MSG:
+        if k == kind:
+            return rule % a
 
 
 def imei_ok(imei):
@@ -125,7 +130,11 @@ class Config:
 
     def cfg_items(self):
         """AT+QLWCFG settings: ((key, tuple of ints), ...) in the module's order."""
-        return tuple(self._cfg)
+        out = []
+        for k in CFG_KEYS:
+            v = getattr(self, "qlwcfg_" + k)
+            out.append((k, v if type(v) is tuple else (v,)))
+        return tuple(out)
 
     def __repr__(self):
         return "<Config %s:%d ep=%s sec=%s psk=%s>" % (
@@ -165,7 +174,6 @@ def from_dict(d):
             if not _known(p) or not sec and "." in p:
                 raise ConfigError(p[:40], "unknown key")
     c = Config()
-    c._cfg = []
     for e in _SPEC:
         path, kind, a, b, v = json.loads(e)
         sec, _, key = path.rpartition(".")
@@ -177,8 +185,6 @@ def from_dict(d):
                 raise ConfigError(path, r)
         elif v == "!":
             raise ConfigError(path, "is required")
-        if sec == "qlwcfg":
-            c._cfg.append((key, tuple(v) if kind == "p" else (v,)))
         setattr(c, path.replace("server.", "").replace(".", "_"),
                 tuple(v) if type(v) is list else v)
     c.sensors = _sensors(d.get("sensors"))
@@ -361,15 +367,13 @@ def load_cached(path, cache, over=None):
             c = Config()
             for k, v in d["attrs"].items():
                 setattr(c, k, tuple(v) if type(v) is list else v)
-            c._cfg = [(k, tuple(v)) for k, v in d["cfg"]]
             return c
     except (OSError, ValueError, KeyError, TypeError):
         pass
     c = load(path, over)
     try:
         with open(cache, "w") as f:
-            json.dump({"key": key, "cfg": c._cfg,
-                       "attrs": {k: v for k, v in c.__dict__.items() if k != "_cfg"}}, f)
+            json.dump({"key": key, "attrs": c.__dict__}, f)
     except OSError:
         pass  # a read-only flash: validated at every start
     return c

@@ -30,8 +30,8 @@ _T_STRING = const(1)
 _T_INTEGER = const(3)
 _TAG = "health"
 # machine.reset_cause() values as the ports number them -> what the server reads
-_CAUSES = {1: "power-on", 2: "hard reset", 3: "watchdog", 4: "deep sleep wake", 5: "soft reset",
-           6: "brown-out"}
+_CAUSES = ("power-on", "hard reset", "watchdog", "deep sleep wake", "soft reset",
+           "brown-out")  # 1..6 (a tuple: a constant in flash, not a dict in the heap)
 # 32771 resources: the key of each in ``counters()`` (the node's, the engine's, the queue's)
 COUNTER_KEYS = ("requests", "dropped_requests", "malformed", "glitches", "reboots",
                 "queued", "queue_dropped")
@@ -41,7 +41,8 @@ def reset_cause():
     """The last reset's cause as text ("unknown" where the port cannot tell)."""
     try:
         import machine
-        return _CAUSES.get(machine.reset_cause(), "unknown")
+        c = machine.reset_cause()
+        return _CAUSES[c - 1] if type(c) is int and 1 <= c <= len(_CAUSES) else "unknown"
     except (ImportError, AttributeError):
         return "unknown"
 
