@@ -6,6 +6,10 @@ import subprocess
 from tools.board.nodeproc import Firmware, default_config
 
 
+# what a Ctrl-C's shutdown sends (app.App.shutdown): sync, init, status, de-register, power off
+SHUTDOWN_COMMANDS = {"AT", "ATE0", "AT+CMEE=1", "AT+QLWSTATUS?", "AT+QLWDEREG", "AT+QPOWD=0"}
+
+
 def regs_after(sim, i):
     return [c for c in sim.commands[i:] if c == "AT+QLWREG"]
 
@@ -20,8 +24,13 @@ def test_bringup_sequence_and_config_written_once(node_factory):
     cfg = [c for c in cmds if c.startswith("AT+QLWCONFIG=")]
     assert len(cfg) == 1 and '"urn:imei:867997030052996"' in cfg[0]
     # a second start against the same module NVRAM writes nothing that is already there
+    i = len(sim.commands)
     assert fw.interrupt() == 0, fw.lines[-10:]
     assert sim.commands[-1] == "AT+QLWDEREG", (sim.commands[-5:], fw.lines[-40:])
+    # from the shutdown's first AT on, only the shutdown's commands: no task outlived its
+    # cancel (one did, sending AT+CSQ: sched.Sleeper erased the cancel, mpt_sched)
+    later = sim.commands[i:]
+    assert set(later[later.index("AT"):]) <= SHUTDOWN_COMMANDS, (later, fw.lines[-40:])
     # deregistered: 4, which the lenient reading turns into 0 a module-second (50 ms) later
     sim.wait_for(lambda: sim.status in (4, 0), 5)
     n = len(sim.commands)
