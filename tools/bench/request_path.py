@@ -11,7 +11,8 @@ with the GC on (collections included). The floor: tools/bench/mp/floor.py, the l
 asyncio program does for the same request (a reader task, lines framed with find(), the
 message id copied into the answer, OK and the result line consumed), run in the same
 board session against the same in-memory module and measured the same way; the node's
-figure is also given as a ratio to it (issue 20's aim: at most 3x).
+figure is also given as a ratio to it (issue 20's aim: at most 3x). Flash: ``.text +
+.data`` of that firmware minus the same firmware without the project (as the mcu section).
 
     .venv/bin/python -m tools.bench.request_path [--elf FIRMWARE.elf]
 """
@@ -64,6 +65,10 @@ def rows():
             target = "<= 3x the floor"
         out.append(("Cortex-M instructions per round trip: " + desc, value, target))
         out.append(("Cortex-M heap allocated per round trip: " + desc, "%d B" % alloc, ""))
+    from tools.bench.cortex_m import flash_sizes  # the firmware measured above
+    fw, base = flash_sizes()
+    out.append(("Cortex-M flash of the frozen project, the firmware measured above",
+                "%d B" % (fw - base), "firmware %d B, without the project %d B" % (fw, base)))
     return out
 
 
