@@ -14,9 +14,18 @@ if sys.platform in ("linux", "darwin"):
         if _p not in sys.path:
             sys.path.append(_p)
 
-from lwm2m import swupdate  # noqa: E402
+try:
+    from lwm2m import swupdate
 
-swupdate.boot()  # an application package installed through object 9 comes first (or not)
-import app  # noqa: E402
+    swupdate.boot()  # an application package installed through object 9 comes first (or not)
+    import app
 
-app.main()
+    app.main()  # a Ctrl-C once the node runs: its orderly stop (app.run_until_stopped)
+except KeyboardInterrupt:  # Ctrl-C before that (imports, config, App()): nothing was sent
+    import gc  # to the module yet; a stop as clean as a later one's (exit 0, no traceback)
+
+    gc.collect()  # (a Ctrl-C inside a collection leaves the heap locked)
+    from bc66 import log
+
+    log.log(log.INFO, "app", "stopping: interrupted (Ctrl-C) while starting")
+    log.log(log.INFO, "app", "stopped (exit 0)")

@@ -231,3 +231,43 @@ def test_ctrl_c_inside_a_garbage_collection_still_shuts_down(tmp_path):
             p.kill()
         assert p.returncode == 0, out
         assert "shutdown saved 100" in out and "exit 0" in out, out
+
+
+def _blocked_opening_fifo(pid):
+    # the process waits in open() for a FIFO's writer (fs/pipe.c wait_for_partner)
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read().strip() == "wait_for_partner"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("where", ["importing", "constructing App"])
+def test_ctrl_c_while_the_firmware_starts_is_a_clean_stop(sim_factory, tmp_path, where):
+    # a Ctrl-C in `mpremote run` / `make demo` right at the start: before the application
+    # is imported (swupdate.boot reads pkg/boot.json, firmware/main.py) or while App() is
+    # built (its State reads state/state.json). A FIFO there holds the firmware in open()
+    # until the Ctrl-C; it was a KeyboardInterrupt traceback and exit 1
+    import os
+    import time
+    from tools.board.nodeproc import Firmware
+    sim = sim_factory()
+    work = tmp_path / "node"
+    fifo = work / ("pkg/boot.json" if where == "importing" else "state/state.json")
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(str(fifo))
+    fw = Firmware(sim.device, str(work), config=default_config(str(work / "state"))).start()
+    try:
+        end = time.monotonic() + 60
+        while not _blocked_opening_fifo(fw.proc.pid):  # the event: held in open(fifo)
+            assert fw.proc.poll() is None and time.monotonic() < end, "\n".join(fw.lines)
+            time.sleep(0.01)
+        code = fw.interrupt(timeout=30)
+    finally:
+        fw.kill()
+    out = "\n".join(fw.lines)
+    assert code == 0, out  # as a Ctrl-C once the node runs (EXIT_STOPPED)
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    assert re.search(r"app: stopping: interrupted \(Ctrl-C\) while starting", out), out
+    assert "app: stopped (exit 0)" in out, out
+    assert sim.commands == [], sim.commands  # nothing sent to the module
