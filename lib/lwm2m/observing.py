@@ -59,7 +59,8 @@ class Note:
         self.msgid = msgid
         self.status = status
         self.sent_ms = time.ticks_ms()
-        self.finished = asyncio.Event()  # set with the final status
+        # set with the final status; a Note made final (a NON's) never waits: no Event
+        self.finished = asyncio.Event() if status == PENDING else None
 
     async def wait(self, timeout_ms=30000):
         """True once acknowledged; False on failure or timeout."""
