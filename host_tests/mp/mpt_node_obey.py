@@ -28,6 +28,9 @@ class Modem:
     def add_urc_listener(self, fn):
         self.on_urc = fn
 
+    def on_requests(self, fn):
+        self.on_request = fn
+
     async def sync(self, tries=5):
         self.w.append("AT")
         return self.answers
@@ -84,6 +87,9 @@ class Model:
     def __init__(self):
         from lwm2m.requests import Requests
         self.requests = Requests()
+
+    def request(self, urc):
+        self.requests.receive(urc)
 
     async def sync_objects(self, modem):
         modem.w.append("objects")

@@ -18,7 +18,8 @@ def _node():
     cfg = _S()
     cfg.lifetime = 300
     m = _S()
-    m.add_urc_listener = lambda fn: None
+    m.add_urc_listener = m.on_requests = lambda fn: None
+    md.request = None
     n = N.Node(m, cfg, md)
     n.task_backoff_ms, n.task_backoff_max_ms, n.task_decay_s = 40, 160, 1
     return n

@@ -37,6 +37,7 @@ LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
 _QLWRRSP = "AT+QLWRRSP"
 _REQUEST_HEAD = b'+QLWURC: "'  # a request URC's line starts with it, then the kind's name
 _KIND_AT = const(10)  # len(_REQUEST_HEAD)
+_REQUEST_KINDS = ("read", "write", "execute", "observe", "malformed")  # (on_requests)
 # result lines the module sends only after the OK of their command (never unsolicited,
 # unlike +QLWREG: or +QLWDEREG:): one arriving before that OK shows the OK was lost
 _AFTER_OK_ONLY = ("+QLWRDRSP:", "+QLWOBSRSP:", "+QLWWRRSP:", "+QLWRRSP:", "+QLWEXERSP:",
@@ -160,6 +161,7 @@ class BC66:
 
     def __init__(self, port, on_urc=None, reinit_after_reboot=True):
         self._listeners = [on_urc] if on_urc is not None else []
+        self._request_fn = None  # on_requests
         self.on_urc = on_urc  # what the reader calls per URC (add_urc_listener sets it)
         self.at = ATEngine(port, self._on_line, "bc66")
         self.at.add_urc(_REQUEST_HEAD, self._on_request)  # a request, parsed from bytes
@@ -201,6 +203,13 @@ class BC66:
         ls.append(fn)
         self.on_urc = fn if len(ls) == 1 else self._to_all  # one: called directly
 
+    def on_requests(self, fn):
+        """Server requests (URC kinds read, write, execute, observe, and malformed: one
+        whose message id alone could be read) go to ``fn(urc)`` from now on, instead of
+        the URC listeners: the one request machine (``lwm2m.requests``). In the reader
+        task, as the URC listeners."""
+        self._request_fn = fn
+
     def _to_all(self, urc):
         err = None
         for fn in self._listeners:  # each one gets it, whatever an earlier one raised
@@ -228,11 +237,12 @@ class BC66:
                 log(10, "bc66", "urc %s", str(memoryview(buf)[:k], "utf-8"))
             except UnicodeError:
                 log(10, "bc66", "urc %r", bytes(memoryview(buf)[:k]))
+        fn = self._request_fn or self.on_urc
         try:
-            self.on_urc(u)
+            fn(u)
         except Exception as e:  # no listener (None) or a listener's bug: count, go on
             self.at.stats["dropped_urcs"] += 1
-            if self.on_urc is not None:
+            if fn is not None:
                 log(40, "bc66", "urc handler: %r", e)
         return True
 
@@ -249,6 +259,8 @@ class BC66:
             # registration, or retransmitted into no network), so its wait ends now, not
             # at its deadline (register_timeout_s)
             self.at.abort("+QLWUPDATE:", Aborted("AT+QLWUPDATE: " + line))
+        elif self._request_fn is not None and u.kind in _REQUEST_KINDS:
+            return self._request_fn(u)
         if self.on_urc is not None:
             self.on_urc(u)
 

@@ -1,8 +1,8 @@
 """The LwM2M node: bring-up, configuration, registration lifecycle and request serving.
 
 ``Node`` owns one ``bc66.modem.BC66`` and one ``lwm2m.objects.Model``. The modem's reader
-task hands every URC to ``_on_urc`` (synchronously, never blocking); server requests go into
-a small bounded ring that the serving task answers in order; lifecycle news (registration,
+task hands server requests to the model's request machine (``Model.request``, lwm2m.requests)
+and every other URC to ``_on_urc`` (synchronously, never blocking); lifecycle news (registration,
 pings, lost network, disable, factory reset, reboots) wakes the supervisor task, which is
 the one place that decides to register, recover or back off.
 """
@@ -20,7 +20,6 @@ from bc66.modem import (STATUS_DEREGISTERING as DEREGISTERING,
                         STATUS_REGISTERED as REGISTERED, STATUS_REGISTERING as REGISTERING)
 
 _TAG = "node"
-_REQUESTS = ("read", "write", "execute", "observe", "malformed")
 
 
 _READS = 3  # reads of one fact from the module before its answers count as unreadable
@@ -97,13 +96,11 @@ class Node:
         self.cfun_ask_s = 20  # AT+CFUN's OK waited for this long before asking (_cfun)
         self.keep_awake = True  # False when a power.Awake guard owns AT+QSCLK (duty cycle)
         modem.add_urc_listener(self._on_urc)
+        modem.on_requests(model.request)  # server requests: the request machine
 
     # ---- URC intake (runs inside the reader task: must not block) ----
     def _on_urc(self, urc):
         k = urc.kind
-        if k in _REQUESTS:  # queued for the model's serving task (never dropped silently)
-            self.model.request(urc)
-            return
         if k == "report_ack" or k == "report":
             self.model.on_urc(urc)
             return
@@ -581,7 +578,7 @@ class Node:
         while True:
             remaining, urc = await self.modem.rd_next()
             if urc is not None:
-                self._on_urc(urc)
+                self.model.request(urc)
             if not remaining:
                 return
 
