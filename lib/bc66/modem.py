@@ -14,7 +14,8 @@ from .at import ATEngine, debug, log
 from .errors import (Aborted, ATTimeout, BC66Error, CommandError, NoAnswer, StatusError,
                      check_int)
 from .urc import UNREADABLE, fields, parse, rd_request, request
-from .values import (CHANGE_RESULTS, CONTENT_RESULTS, check_str, cmdv, parts)
+from .values import (CHANGE_RESULTS, CONTENT_RESULTS, T_OPAQUE, T_STRING, check_str, cmdv,
+                     parts, str_bytes, text)
 
 STATUS_NOT_REGISTERED = const(0)
 STATUS_REGISTERING = const(1)
@@ -592,23 +593,27 @@ class BC66:
         another answer is still out (one at a time) or the engine is not running.
         ``first``: it begins an exchange (a command waiting for the engine goes first);
         False for the next part of an answer."""
-        check_int(msgid, 0, 65535, "msgid")
         if kind == "read" or kind == "observe":
-            if result not in CONTENT_RESULTS or isinstance(result, bool):
-                raise ValueError("result")
-            check_int(obj, -1, 65535, "obj")
-            check_int(inst, -1, 65535, "inst")
-            check_int(res, -1, 65535, "res")
-            check_int(index, 0, 65535, "index")
+            if not (type(msgid) is int and 0 <= msgid <= 65535 and -1 <= obj <= 65535
+                    and -1 <= inst <= 65535 and -1 <= res <= 65535 and 0 <= index <= 65535
+                    and result in CONTENT_RESULTS and type(result) is int):
+                _check_content(msgid, result, obj, inst, res, index)  # (which one: raises)
             name, prefix = _CONTENT[kind]
-            ps = _NO_VALUE if value is None else parts(vtype, value)
-            n = len(ps) - 1
-            cmds = []
-            for length, piece, quote in ps:
-                cmds.append(_content_cmd(name, msgid, result, obj, inst, res, vtype or 1,
-                                         length, piece, quote, index + n))
-                n -= 1
+            t = _short_text(vtype, value)  # one command, most often: no parts list
+            if t is not None:
+                cmds = ("%s=%d,%d,%d,%d,%d,%d,%d,%s%s%s,%d\r" % (
+                    name, msgid, result, obj, inst, res, vtype or 1, t[0], t[1], t[2],
+                    t[1], index),)
+            else:
+                ps = parts(vtype, value)
+                n = len(ps) - 1
+                cmds = []
+                for length, piece, quote in ps:
+                    cmds.append(_content_cmd(name, msgid, result, obj, inst, res, vtype,
+                                             length, piece, quote, index + n))
+                    n -= 1
         else:
+            check_int(msgid, 0, 65535, "msgid")
             if result not in CHANGE_RESULTS or isinstance(result, bool):
                 raise ValueError("result")
             name = self.write_rsp_command if kind == "write" else "AT+QLWEXERSP"
@@ -766,7 +771,33 @@ class BC66:
         return msgid if con else None
 
 
-_NO_VALUE = ((0, "", '"'),)  # an answer without a value: <len> 0, ""
+_NO_TEXT = (0, '"', "")  # an answer without a value: <len> 0, ""
+
+
+def _check_content(msgid, result, obj, inst, res, index):
+    # the arguments of a read/observe answer: ValueError naming the first out of range
+    check_int(msgid, 0, 65535, "msgid")
+    if result not in CONTENT_RESULTS or isinstance(result, bool):
+        raise ValueError("result")
+    check_int(obj, -1, 65535, "obj")
+    check_int(inst, -1, 65535, "inst")
+    check_int(res, -1, 65535, "res")
+    check_int(index, 0, 65535, "index")
+
+
+def _short_text(vtype, value):
+    # a value sent in one short command -> (<len>, quote, text), checked (ValueError as
+    # values.parts); None for one that takes pieces (opaque, or over _SHORT characters)
+    if value is None:
+        return _NO_TEXT
+    if vtype == T_STRING:
+        if type(value) is not str or len(value) > _SHORT:
+            return None
+        return str_bytes(value), '"', value
+    if vtype == T_OPAQUE:
+        return None
+    t = text(vtype, value)
+    return len(t), "", t
 
 
 def _content_cmd(name, msgid, result, obj, inst, res, vtype, length, piece, quote, index):
