@@ -1,6 +1,6 @@
 # What the node holds in its heap at start (issue 20's heap budget): on the Cortex-M board a
 # frozen module's functions, classes and tables take heap once imported, constant tables
-# stay in flash (docs/benchmark-notes.md "Heap at start").
+# stay in flash (docs/benchmark-notes.md "Heap at start on the Cortex-M3, cut by cut").
 import sys
 import fakeapi as fa
 fa.prefer_mpy()
