@@ -32,6 +32,39 @@ async def test_register_deregister_recover():
     await m.stop()
 
 
+
+async def test_errors_read_as_text_without_the_psk():
+    # a log line says "AT+QLWREG status 1 (Timeout)", not the tuple (1, 'Timeout', ...);
+    # a refused AT+QLWCONFIG shows its PSK identity and PSK masked
+    from fakemodem import modem, raises
+    from bc66.errors import CommandError, StatusError
+    fm, m, urcs = await modem()
+    fm.expect("AT+QLWREG", "OK", 5, "+QLWREG: 1")
+    e = await raises(StatusError, m.register(timeout_ms=500))
+    assert str(e) == "AT+QLWREG status 1 (Timeout)", str(e)
+    assert e.code == 1 and e.name == "Timeout"
+    fm.expect("AT+QLWRECOVER", "OK", 5, '+QLWURC: "recovered",77')
+    e = await raises(StatusError, m.recover(timeout_ms=500))
+    assert str(e) == "AT+QLWRECOVER status 77 (Unknown)", str(e)
+    fm.expect("AT+QLWREG", "+CMEE ERROR: 33")
+    e = await raises(CommandError, m.register())
+    assert str(e) == "AT+QLWREG error 33 (Already registered error)", str(e)
+    fm.expect("AT+QLWDEREG", "ERROR")
+    assert str(await raises(CommandError, m.deregister())) == "AT+QLWDEREG (ERROR)"
+    psk = "00112233445566778899aabbccddeeff"
+    fm.expect(None, "+CME ERROR: 3")
+    e = await raises(CommandError, m.config_set(0, "h", 5684, "ep", 900, 0, "pskid7", psk))
+    assert e.code == 3 and str(e).endswith(",900,0,*** error 3 (Parameter value error)"), str(e)
+    assert psk not in str(e) + repr(e) and "pskid7" not in str(e) + repr(e), repr(e)
+    assert psk in fm.written[-1]  # (it was sent)
+    # the driver's own words, and the node's (lwm2m.node: a +QLWREG: 1 during an update)
+    assert str(CommandError(-1, "malformed answer +QLWCONFIG")) == \
+        "malformed answer +QLWCONFIG (ERROR)"
+    assert str(StatusError(1, "+QLWREG: 1")) == "+QLWREG: 1 status 1 (Timeout)"
+    assert str(StatusError(9)) == "status 9 (Reset)"
+    fm.check()
+    await m.stop()
+
 async def test_objects_and_buffer():
     from fakemodem import modem, raises
     from bc66.errors import CommandError

@@ -40,7 +40,9 @@ class Rebooted(BC66Error):
 
 
 class CommandError(BC66Error):
-    """``ERROR`` (code -1), ``+CME ERROR: n`` / ``+CMEE ERROR: n``, or a deferred <err>."""
+    """``ERROR`` (code -1), ``+CME ERROR: n`` / ``+CMEE ERROR: n``, or a deferred <err>.
+    ``code``, ``name`` (the note's); str(): "AT+QLWCFG error 3 (Parameter value error)",
+    "<what went wrong> (ERROR)" (``cmd`` comes with any PSK masked: ATEngine's shown())."""
 
     table = ERR
 
@@ -50,11 +52,16 @@ class CommandError(BC66Error):
         k = "|%d:" % code
         i = ("|" + t).find(k)  # the name from the table, or "Unknown"
         self.name = t[i + len(k) - 1:(t + "|").find("|", i)] if i >= 0 else "Unknown"
-        super().__init__(code, self.name, cmd)
+        # the text made here, once per raise: a __str__ would be one more function object
+        # per class in the heap at start
+        if t is STATUS or code != -1:
+            cmd = "%s %s %d" % (cmd, "status" if t is STATUS else "error", code)
+        super().__init__("%s (%s)" % (cmd.lstrip(), self.name))
 
 
 class StatusError(BC66Error):
-    """A deferred <status_code> != 0 (register, update, deregister, recover)."""
+    """A deferred <status_code> != 0 (register, update, deregister, recover); str():
+    "AT+QLWREG status 1 (Timeout)"."""
 
     __init__ = CommandError.__init__
     table = STATUS
