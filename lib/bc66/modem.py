@@ -36,6 +36,7 @@ LwConfig = namedtuple("LwConfig", ("bs", "host", "port", "endpoint", "lifetime",
                                    "psk_id", "psk"))
 
 _QLWRRSP = "AT+QLWRRSP"
+_QLWWRRSP = "AT+QLWWRRSP"
 _REQUEST_HEAD = b'+QLWURC: "'  # a request URC's line starts with it, then the kind's name
 _KIND_AT = const(10)  # len(_REQUEST_HEAD)
 _REQUEST_KINDS = ("read", "write", "execute", "observe", "malformed")  # (on_requests)
@@ -178,21 +179,20 @@ class BC66:
         self.answer_tries = 3
         self.resent = 0
         self.taken_before = 0  # resends after a lost result line the module refused
-        self.write_rsp_command = "AT+QLWWRRSP"  # AT+QLWRRSP once the module refused it
+        self.write_rsp_command = _QLWWRRSP  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
         self._reinit_after_reboot = reinit_after_reboot
         self.unknown = 0  # lines that are neither answers nor URCs we know
         self.unanswerable = 0  # requests whose message id could not be read
-        # the answer out (``answer``): its done(), kind, commands (one per piece) and
+        # the answer out (``answer``): its done(), commands (one per piece) and
         # the next to send, how often that one was sent
         self._answer_done = None
-        self._answer_kind = None
         self._answer_cmds = None
-        self._answer_msgid = self._answer_result = self._answer_next = 0
+        self._answer_next = 0
         self._answer_prefix = None
         self._answer_tries = 0
         self._answer_lost = False
-        self._answer_free = asyncio.Event()  # set when no answer is out
+        self._answer_free = None  # an Event set when no answer is out (_answer_wait)
         self._on_answer = self._answer_outcome  # (one bound method, made once)
 
     # ---- URC listeners ----
@@ -622,20 +622,15 @@ class BC66:
         if self._answer_done is not None:
             raise BC66Error("an answer is still out")
         self._answer_done = done
-        self._answer_kind = kind
         self._answer_cmds = cmds
-        self._answer_msgid = msgid
-        self._answer_result = result
         self._answer_prefix = prefix
         self._answer_next = 0
-        self._answer_free.clear()
         try:
             ok = self._post_answer(None, first)
         except Exception:  # (MemoryError): nothing is out
             ok = None
         if not ok:
             self._answer_done = self._answer_cmds = None
-            self._answer_free.set()
             if ok is None:
                 raise
             raise BC66Error("engine not running")
@@ -686,11 +681,10 @@ class BC66:
                             else None):
                 return
             r = BC66Error("engine not running")
-        elif r == -1 and self._answer_kind == "write" and self.write_rsp_command != _QLWRRSP:
+        elif r == -1 and cmd.startswith(_QLWWRRSP) and self.write_rsp_command != _QLWRRSP:
             log(10, "bc66", "write answers: AT+QLWRRSP (the module has no AT+QLWWRRSP)")
             self.write_rsp_command = _QLWRRSP
-            self._answer_cmds = ("%s=%d,%d\r" % (_QLWRRSP, self._answer_msgid,
-                                                 self._answer_result),)
+            self._answer_cmds = (_QLWRRSP + cmd[len(_QLWWRRSP):],)  # (=msgid,result)
             self._answer_prefix = _QLWRRSP[2:] + ":"
             if self._post_answer(None):
                 return
@@ -702,13 +696,16 @@ class BC66:
     def _answered(self, outcome):
         done = self._answer_done
         self._answer_done = self._answer_cmds = None
-        self._answer_free.set()
+        if self._answer_free is not None:
+            self._answer_free.set()
         done(outcome)
 
     async def _answer_wait(self, kind, msgid, result, obj=-1, inst=-1, res=-1, vtype=0,
                            value=None, index=0):
         # ``answer`` awaited: after the answer still out, if any; raises what it failed with
         while self._answer_done is not None:
+            if self._answer_free is None:
+                self._answer_free = asyncio.Event()
             self._answer_free.clear()
             await self._answer_free.wait()
         got = []
