@@ -28,7 +28,7 @@ def test_settings_ddf_matches_the_code():
     oid, items = _items("32769-node-settings.xml")
     src = _src("lib/lwm2m/settings.py")
     assert oid == int(re.search(r"SETTINGS = const\((\d+)\)", src).group(1))
-    rows = re.findall(r'\((\w+), "([\w.]+)", (T_\w+)\)', src)
+    rows = re.findall(r'\((\w+), "([\w.]+)", _?(T_\w+)\)', src)
     spec = {json.loads(s)[0]: json.loads(s) for s in
             re.findall(r"'(\[.*?\])',", _src("lib/lwm2m/config.py"))}
     assert len(rows) == len(items) == 8
@@ -46,7 +46,7 @@ def test_health_ddf_matches_the_code():
     oid, items = _items("32770-node-health.xml")
     assert oid == int(re.search(r"HEALTH = const\((\d+)\)", src).group(1))
     decl = src[src.index("model.add(Obj(HEALTH"):src.index("model.add(Obj(COUNTERS")]
-    rows = re.findall(r"\((\d+), (T_\w+), R", decl)
+    rows = re.findall(r"\((\d+), _?(T_\w+), _?R", decl)
     assert [(int(r), ("R", TYPES[t], "")) for r, t in rows] == sorted(items.items())
     oid, items = _items("32771-node-counters.xml")
     assert oid == int(re.search(r"COUNTERS = const\((\d+)\)", src).group(1))

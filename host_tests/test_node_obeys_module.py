@@ -89,9 +89,12 @@ def test_duty_plan_follows_the_lifetime_the_module_reports(duty):
     """A bootstrap server sets 30 s against a configured 3000 s (note 5.3:
     +QLWURC: "lifetime_changed",30): the MCU sleeps within the 30 s registration, so
     every wake recovers it ("recovered",0), never "recovered",3 and a new bootstrap."""
-    # module time at a tenth of real: a firmware start (~0.2 s real) must not eat a
-    # 30 s lifetime by itself, as it would at the usual hundredth
-    sup = duty(sim_opts={"time_scale": 0.1}, lifetime=3000,
+    # module time at a quarter of real: the node wakes when the module's own update is due
+    # (update_interval_s(30) after the last one), and the module's slack past it is
+    # 30 - update_interval_s(30) = 15 module seconds; a firmware start on a loaded machine
+    # must fit in it (at a tenth, 1.5 s real: a fresh-clone run at load 10 woke too late
+    # and the registration had lapsed: "recovered",3)
+    sup = duty(sim_opts={"time_scale": 0.25}, lifetime=3000,
                server={"host": "bs.example.net", "port": 5683, "bootstrap": True})
     sim = sup.sim
     sup.run(3)
