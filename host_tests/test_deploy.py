@@ -96,9 +96,8 @@ ARCH_CODE = {"esp32_devkitc": 10, "esp32_wrover": 10, "esp32_c3": 11, "pyboard_v
 def test_stage_per_board():
     for name in ("esp32_devkitc", "esp32_wrover", "esp32_c3", "pyboard_v11", "nucleo_l476rg"):
         out = deploy.stage(name)
-        for mod in ("lines", "urc"):  # viper code for the board's MCU
-            with open(os.path.join(out, "lib", "bc66", mod + ".mpy"), "rb") as f:
-                assert f.read(4)[2] >> 2 == ARCH_CODE[name], (name, mod)
+        with open(os.path.join(out, "lib", "bc66", "native.mpy"), "rb") as f:
+            assert f.read(4)[2] >> 2 == ARCH_CODE[name], name  # viper code for its MCU
         assert open(os.path.join(out, "board.py")).read().startswith(
             "from boards.%s import *" % name)
         assert os.path.exists(os.path.join(out, "lib", "boards", name + ".mpy"))
@@ -145,13 +144,15 @@ def test_make_run_takes_ctrl_c_without_a_traceback(board, sim, tmp_path):
 
 def test_run_on_the_qemu_board_stops_orderly_on_ctrl_c(sim_factory, tmp_path):
     # `make run`'s path on a board that takes Ctrl-C on its REPL UART (the QEMU Cortex-M3;
-    # 192 KB heap: the node loaded from .mpy over mpremote's mount, not frozen): a
-    # terminal's Ctrl-C is the firmware's orderly shutdown, followed to its exit code
+    # 256 KB heap: the node loaded from .mpy over mpremote's mount, not frozen; 192 KB ran
+    # out in App() (MemoryError of 2,148 B) once lib/bc66/native.mpy held armv7m machine
+    # code, and passed with its plain twin: not investigated further): a terminal's Ctrl-C
+    # is the firmware's orderly shutdown, followed to its exit code
     import sys
     from mcu_fixtures import need_mcu
     from tools.board import mcu, qemu
     need_mcu()
-    heap = 192 * 1024
+    heap = 256 * 1024
     mcu.firmware(heap)
     sim = sim_factory(time_scale=0.05, attach_s=0.2)
     cfg = tmp_path / "cfg.json"

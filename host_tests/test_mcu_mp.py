@@ -106,3 +106,34 @@ def test_mp_on_qemu_cortex_m3(qemu_runs, mod, name):
 @pytest.mark.parametrize("mod,name", CASES, ids=["%s::%s" % c for c in CASES])
 def test_mp_on_unix_32bit(unix32_runs, mod, name):
     unix32_runs.check(mod, name)
+
+
+_FALLBACK = """
+try:
+    import bc66.native
+    print("LOADED")
+except ValueError as e:
+    print("REFUSED", e)
+from bc66 import lines, urc, values, plain
+print("PLAIN", lines.Lines.feed is plain.frame, urc.ints is plain.ints,
+      values.unsafe is plain.unsafe)
+out = []
+lines.Lines(lambda b, n: out.append(bytes(b[:n]))).feed(b"OK\\r\\n+X: 1\\r\\n", 11)
+print("LINES", out)
+print("URC", urc.live_request(bytearray(b'+QLWURC: "read",1,3303,0,5700'), 29).res)
+print("STR", values.str_bytes("ab"), values.sendable(1, 'a"'))
+"""
+
+
+def test_a_port_that_cannot_load_the_native_code_runs_the_plain_twins():
+    # the 32-bit port given the 64-bit port's .mpy (x64 machine code in bc66/native.mpy):
+    # as on a port with no native emitter (the unix port on arm64), bc66.native does not
+    # load and lines, urc and values run bc66.plain's functions, with the same results
+    need_mcu()
+    from tools.board import mcu
+    p = run_mp(["-c", _FALLBACK], heap=UNIX32_HEAP, exe=mcu.unix32(), env=mp_env())
+    out = p.stdout + p.stderr
+    assert "REFUSED incompatible .mpy arch" in out, out
+    assert "PLAIN True True True" in out, out
+    assert "LINES [b'OK', b'+X: 1']" in out and "URC 5700" in out, out
+    assert "STR 2 False" in out, out

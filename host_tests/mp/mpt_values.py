@@ -70,11 +70,11 @@ def _bytecode():
 
 
 def test_string_check_is_native_and_refuses_exactly_the_unsafe_bytes():
-    # values._unsafe is viper code on every port we test (build_mpy.ARCH; QEMU: frozen
+    # values.unsafe is viper code on every port we test (build_mpy.ARCH; QEMU: frozen
     # armv7m); it refuses every control character, the quote and DEL, at any position of
     # a string (UTF-8 beyond ASCII allowed), and nothing else
     from bc66 import values
-    assert type(values._unsafe) is not type(_bytecode), type(values._unsafe)
+    assert type(values.unsafe) is not type(_bytecode), type(values.unsafe)
     for c in range(128):
         bad = c < 32 or c == 34 or c == 127
         for s in (chr(c), "ab" + chr(c), chr(c) + "é" * 3, "x" * 40 + chr(c)):

@@ -1,7 +1,9 @@
-"""CR/LF framing into one preallocated buffer, in viper code (machine code on every port the
-project builds for: see tools/board/build_mpy.py ARCH)."""
-import micropython
+"""CR/LF framing into one preallocated buffer (the loop: ``native.frame``, viper code)."""
 from micropython import const
+try:
+    from .native import frame  # machine code: every port we build for
+except (ImportError, SyntaxError, ValueError):  # a port with no native emitter (unix on arm64)
+    from .plain import frame
 
 # Longest legal line, from the note's limits: a write of the longest value, a string of
 # 1,024 bytes (<len>: "The max size is 1024 bytes"), arrives hex-encoded, 2 characters a
@@ -13,8 +15,6 @@ _MAX_VALUE_BYTES = const(1024)
 _WRITE_HEAD = const(61)  # the characters of a buffered write line around its hex value
 _SLACK = const(39)  # spaces after commas (11) and a margin
 MAXLINE = const(2 * _MAX_VALUE_BYTES + _WRITE_HEAD + _SLACK)
-_CR = const(13)
-_LF = const(10)
 
 
 class Lines:
@@ -34,37 +34,7 @@ class Lines:
         if cb is not None:
             self.line = cb
 
-    @micropython.viper
-    def feed(self, data, n: int):
-        """Frame ``data[:n]`` (any buffer: bytes, bytearray, memoryview). Viper code: one
-        machine-code loop per byte through raw pointers, nothing allocated (on the
-        Cortex-M3 a few instructions a byte; the bytecode loop of ``find`` and slice
-        copies it replaced cost ~36 k instructions per read round trip, 2 x 16 B a line)."""
-        src = ptr8(data)
-        buf = self.buf
-        dst = ptr8(buf)
-        size = int(len(buf))
-        k = int(self.n)
-        skip = bool(self.skip)
-        i = 0
-        while i < n:
-            c = src[i]
-            i += 1
-            if c == _LF or c == _CR:  # a terminator: the line so far is complete
-                if skip:  # the end of an overlong line
-                    skip = False
-                elif k:  # (an empty line, k == 0, is skipped)
-                    self.n = 0
-                    self.line(buf, k)
-                k = 0
-            elif skip:
-                pass
-            elif k < size:
-                dst[k] = c
-                k += 1
-            else:  # one byte past the longest line: dropped up to the next terminator
-                skip = True
-                self.overlong = int(self.overlong) + 1
-                k = 0
-        self.n = k
-        self.skip = skip
+    feed = frame
+    # feed(data, n): frame ``data[:n]`` (any buffer: bytes, bytearray, memoryview), one
+    # machine-code loop over raw pointers, nothing allocated (on the Cortex-M3 the bytecode
+    # of ``find`` and slice copies it replaced cost ~38 k instructions per read round trip)

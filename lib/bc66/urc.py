@@ -9,8 +9,11 @@ from array import array
 from binascii import unhexlify
 from collections import namedtuple
 
-import micropython
 from micropython import const
+try:
+    from .native import ints  # machine code: every port we build for
+except (ImportError, SyntaxError, ValueError):  # a port with no native emitter (unix on arm64)
+    from .plain import ints
 
 # A URC record: ``kind`` and the fields that kind has (the others None). ``part`` is the
 # note's <index> of a write split into parts (N-1 down to 0, 0 the last); it is not called
@@ -131,45 +134,6 @@ _fields = array("i", (0, 0, 0, 0, 0, 0))  # the int fields of the line being par
 # (the reader task is the only caller)
 UNREADABLE = "unreadable"  # request(): a request whose message id cannot be read
 _COMMA = const(44)
-_SPACE = const(32)
-_MINUS = const(45)
-_ZERO = const(48)
-_NINE = const(57)
-_DIGITS = const(9)  # at most 9 digits a field: no field of the note needs more (ids 65535,
-# a value's length 1,024 bytes), and 9 fit the native int of every port
-
-
-@micropython.viper
-def ints(b, i: int, e: int, n: int, out) -> bool:
-    """The ``n`` comma-separated decimal ints that make up all of ``b[i:e]`` into the
-    ``array("i")`` ``out`` -> True, or False if ``b[i:e]`` is anything else. A field is
-    spaces, an optional "-", 1 to 9 digits, spaces (what the module sends; no "+", "_" or
-    tab that ``int()`` would also take). Viper code: nothing allocated."""
-    p = ptr8(b)
-    o = ptr32(out)
-    j = 0
-    while j < n:
-        while i < e and p[i] == _SPACE:
-            i += 1
-        neg = i < e and p[i] == _MINUS
-        if neg:
-            i += 1
-        s = i
-        x = 0
-        while i < e and p[i] >= _ZERO and p[i] <= _NINE:
-            x = x * 10 + int(p[i]) - _ZERO
-            i += 1
-        if i == s or i - s > _DIGITS:
-            return False
-        while i < e and p[i] == _SPACE:
-            i += 1
-        o[j] = 0 - x if neg else x
-        j += 1
-        if j < n:
-            if i >= e or p[i] != _COMMA:
-                return False
-            i += 1
-    return i == e
 
 
 def _msgid(b, i, k):

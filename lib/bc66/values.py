@@ -1,8 +1,11 @@
 """LwM2M value types and answer result codes of the note, <len>, hex, splitting and
 AT-injection checks."""
-import micropython
 from micropython import const
 from .errors import check_int
+try:
+    from .native import unsafe  # machine code: every port we build for
+except (ImportError, SyntaxError, ValueError):  # a port with no native emitter (unix on arm64)
+    from .plain import unsafe
 
 T_STRING = const(1)
 T_OPAQUE = const(2)
@@ -35,24 +38,10 @@ def str_bytes(s, name="value", maxlen=None):
     n = len(memoryview(s))  # its UTF-8 bytes, not copied (MicroPython)
     if maxlen is not None and n > maxlen:
         raise ValueError(name + ": too long")
-    if _unsafe(s, n):
+    if unsafe(s, n):
         raise ValueError(name + ": quote or control character")
     return n
 
-
-@micropython.viper
-def _unsafe(s, n: int) -> bool:
-    # True if one of the first n bytes of s (a str's UTF-8) is a control character, a
-    # quote or DEL. Viper code: a few instructions a byte (a 1 KB string was ~50 k
-    # instructions of bytecode loop on the Cortex-M3)
-    p = ptr8(s)
-    i = 0
-    while i < n:
-        c = p[i]
-        if c < 32 or c == 34 or c == 127:
-            return True
-        i += 1
-    return False
 
 
 def check_str(s, name="value", maxlen=None):

@@ -5,9 +5,10 @@ error; ``--out DIR`` chooses the output folder, ``--arch`` the native code's (AR
 tests import build/mpy (the 32-bit unix port build/mpy-x86); ``python -m
 tools.board.deploy`` (tools/board/deploy.py) stages a board's build and copies it there.
 
-The hot functions (lib/bc66/lines.py, urc.py) are ``@micropython.viper``: mpy-cross emits
-their machine code for one architecture, named by ``-march`` (a .mpy holding it loads only
-on a port of that architecture; a .mpy of bytecode only loads anywhere). Frozen firmware
+The driver's per-byte loops (lib/bc66/native.py) are ``@micropython.viper``: mpy-cross
+emits their machine code for one architecture, named by ``-march`` (a .mpy holding it loads
+only on a port of that architecture, elsewhere lib/bc66/plain.py's twins run; a .mpy of
+bytecode only loads anywhere). Frozen firmware
 gets it from the port's own build (MPY_CROSS_FLAGS: armv7m for the QEMU Cortex-M3,
 xtensawin for the esp32 port's ESP32, rv32imc for its ESP32-C3, armv7emsp for the
 STM32F4/L4 boards).
