@@ -285,3 +285,20 @@ async def test_an_answer_that_cannot_be_made_is_counted_and_the_next_goes():
     fm.check()
     assert md.stats["answer_errors"] == 1 and not md.requests.busy()
     await _end(m, task)
+
+
+async def test_refused_after_an_answer_late_past_its_deadline_is_taken():
+    # the module took the first part but its OK came after the deadline (a loaded host, the
+    # simulator's 1,000-request walk): the resend is refused, error 3, that index being
+    # answered already; taken, and the next parts go (before: sent three times, given up)
+    fm, m, md, o, task = await _node(serve=True)
+    first = 'AT+QLWRDRSP=50,1,9,0,0,1,3,"abc",2'
+    fm.expect(first, m.command_ms + 100, "OK", "+QLWRDRSP: 0")
+    fm.expect(first, "+CME ERROR: 3")
+    fm.expect('AT+QLWRDRSP=50,1,9,0,1,3,1,7,1', "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=50,1,9,1,0,1,3,"def",0', "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",50,9,-1,-1')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert md.stats["answer_errors"] == 0 and m.taken_before == 1 and m.resent == 1
+    await _end(m, task)

@@ -153,7 +153,8 @@ class BC66:
     (90,000); ``answer_ms`` for the result line of an answer to a server request (600:
     the note's 300 twice). An answer refused or whose result line was lost is sent again,
     ``answer_tries`` (3) times in all; ``resent`` counts the extra sends. One refused
-    after a lost result line is taken for answered: the module knew it already (a module
+    after a lost result line, or after no answer in time (an OK later than the
+    deadline), is taken for answered: the module knew it already (a module
     refuses an answer to a request answered before; ``taken_before`` counts them).
 
     ``reinit_after_reboot`` False: a module reboot leaves echo and CMEE as the module has
@@ -178,7 +179,7 @@ class BC66:
         self.answer_ms = 600
         self.answer_tries = 3
         self.resent = 0
-        self.taken_before = 0  # resends after a lost result line the module refused
+        self.taken_before = 0  # resends after a lost result line or a late answer the module refused
         self.write_rsp_command = _QLWWRRSP  # AT+QLWRRSP once the module refused it
         self._reinit = False  # the module rebooted: ATE0 and AT+CMEE=1 before the next
         self._reinit_after_reboot = reinit_after_reboot
@@ -672,8 +673,10 @@ class BC66:
             return self._answered(0)
         if again and (type(r) is int or isinstance(r, ATTimeout)):
             # refused (ERROR, +CME ERROR, <err>), its result line lost, or no answer at
-            # all (NoAnswer: plain ATs first the second time, as ATEngine.cmd's wake)
-            self._answer_lost = type(r) is ATTimeout
+            # all (NoAnswer: plain ATs first the second time, as ATEngine.cmd's wake).
+            # After a timeout of either kind the module may have taken it (an OK later
+            # than the deadline): a refusal of the one sent again then means taken
+            self._answer_lost = isinstance(r, ATTimeout)
             self._answer_tries += 1
             self.resent += 1
             log(10, "bc66", "%s sent again: %r", _name(cmd), r)  # (counted)
