@@ -233,13 +233,19 @@ def test_ctrl_c_inside_a_garbage_collection_still_shuts_down(tmp_path):
         assert "shutdown saved 100" in out and "exit 0" in out, out
 
 
-def _blocked_opening_fifo(pid):
-    # the process waits in open() for a FIFO's writer (fs/pipe.c wait_for_partner)
+def _writer_for_reader(fifo):
+    # -> a write end of ``fifo`` once the firmware has opened it for reading, else None:
+    # a non-blocking open for writing fails (ENXIO) while no one reads. The firmware's
+    # open() then returns and it waits in read() for data that never comes, still inside
+    # the file's read (any kernel: no /proc/PID/wchan names needed)
+    import errno
+    import os
     try:
-        with open("/proc/%d/wchan" % pid) as f:
-            return f.read().strip() == "wait_for_partner"
-    except OSError:
-        return False
+        return os.open(str(fifo), os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno != errno.ENXIO:
+            raise
+        return None
 
 
 @pytest.mark.parametrize("where", ["importing", "constructing App"])
@@ -247,7 +253,7 @@ def test_ctrl_c_while_the_firmware_starts_is_a_clean_stop(sim_factory, tmp_path,
     # a Ctrl-C in `mpremote run` / `make demo` right at the start: before the application
     # is imported (swupdate.boot reads pkg/boot.json, firmware/main.py) or while App() is
     # built (its State reads state/state.json). A FIFO there holds the firmware in open()
-    # until the Ctrl-C; it was a KeyboardInterrupt traceback and exit 1
+    # (reading it) until the Ctrl-C; it was a KeyboardInterrupt traceback and exit 1
     import os
     import time
     from tools.board.nodeproc import Firmware
@@ -257,14 +263,18 @@ def test_ctrl_c_while_the_firmware_starts_is_a_clean_stop(sim_factory, tmp_path,
     fifo.parent.mkdir(parents=True)
     os.mkfifo(str(fifo))
     fw = Firmware(sim.device, str(work), config=default_config(str(work / "state"))).start()
+    writer = None
     try:
         end = time.monotonic() + 60
-        while not _blocked_opening_fifo(fw.proc.pid):  # the event: held in open(fifo)
+        while writer is None:  # the event: the firmware opened the FIFO to read it
             assert fw.proc.poll() is None and time.monotonic() < end, "\n".join(fw.lines)
             time.sleep(0.01)
+            writer = _writer_for_reader(fifo)
         code = fw.interrupt(timeout=30)
     finally:
         fw.kill()
+        if writer is not None:
+            os.close(writer)
     out = "\n".join(fw.lines)
     assert code == 0, out  # as a Ctrl-C once the node runs (EXIT_STOPPED)
     assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
