@@ -20,6 +20,10 @@
 #     power-on/obey, the lean wake's resume and compact config), app 22688 B (one shutdown
 #     path, health counters' totals); budgets now 80 KB and 24 KB. Frozen on the Cortex-M3
 #     only module objects take heap: make bench's smallest-heap row is the figure to watch)
+#   (issue 20, the request machine and bc66.native, measured at 8bc4dc7: driver 56672 B:
+#     BC66.answer with its resend state, the engine's outbox, the readable errors, and the
+#     viper loops' machine code, which a .mpy loads into the heap on the unix port (frozen
+#     on an MCU it stays in flash); the node 79296 B, the app 23104 B. Driver budget 58 KB)
 # Each budget below is the measured figure plus 2-74% headroom:
 # growth past it is a regression to look at (or a new figure to state here), not noise.
 import gc
@@ -43,6 +47,6 @@ def test_footprints():
     # one test, in this order: each layer is measured on top of the ones below it
     got = (cost(DRIVER), cost(NODE), cost(APP))
     print("import footprint driver %d B, node %d B, app %d B" % got)
-    budget = (54 * 1024, 80 * 1024, 24 * 1024)
+    budget = (58 * 1024, 80 * 1024, 24 * 1024)
     assert got[0] <= budget[0] and got[1] <= budget[1] and got[2] <= budget[2], (got, budget)
     assert got[0] > 0 and got[1] > 0 and got[2] > 0, got  # really imported here, not before
