@@ -57,6 +57,23 @@ async def test_instance_read_answered_part_after_part_from_the_reader():
     await _end(m, None)
 
 
+async def test_a_long_value_after_a_part_takes_the_next_indexes():
+    # one message split into N commands, index N-1..0 across the parts and a long value's
+    # pieces (the note's <index>): 9/1/0 in two pieces after 9/0/0 is 2, 1, 0 (it was
+    # 1, 1, 0: the pieces counted from the part's own index)
+    fm, m, md, o, _ = await _node(serve=False)
+    long = "y" * 1100  # over MAX_STRING (1,024 bytes): two commands
+    md.set(9, 1, 0, long)
+    fm.expect('AT+QLWRDRSP=4,1,9,0,0,1,3,"abc",2', "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,1,0,1,1024,"%s",1' % long[:1024], "OK", "+QLWRDRSP: 0")
+    fm.expect('AT+QLWRDRSP=4,1,9,1,0,1,76,"%s",0' % long[1024:], "OK", "+QLWRDRSP: 0")
+    fm.inject('+QLWURC: "read",4,9,-1,0')
+    await _until(lambda: md.requests.stats["requests"] == 1)
+    fm.check()
+    assert md.stats["answer_errors"] == 0
+    await _end(m, None)
+
+
 async def test_requests_behind_an_answer_wait_for_the_serving_task():
     fm, m, md, o, _ = await _node(serve=False)
     fm.expect('AT+QLWRDRSP=4,1,9,0,0,1,3,"abc",2', 30, "OK", "+QLWRDRSP: 0")

@@ -84,3 +84,14 @@ def test_string_check_is_native_and_refuses_exactly_the_unsafe_bytes():
             except ValueError:
                 assert bad, (c, s)
     assert values.str_bytes("é€" * 200) == 1000
+
+
+def test_pieces_counts_the_commands_parts_sends():
+    from bc66 import values
+    cases = [(values.T_STRING, s) for s in ("", "abc", "x" * 1024, "x" * 1025, "x" * 2049,
+                                             "é" * 300, "é" * 600, "€" * 1000)]
+    cases += [(values.T_OPAQUE, bytes(n)) for n in (0, 1, 512, 513, 1500)]
+    cases += [(values.T_INTEGER, 7), (values.T_FLOAT, 2.5), (values.T_BOOLEAN, True)]
+    for t, v in cases:
+        assert values.pieces(t, v) == len(values.parts(t, v)), (t, len(v) if t <= 2 else v)
+    assert values.pieces(values.T_OPAQUE, "not bytes") == 1  # refused later, counted 1

@@ -91,6 +91,23 @@ def parts(vtype, value):
     return [(len(t), t, "")]
 
 
+def pieces(vtype, value):
+    """How many commands ``parts`` sends ``value`` in (1 for a short one; never raises:
+    a value ``parts`` refuses counts 1). The machine numbers a read's commands N-1..0
+    across its parts with it (the note: one message split into N, index N-1 to 0)."""
+    if vtype == T_STRING and isinstance(value, str) and len(value) > MAX_STRING // 4:
+        try:
+            n = str_bytes(value)
+        except ValueError:
+            return 1
+        if n > MAX_STRING:
+            step = MAX_STRING if n == len(value) else MAX_STRING // 4
+            return (len(value) + step - 1) // step
+    elif vtype == T_OPAQUE and isinstance(value, (bytes, bytearray, memoryview)):
+        return max(1, (len(value) + MAX_OPAQUE - 1) // MAX_OPAQUE)
+    return 1
+
+
 def text(vtype, value):
     """The ``<value>`` field of an integer, float or boolean (checked; ValueError naming
     ``value``), or of a string of at most ``MAX_STRING`` bytes (checked); None for

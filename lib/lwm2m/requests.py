@@ -41,7 +41,7 @@ import asyncio
 import time
 from array import array
 from micropython import const
-from bc66.values import CONTENT, BAD_REQUEST
+from bc66.values import CONTENT, BAD_REQUEST, pieces
 
 KINDS = ("read", "write", "execute", "observe")
 _KIND = const(0)  # 1 + index in KINDS, | _MALFORMED, | _NO_VALUE
@@ -114,6 +114,7 @@ class Requests:
         self.values = self.insts = self.entries = ()
         self._parts = 0  # parts of the current read, and the next one to send
         self._next_part = 0
+        self._index = 0  # the commands its parts still take (the next part's index + its pieces)
         self._on_outcome = self._outcome  # (one bound method, made once)
         self._recent = array("H", bytes(2 * 3 * RECENT))  # (kind, msgid, extra) answered
         self._recent_s = array("I", bytes(4 * RECENT))  # and when (clock(), seconds)
@@ -203,6 +204,7 @@ class Requests:
                 return self._answer(-n)
             self._parts = n
             self._next_part = 0
+            self._index = n if n == 1 else self._commands(n)
             return self._send_part()
         self._state = _HANDLER
         self.ready.set()
@@ -219,18 +221,30 @@ class Requests:
         except Exception as e:  # nothing sent: given up, counted once
             self._finish(e)
 
+    def _commands(self, n):
+        # the commands the n parts of a read take, a long value in pieces: their indexes
+        # run N-1..0 across all of them (one message split into N, the note's <index>)
+        total = 0
+        for j in range(n):
+            total += pieces(self.entries[j][_VTYPE], self.values[j])
+        return total
+
     def _send_part(self):
-        # the next part of a read's answer (index N-1 first)
+        # the next part of a read's answer (index N-1 first, a long value's pieces in turn)
         j = self._next_part
         self._next_part = j + 1
         r = self.current
         e = self.entries[j]
         v = self.values[j]
         self.values[j] = self.entries[j] = None  # no reference kept
+        if self._parts > 1:
+            self._index -= pieces(e[_VTYPE], v)
+        else:
+            self._index = 0
         try:
             self.model.modem.answer(r.kind, r.msgid, CONTENT, self._on_outcome, r.obj,
                                     self.insts[j], e[_RID], e[_VTYPE], v,
-                                    self._parts - 1 - j, j == 0)
+                                    self._index, j == 0)
         except ValueError as ex:  # a value that does not fit its type
             if j:
                 return self._finish(ex)
@@ -267,7 +281,7 @@ class Requests:
         # no reference kept to values or table entries of the current read
         for j in range(self._next_part, self._parts):
             self.values[j] = self.entries[j] = None
-        self._parts = self._next_part = 0
+        self._parts = self._next_part = self._index = 0
 
     def room(self, n):
         """The parts lists ``values``, ``insts``, ``entries`` hold at least ``n``."""
