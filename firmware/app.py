@@ -22,13 +22,15 @@ def _mcu_epoch():
 
 def parse_args(argv, board):
     """``--name value`` pairs -> dict, with the board's defaults."""
-    a = {"port": None, "config": board.CONFIG, "pins": None, "log": "info", "state": None}
+    a = {"port": None, "config": board.CONFIG, "pins": None, "log": "info", "state": None,
+         "stop": None}
     i = 1
     while i < len(argv):
         k = argv[i]
-        if not k.startswith("--") or i + 1 >= len(argv) or k[2:] not in a:
+        if not k.startswith("--") or i + 1 >= len(argv) or k[2:] not in a or (
+                k == "--stop" and argv[i + 1] != "stdin"):
             raise SystemExit("usage: main.py --port DEV --config FILE [--pins FILE] "
-                             "[--state DIR] [--log debug|info|warn]")
+                             "[--state DIR] [--log debug|info|warn] [--stop stdin]")
         a[k[2:]] = argv[i + 1]
         i += 2
     return a
@@ -482,9 +484,26 @@ class _Done:
         return self.ok
 
 
-def run_until_stopped(work, shutdown):
+async def _ctrl_c_from(stream):
+    # A Ctrl-C as a byte (0x03) on ``stream``, raised between two steps of the loop as the
+    # KeyboardInterrupt a board's Ctrl-C is (its REPL schedules it). The unix port raises
+    # a SIGINT's KeyboardInterrupt from the signal handler itself, wherever the C code is
+    # (MICROPY_ASYNC_KBD_INTR): inside a collection (the heap left locked), asyncio's run
+    # queue or a dict, so a shutdown after it can fail or hang. ``--stop stdin``: the tool
+    # that started the firmware sends its Ctrl-C this way (tools/board/nodeproc.py).
+    r = asyncio.StreamReader(stream)
+    while True:
+        b = await r.read(1)
+        if not b:
+            return  # closed: a Ctrl-C can only come as a signal now
+        if b == b"\x03":
+            raise KeyboardInterrupt
+
+
+def run_until_stopped(work, shutdown, ctrl_c=None):
     """Run ``work()`` until it ends, fails or Ctrl-C stops it, then ``shutdown()``: the
     one way the node stops -> the exit code (EXIT_*), the cause logged in one line.
+    ``ctrl_c``: a stream whose 0x03 byte is a Ctrl-C (``--stop stdin`` on the unix port).
 
     Both run on the same event loop. A new loop after an interrupted one is the crash of
     MicroPython issue 12871 (a HardFault in mp_pairheap_delete on the Cortex-M3): the old
@@ -494,6 +513,8 @@ def run_until_stopped(work, shutdown):
     from bc66.onoff import PowerOnFailed
     import gc
     task = asyncio.create_task(work())
+    if ctrl_c is not None:
+        asyncio.create_task(_ctrl_c_from(ctrl_c))
     code, why = EXIT_STOPPED, "done"
     try:
         asyncio.get_event_loop().run_until_complete(task)
@@ -515,6 +536,9 @@ def run_until_stopped(work, shutdown):
         if not task.done():  # interrupted: alive, or ended mid-step (then a no-op)
             task.cancel()
         await shutdown(code)
+
+    if ctrl_c is not None and why != "done":  # a second Ctrl-C cuts the shutdown short
+        asyncio.create_task(_ctrl_c_from(ctrl_c))
 
     try:
         asyncio.get_event_loop().run_until_complete(asyncio.create_task(stop()))
@@ -556,7 +580,8 @@ def main(argv=None):
         log.log(log.ERROR, _TAG, "%s", e)
         raise SystemExit(EXIT_CONFIG)
     log.log(log.INFO, _TAG, "starting on %s, server %s:%d", board.NAME, cfg.host, cfg.port)
-    code = run_until_stopped(app.duty if cfg.duty_cycle_enabled else app.run, app.shutdown)
+    code = run_until_stopped(app.duty if cfg.duty_cycle_enabled else app.run, app.shutdown,
+                             sys.stdin.buffer if args["stop"] == "stdin" else None)
     if code in (EXIT_FATAL, EXIT_TASK_DIED, EXIT_NO_MODULE):
         end(board, code)  # on a board: the MCU restarts (the shutdown saved the state)
     if code:

@@ -281,3 +281,27 @@ def test_ctrl_c_while_the_firmware_starts_is_a_clean_stop(sim_factory, tmp_path,
     assert re.search(r"app: stopping: interrupted \(Ctrl-C\) while starting", out), out
     assert "app: stopped (exit 0)" in out, out
     assert sim.commands == [], sim.commands  # nothing sent to the module
+
+
+def test_unix_firmware_takes_its_ctrl_c_as_a_byte_between_two_steps(sim_factory, tmp_path):
+    # the unix port raises a SIGINT's KeyboardInterrupt from its signal handler, wherever
+    # its C code is (a collection, asyncio's run queue: a shutdown that then failed or
+    # hung 35 s, test_exits' make demo run); the tools send the firmware's Ctrl-C as a
+    # 0x03 byte on its stdin instead (--stop stdin), read between two steps of its loop.
+    # Here only the byte is sent (no signal at all): the node stops as on a Ctrl-C
+    from tools.board.nodeproc import Firmware
+    sim = sim_factory(time_scale=0.05, attach_s=0.2)
+    fw = Firmware(sim.device, str(tmp_path / "node")).start()
+    try:
+        assert "--stop" in fw.cmd and fw.cmd[fw.cmd.index("--stop") + 1] == "stdin"
+        fw.wait_log(r"node: registered", timeout=120)
+        fw.proc.stdin.write("\x03")
+        fw.proc.stdin.flush()
+        code = fw.wait(fw.shutdown_bound_s())
+    finally:
+        fw.kill()
+    out = "\n".join(fw.lines)
+    assert code == 0, out
+    assert "AT+QLWDEREG" in sim.commands, sim.commands[-10:]
+    assert re.search(r"app: stopping: interrupted \(Ctrl-C\)", out), out
+    assert "Traceback" not in out, out

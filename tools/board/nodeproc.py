@@ -78,9 +78,12 @@ class Firmware:
             if qemu_heap:  # the board's heap is built into its firmware (tools/board/mcu.py)
                 self.cmd += ["--heap", qemu_heap]
         else:
+            # its Ctrl-C as a byte on stdin (``interrupt``): the unix port raises a
+            # SIGINT's KeyboardInterrupt wherever its C code is (firmware/app.py)
             self.cmd = [micropython(), "-X", "heapsize=" + heap,
                         os.path.join(ROOT, "firmware", "main.py"),
-                        "--port", device, "--config", self.cfg_path, "--log", log]
+                        "--port", device, "--config", self.cfg_path, "--log", log,
+                        "--stop", "stdin"]
         if pins:
             self.cmd += ["--pins", pins]
         self.board = board
@@ -104,7 +107,8 @@ class Firmware:
         env["PYTHONPATH"] = ROOT  # tools.board.qemu
         # its own process group: a terminal's Ctrl-C reaches the tool that started it, which
         # passes one Ctrl-C on (``interrupt``); a second one would cut the shutdown short
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
                                      text=True, env=env, cwd=self.workdir, bufsize=1,
                                      process_group=0, preexec_fn=die_with_parent
                                      if threading.current_thread() is threading.main_thread()
@@ -154,19 +158,34 @@ class Firmware:
             reg = json.load(f).get("register_timeout_s", 60)
         return SHUTDOWN_AT_S + reg
 
+    def ctrl_c(self):
+        """One Ctrl-C, as a user's: a 0x03 byte on the unix firmware's stdin once its loop
+        runs (read between two of its steps), SIGINT before that (nothing to shut down
+        yet: imports, config, App()) and to the QEMU board's runner (it sends the byte)."""
+        with self._cv:
+            running = any("app: starting on" in x for x in self.lines)
+        if self.board == "qemu" or not running:
+            self.proc.send_signal(signal.SIGINT)
+            return
+        try:
+            self.proc.stdin.write("\x03")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):  # it has ended already (or closed stdin)
+            pass
+
     def interrupt(self, timeout=None):
         """Ctrl-C: the firmware deregisters and exits -> its exit code.
 
         Waits for the exit itself, up to the firmware's own bound (``shutdown_bound_s``,
         or ``timeout``); a firmware still running past it is killed and TimeoutError says
         so with its last log lines (a busy machine only makes the wait longer)."""
-        self.proc.send_signal(signal.SIGINT)
+        self.ctrl_c()
         bound = self.shutdown_bound_s() if timeout is None else timeout
         try:
             try:
                 return self.wait(bound)
             except KeyboardInterrupt:  # Ctrl-C again: passed on, the firmware stops at once
-                self.proc.send_signal(signal.SIGINT)
+                self.ctrl_c()
                 return self.wait(bound)
         except subprocess.TimeoutExpired:
             self.proc.kill()

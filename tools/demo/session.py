@@ -38,8 +38,9 @@ def stop_node(fw, sim):
     """Ctrl-C to the firmware, as a user stops it -> one line saying how it ended."""
     try:
         code = fw.interrupt()
-    except TimeoutError as e:
-        return str(e).split(";")[0] + ": killed"
+    except TimeoutError as e:  # killed: what it was doing is the firmware's last lines
+        what, _, last = str(e).partition("; last lines:")
+        return what + ": killed; its last lines:" + last
     sent = any(c.startswith("AT+QLWDEREG") for c in sim.commands)
     return "node stopped with exit code %s, %s" % (code, "AT+QLWDEREG sent" if sent else
                                                    "no AT+QLWDEREG (it was not registered)")
