@@ -484,19 +484,22 @@ class _Done:
         return self.ok
 
 
-async def _ctrl_c_from(stream):
+async def _ctrl_c_from(stream, reading):
     # A Ctrl-C as a byte (0x03) on ``stream``, raised between two steps of the loop as the
     # KeyboardInterrupt a board's Ctrl-C is (its REPL schedules it). The unix port raises
     # a SIGINT's KeyboardInterrupt from the signal handler itself, wherever the C code is
     # (MICROPY_ASYNC_KBD_INTR): inside a collection (the heap left locked), asyncio's run
     # queue or a dict, so a shutdown after it can fail or hang. ``--stop stdin``: the tool
     # that started the firmware sends its Ctrl-C this way (tools/board/nodeproc.py).
+    # ``reading[0]``: True while a task is to read the stream (one reader: a second one on
+    # the same stream would take the first one's place in asyncio's IO queue, orphaned).
     r = asyncio.StreamReader(stream)
     while True:
         b = await r.read(1)
         if not b:
             return  # closed: a Ctrl-C can only come as a signal now
         if b == b"\x03":
+            reading[0] = False  # (this task ends here)
             raise KeyboardInterrupt
 
 
@@ -513,8 +516,9 @@ def run_until_stopped(work, shutdown, ctrl_c=None):
     from bc66.onoff import PowerOnFailed
     import gc
     task = asyncio.create_task(work())
+    reading = [ctrl_c is not None]  # a task reads ctrl_c
     if ctrl_c is not None:
-        asyncio.create_task(_ctrl_c_from(ctrl_c))
+        asyncio.create_task(_ctrl_c_from(ctrl_c, reading))
     code, why = EXIT_STOPPED, "done"
     try:
         asyncio.get_event_loop().run_until_complete(task)
@@ -537,8 +541,9 @@ def run_until_stopped(work, shutdown, ctrl_c=None):
             task.cancel()
         await shutdown(code)
 
-    if ctrl_c is not None and why != "done":  # a second Ctrl-C cuts the shutdown short
-        asyncio.create_task(_ctrl_c_from(ctrl_c))
+    if ctrl_c is not None and not reading[0]:  # a second Ctrl-C cuts the shutdown short
+        reading[0] = True
+        asyncio.create_task(_ctrl_c_from(ctrl_c, reading))
 
     try:
         asyncio.get_event_loop().run_until_complete(asyncio.create_task(stop()))

@@ -305,3 +305,21 @@ def test_unix_firmware_takes_its_ctrl_c_as_a_byte_between_two_steps(sim_factory,
     assert "AT+QLWDEREG" in sim.commands, sim.commands[-10:]
     assert re.search(r"app: stopping: interrupted \(Ctrl-C\)", out), out
     assert "Traceback" not in out, out
+
+
+def test_unix_firmware_stopped_by_a_signal_while_reading_its_stop_byte(sim_factory, tmp_path):
+    # --stop stdin and a SIGINT all the same (a terminal's Ctrl-C straight at the process):
+    # one orderly stop, the same as by the byte
+    from tools.board.nodeproc import Firmware
+    sim = sim_factory(time_scale=0.05, attach_s=0.2)
+    fw = Firmware(sim.device, str(tmp_path / "node")).start()
+    try:
+        fw.wait_log(r"node: registered", timeout=120)
+        fw.proc.send_signal(signal.SIGINT)
+        code = fw.wait(fw.shutdown_bound_s())
+    finally:
+        fw.kill()
+    out = "\n".join(fw.lines)
+    assert code == 0, out
+    assert "AT+QLWDEREG" in sim.commands, sim.commands[-10:]
+    assert "Traceback" not in out and "Error" not in out, out
